@@ -1,0 +1,234 @@
+"""The contract: every model a caller or the LLM sees lives here, and only here.
+
+Two families:
+
+* ``ReportSummary`` and its parts are what the library returns and what ``schemas/`` exports.
+* ``ChunkExtraction`` / ``OverviewDraft`` are what the LLM (or the offline backend) fills for one chunk;
+  their validators enforce grounding against the chunk passed as validation context, so instructor
+  can re-ask the model with the exact error.
+
+Offsets: ``start``/``end`` index the cleaned text; ``original_start``/``original_end`` index the loaded
+(decoded, newline-normalised) document text, through the cleaner's offset map.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+SCHEMA_VERSION = "1.0"
+
+Role = Literal["work_done", "problems", "plans", "other"]
+ItemKind = Literal["achievement", "measure", "honor", "problem", "plan"]
+MetricKind = Literal["result", "target", "baseline"]
+Check = Literal["verified", "not_in_source", "redacted_in_source", "unit_mismatch", "unchecked"]
+Script = Literal["simplified", "traditional"]
+
+# A redaction mark as the genre writes it: xx, XX, xxx.xx, x, **, *.
+REDACTION_RE = re.compile(r"[xX×]+(?:\.[xX]+)?|\*+")
+_DIGIT_RE = re.compile(r"\d")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------------------------------
+# The summary (public contract)
+# --------------------------------------------------------------------------------------------------
+
+
+class Evidence(_Model):
+    """A verbatim quote of the source and where it stands, in cleaned and original text."""
+
+    quote: str
+    start: int
+    end: int
+    original_start: int
+    original_end: int
+
+
+class Metric(_Model):
+    """One quantitative fact."""
+
+    id: str = Field(description="Stable id within the report, e.g. 'm12'.")
+    name: str = Field(description="What is measured, e.g. '高新技术企业申报数'.")
+    value: str | None = Field(description="The figure as written with its scale word ('30.95亿'); null when redacted.")
+    number: float | None = Field(description="Normalised value with the scale applied (3095000000.0).")
+    unit: str = Field(description="Unit as written ('元', '%', '家', '项'); '' when none.")
+    kind: MetricKind
+    approx: str | None = Field(default=None, description="Approximation word as written: 余/多/近/约/以上/左右.")
+    redacted: bool = False
+    period: str | None = None
+    section_path: list[str] = Field(default_factory=list)
+    evidence: Evidence
+    check: Check = "unchecked"
+    check_reason: str | None = None
+
+
+class Item(_Model):
+    id: str
+    text: str
+    kind: ItemKind
+    metrics: list[str] = Field(default_factory=list, description="Ids of this item's entries in `metrics`.")
+    evidence: Evidence | None = None
+    flagged: bool = Field(default=False, description="True when a number in `text` is not grounded in the source.")
+
+
+class SectionSummary(_Model):
+    id: str
+    heading_path: list[str]
+    role: Role
+    summary: str
+    items: list[Item] = Field(default_factory=list)
+    start: int
+    end: int
+
+
+class SourceInfo(_Model):
+    path: str | None
+    name: str
+    sha256: str
+    format: str
+    encoding: str
+    raw_chars: int
+    clean_chars: int
+    script: Script
+
+
+class VerificationFailure(_Model):
+    field: str = Field(description="Where in the summary, e.g. 'metrics[3]' or 'sections[1].summary'.")
+    text: str = Field(description="The number as it appears in the summary.")
+    check: Check
+    reason: str
+
+
+class Verification(_Model):
+    numbers_checked: int = 0
+    verified: int = 0
+    failed: int = 0
+    grounded_share: float = Field(default=1.0, description="verified / numbers_checked (1.0 when nothing to check).")
+    failures: list[VerificationFailure] = Field(default_factory=list)
+
+
+class Usage(_Model):
+    calls: int = 0
+    cache_hits: int = 0
+    attempts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+class ReportSummary(_Model):
+    """The verified, structured summary of one report."""
+
+    schema_version: str = SCHEMA_VERSION
+    source: SourceInfo
+    title: str | None = None
+    organization: str | None = None
+    period: str | None = None
+    overview: str = ""
+    sections: list[SectionSummary] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    verification: Verification = Field(default_factory=Verification)
+    usage: Usage = Field(default_factory=Usage)
+    backend: str
+    model: str | None = None
+    prompt_version: str
+
+
+# --------------------------------------------------------------------------------------------------
+# What one extraction call fills (LLM or offline). Kept small: every field costs prompt tokens.
+# --------------------------------------------------------------------------------------------------
+
+
+def _squash(text: str) -> str:
+    """Whitespace-insensitive form used to match quotes: models often drop or add spaces."""
+    return re.sub(r"\s+", "", text)
+
+
+def _chunk_text(info: ValidationInfo) -> str | None:
+    ctx = info.context
+    if isinstance(ctx, dict):
+        chunk = ctx.get("chunk")
+        if isinstance(chunk, str):
+            return chunk
+    return None
+
+
+class ExtractedMetric(_Model):
+    name: str = Field(description="指标名称(测量的是什么)")
+    value: str | None = Field(description="原文数字,含万/亿等量级词,不含单位;原文为xx等涂改时为null")
+    unit: str = Field(description="单位,如 元、%、家、项;无则空串")
+    kind: MetricKind = Field(description="result=已完成, target=目标/计划, baseline=基数")
+    approx: str | None = Field(default=None, description="余/多/近/约/以上/左右,原文没有则null")
+    redacted: bool = Field(default=False, description="原文数字被xx/**涂改时为true")
+    quote: str = Field(description="逐字摘自原文、包含该数字的短句")
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> ExtractedMetric:
+        chunk = _chunk_text(info)
+        if self.redacted and self.value is not None:
+            raise ValueError(f"指标「{self.name}」标记为redacted,value必须为null")
+        if not self.redacted and self.value is None:
+            raise ValueError(f"指标「{self.name}」value为null但redacted为false")
+        if chunk is None:
+            return self
+        quote = _squash(self.quote)
+        if not quote or quote not in _squash(chunk):
+            raise ValueError(f"指标「{self.name}」的quote不是原文的逐字摘录: {self.quote!r}")
+        if self.value is not None:
+            digits = _squash(self.value)
+            if digits not in quote:
+                raise ValueError(f"指标「{self.name}」的数值{self.value!r}不在其quote中,请逐字复制原文数字")
+            if REDACTION_RE.fullmatch(digits) is None and _DIGIT_RE.search(digits) is None and not _has_cn_numeral(
+                digits
+            ):
+                raise ValueError(f"指标「{self.name}」的value {self.value!r} 不是数字")
+        elif REDACTION_RE.search(self.quote) is None:
+            raise ValueError(f"指标「{self.name}」标记为redacted,但其quote中没有xx等涂改标记")
+        return self
+
+
+_CN_NUMERAL_RE = re.compile(r"[零〇一二两三四五六七八九十百千万亿]")
+
+
+def _has_cn_numeral(text: str) -> bool:
+    return _CN_NUMERAL_RE.search(text) is not None
+
+
+class ExtractedItem(_Model):
+    text: str = Field(description="一句话概括的工作事项/成绩/问题/计划")
+    kind: ItemKind
+    quote: str = Field(description="逐字摘自原文的依据")
+    metrics: list[ExtractedMetric] = Field(default_factory=list)
+
+    @field_validator("quote")
+    @classmethod
+    def _quote_in_chunk(cls, quote: str, info: ValidationInfo) -> str:
+        chunk = _chunk_text(info)
+        if chunk is not None and _squash(quote) not in _squash(chunk):
+            raise ValueError(f"事项quote不是原文的逐字摘录: {quote!r}")
+        return quote
+
+
+class ChunkExtraction(_Model):
+    """Everything one chunk contributes to the summary."""
+
+    summary: str = Field(description="本段内容的一段话摘要(简体中文)")
+    items: list[ExtractedItem] = Field(default_factory=list)
+
+
+class OverviewDraft(_Model):
+    title: str | None = Field(default=None, description="报告标题")
+    organization: str | None = Field(default=None, description="发文单位,如 咸宁市科技局")
+    period: str | None = Field(default=None, description="报告期,如 2020年上半年")
+    overview: str = Field(description="3-5句话的总体概述")
+
+
+def json_schema() -> dict[str, Any]:
+    """The exported contract (``schemas/report_summary.schema.json``)."""
+    return ReportSummary.model_json_schema()
