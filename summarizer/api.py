@@ -1,0 +1,211 @@
+"""Composes the steps; no logic of its own.
+
+    load -> clean -> sections -> chunks -> numbers -> extract (LLM | replay | offline) -> merge -> verify
+
+``Summarizer`` holds what is worth reusing across documents (the LLM client, the cache, the bound on
+calls in flight); ``summarize`` is the one-call convenience.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import ResultCache
+from .chunks import Chunk, make_chunks
+from .clean import CleanText, clean
+from .config import Settings
+from .cost import estimate_cost
+from .extract import CallStats, ChunkResult, Extractor, LLMExtractor
+from .load import Document, load_path, load_text
+from .merge import RunInfo, merge
+from .models import ReportSummary, Usage
+from .numbers import NumberMention, find_numbers
+from .offline import OfflineExtractor
+from .prompts import PROMPT_VERSION
+from .sections import Outline, parse_sections
+from .verify import verify
+
+OVERVIEW_HEAD_CHARS = 300
+POINTS_PER_SECTION = 6
+
+# Called after each chunk finishes: (document name, chunk result). Used by the batch progress bar.
+ChunkCallback = Callable[[str, ChunkResult], None]
+
+
+@dataclass
+class Analysis:
+    """Everything the deterministic core produces for one document."""
+
+    document: Document
+    clean: CleanText
+    outline: Outline
+    chunks: list[Chunk]
+    mentions: list[NumberMention]
+
+
+@dataclass
+class Result:
+    """A summary with the texts it points into (the HTML report needs both)."""
+
+    analysis: Analysis
+    summary: ReportSummary
+    stats: CallStats = field(default_factory=CallStats)
+
+
+def analyze(document: Document, settings: Settings | None = None) -> Analysis:
+    settings = settings or Settings()
+    cleaned = clean(document.text, to_simplified=settings.to_simplified)
+    outline = parse_sections(cleaned.text)
+    chunks = make_chunks(cleaned.text, outline, budget=settings.chunk_budget)
+    return Analysis(document, cleaned, outline, chunks, find_numbers(cleaned.text))
+
+
+def as_document(source: str | Path | Document, name: str | None = None) -> Document:
+    """A path (str or Path) that exists is loaded; any other str is taken as the report text itself."""
+    if isinstance(source, Document):
+        return source
+    if isinstance(source, Path):
+        return load_path(source)
+    if "\n" not in source and len(source) < 1024 and Path(source).is_file():
+        return load_path(source)
+    return load_text(source, name=name or "<text>")
+
+
+def overview_points(outline: Outline, results: list[ChunkResult]) -> list[dict[str, Any]]:
+    """Headings and item texts per top-level section: the overview call's material."""
+    groups: dict[int | None, list[str]] = {}
+    for r in results:
+        groups.setdefault(r.chunk.top_index, []).extend(i.text for i in r.extraction.items)
+    points = []
+    if None in groups and groups[None]:
+        points.append({"heading": "导语" if outline.sections else "全文", "points": groups[None][:POINTS_PER_SECTION]})
+    for k, top in enumerate(outline.sections):
+        points.append({"heading": top.heading(), "points": groups.get(k, [])[:POINTS_PER_SECTION]})
+    return points
+
+
+class Summarizer:
+    """Reusable across many documents: one client, one cache, one bound on calls in flight."""
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        self.settings = settings or Settings.from_env(**overrides)
+        if settings is not None and overrides:
+            self.settings = settings.model_copy(update=overrides)
+        self.backend = self.settings.resolved_backend()
+        self._gate = threading.BoundedSemaphore(self.settings.concurrency)
+        self._client: Any = None
+        self._cache: ResultCache | None = None
+        self._lock = threading.Lock()
+
+    # -- edges ------------------------------------------------------------------------------------
+    def _llm(self) -> tuple[Any, ResultCache]:
+        with self._lock:
+            if self._client is None:
+                from .llm.client import LLMClient, LLMSettings  # the only place the LLM edge is built
+
+                s = self.settings
+                self._client = LLMClient(
+                    LLMSettings(
+                        model=s.model,
+                        base_url=s.base_url,
+                        api_key=s.api_key_value(),
+                        mode=s.mode,
+                        timeout=s.timeout,
+                        transport_retries=s.transport_retries,
+                        validation_retries=s.validation_retries,
+                        backoff_initial=s.backoff_initial,
+                        backoff_max=s.backoff_max,
+                        temperature=s.temperature,
+                        max_tokens=s.max_tokens,
+                        cassettes=s.cassettes if self.backend == "replay" else None,
+                        record_dir=s.record_dir,
+                    )
+                )
+                self._cache = ResultCache(
+                    self.settings.cache_dir, enabled=self.settings.use_cache, refresh=self.settings.refresh
+                )
+            assert self._cache is not None
+            return self._client, self._cache
+
+    def extractor_for(self, analysis: Analysis) -> Extractor:
+        if self.backend == "offline":
+            return OfflineExtractor(
+                analysis.clean.text, analysis.outline, analysis.mentions, original=analysis.document.text
+            )
+        client, cache = self._llm()
+        return LLMExtractor(client, cache, self.settings, backend=self.backend, gate=self._gate)
+
+    # -- pipeline ---------------------------------------------------------------------------------
+    def run(self, source: str | Path | Document, *, on_chunk: ChunkCallback | None = None) -> Result:
+        analysis = analyze(as_document(source), self.settings)
+        extractor = self.extractor_for(analysis)
+        name = analysis.document.name
+        total = len(analysis.chunks)
+
+        def one(chunk: Chunk) -> ChunkResult:
+            result = extractor.extract(chunk, f"{name} chunk {chunk.index + 1}/{total}")
+            if on_chunk is not None:
+                on_chunk(name, result)
+            return result
+
+        if total > 1 and self.backend != "offline":
+            with ThreadPoolExecutor(max_workers=min(self.settings.concurrency, total)) as pool:
+                results = list(pool.map(one, analysis.chunks))  # map keeps source order
+        else:
+            results = [one(c) for c in analysis.chunks]
+
+        stats = CallStats()
+        for r in results:
+            stats.add(r.stats)
+        head = analysis.clean.text[:OVERVIEW_HEAD_CHARS]
+        draft, overview_stats = extractor.overview(head, overview_points(analysis.outline, results), f"{name} overview")
+        stats.add(overview_stats)
+        usage = Usage(
+            calls=stats.calls,
+            cache_hits=stats.cache_hits,
+            attempts=stats.attempts,
+            prompt_tokens=stats.prompt_tokens,
+            completion_tokens=stats.completion_tokens,
+            cost_usd=estimate_cost(extractor.model, stats.prompt_tokens, stats.completion_tokens, self.settings.prices)
+            if extractor.model
+            else None,
+        )
+        summary = merge(
+            document=analysis.document,
+            clean=analysis.clean,
+            outline=analysis.outline,
+            results=results,
+            overview=draft,
+            run=RunInfo(backend=extractor.backend, model=extractor.model, prompt_version=PROMPT_VERSION),
+            usage=usage,
+        )
+        summary = verify(summary, analysis.mentions, drop_unverified=self.settings.drop_unverified)
+        return Result(analysis=analysis, summary=summary, stats=stats)
+
+    def summarize(self, source: str | Path | Document) -> ReportSummary:
+        return self.run(source).summary
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+            if self._cache is not None:
+                self._cache.close()
+            self._client = self._cache = None
+
+    def __enter__(self) -> Summarizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def summarize(source: str | Path | Document, **options: Any) -> ReportSummary:
+    """Summarize one report (a path or the text itself) with settings from the environment and ``options``."""
+    with Summarizer(**options) as summarizer:
+        return summarizer.summarize(source)

@@ -1,0 +1,308 @@
+"""Batch runs over a corpus: bounded concurrency, each result written as soon as it is ready, resumable.
+
+``OUT/index.json`` records every document with its status and a *done key* (source hash + every setting
+that changes the answer), so a rerun skips what is finished and resumes the rest from the LLM cache. One
+bad document is reported and never stops the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .api import Result, Summarizer
+from .errors import SummarizerError
+from .extract import ChunkResult
+from .load import load_path
+from .models import SCHEMA_VERSION, ReportSummary
+from .prompts import PROMPT_VERSION
+
+METRIC_COLUMNS = (
+    "document",
+    "organization",
+    "period",
+    "section_path",
+    "name",
+    "value",
+    "number",
+    "unit",
+    "kind",
+    "approx",
+    "redacted",
+    "check",
+    "quote",
+)
+
+
+@dataclass
+class DocStatus:
+    source: str
+    status: str  # ok | failed | skipped
+    outputs: list[str] = field(default_factory=list)
+    reason: str | None = None
+    done_key: str | None = None
+    grounded_share: float | None = None
+    metrics: int | None = None
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+
+@dataclass
+class BatchTotals:
+    documents: int = 0
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    chunks: int = 0
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+def settings_fingerprint(summarizer: Summarizer, formats: Iterable[str]) -> str:
+    s = summarizer.settings
+    parts = {
+        "backend": summarizer.backend,
+        "model": s.model if summarizer.backend != "offline" else None,
+        "mode": s.mode,
+        "prompt": PROMPT_VERSION,
+        "schema": SCHEMA_VERSION,
+        "budget": s.chunk_budget,
+        "simplify": s.to_simplified,
+        "drop": s.drop_unverified,
+        "formats": sorted(formats),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def output_stem(path: Path, root: Path | None) -> str:
+    """Output name mirroring the input's place under the input folder (a/b.txt -> a/b)."""
+    rel = path.relative_to(root) if root is not None and path.is_relative_to(root) else Path(path.name)
+    return str(rel.with_suffix(""))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def render(result: Result, fmt: str) -> str:
+    # Imported here so a JSON-only batch never loads jinja templates it does not need.
+    if fmt == "json":
+        from .render.json_ import render_json
+
+        return render_json(result.summary)
+    if fmt == "md":
+        from .render.markdown import render_markdown
+
+        return render_markdown(result.summary)
+    if fmt == "html":
+        from .render.html import render_html
+
+        return render_html(result.summary, result.analysis.clean.text, result.analysis.document.text)
+    raise ValueError(f"unknown format {fmt}")
+
+
+SUFFIX = {"json": ".json", "md": ".md", "html": ".html"}
+
+
+def metric_rows(summary: ReportSummary) -> list[dict[str, Any]]:
+    return [
+        {
+            "document": summary.source.name,
+            "organization": summary.organization or "",
+            "period": summary.period or "",
+            "section_path": " > ".join(m.section_path),
+            "name": m.name,
+            "value": m.value or "",
+            "number": "" if m.number is None else repr(m.number),
+            "unit": m.unit,
+            "kind": m.kind,
+            "approx": m.approx or "",
+            "redacted": m.redacted,
+            "check": m.check,
+            "quote": m.evidence.quote,
+        }
+        for m in summary.metrics
+    ]
+
+
+class Batch:
+    """One batch run: ``run()`` returns the per-document statuses; progress goes to ``on_event``."""
+
+    def __init__(
+        self,
+        summarizer: Summarizer,
+        files: list[Path],
+        out: Path,
+        *,
+        root: Path | None = None,
+        formats: tuple[str, ...] = ("json",),
+        on_event: Callable[[str, BatchTotals], None] | None = None,
+    ) -> None:
+        self.summarizer = summarizer
+        self.files = files
+        self.out = out
+        self.root = root
+        self.formats = formats
+        self.on_event = on_event or (lambda _e, _t: None)
+        self.totals = BatchTotals(documents=len(files))
+        self.fingerprint = settings_fingerprint(summarizer, formats)
+        self._lock = threading.Lock()
+        self.statuses: dict[str, DocStatus] = {}
+        self._previous = self._read_index()
+
+    # -- index ------------------------------------------------------------------------------------
+    def _read_index(self) -> dict[str, dict[str, Any]]:
+        try:
+            data = json.loads((self.out / "index.json").read_text(encoding="utf-8"))
+            return {d["source"]: d for d in data.get("documents", [])}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+    def _write_index(self) -> None:
+        docs = [vars(self.statuses[str(f)]) for f in self.files if str(f) in self.statuses]
+        # Keep entries of earlier runs for files not part of this run.
+        current = {d["source"] for d in docs}
+        docs += [d for s, d in self._previous.items() if s not in current]
+        payload = {
+            "settings": self.fingerprint,
+            "totals": vars(self.totals),
+            "documents": sorted(docs, key=lambda d: d["source"]),
+        }
+        _atomic_write(self.out / "index.json", json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+    def done_key(self, sha256: str) -> str:
+        return f"{sha256[:16]}-{self.fingerprint}"
+
+    def _finished_before(self, path: Path, key: str) -> DocStatus | None:
+        prev = self._previous.get(str(path))
+        if not prev or prev.get("status") not in ("ok", "skipped") or prev.get("done_key") != key:
+            return None
+        outputs = prev.get("outputs") or []
+        if not outputs or not all((self.out / o).is_file() for o in outputs):
+            return None
+        return DocStatus(**{**prev, "status": "skipped"})
+
+    # -- work -------------------------------------------------------------------------------------
+    def _on_chunk(self, _name: str, result: ChunkResult) -> None:
+        with self._lock:
+            self.totals.chunks += 1
+            self.totals.calls += result.stats.calls
+            self.totals.cache_hits += result.stats.cache_hits
+            self.totals.prompt_tokens += result.stats.prompt_tokens
+            self.totals.completion_tokens += result.stats.completion_tokens
+        self.on_event("chunk", self.totals)
+
+    def _one(self, path: Path) -> DocStatus:
+        try:
+            document = load_path(path)
+            key = self.done_key(document.sha256)
+            earlier = self._finished_before(path, key)
+            if earlier is not None:
+                return earlier
+            result = self.summarizer.run(document, on_chunk=self._on_chunk)
+        except SummarizerError as exc:
+            return DocStatus(source=str(path), status="failed", reason=str(exc))
+        except Exception as exc:  # a bug on one document must not lose the others
+            return DocStatus(source=str(path), status="failed", reason=f"internal error: {type(exc).__name__}: {exc}")
+        stem = output_stem(path, self.root)
+        outputs = []
+        for fmt in self.formats:
+            rel = stem + SUFFIX[fmt]
+            _atomic_write(self.out / rel, render(result, fmt))
+            outputs.append(rel)
+        summary = result.summary
+        return DocStatus(
+            source=str(path),
+            status="ok",
+            outputs=outputs,
+            done_key=key,
+            grounded_share=summary.verification.grounded_share,
+            metrics=len(summary.metrics),
+            calls=summary.usage.calls,
+            cache_hits=summary.usage.cache_hits,
+            prompt_tokens=summary.usage.prompt_tokens,
+            completion_tokens=summary.usage.completion_tokens,
+            cost_usd=summary.usage.cost_usd,
+        )
+
+    def _record(self, status: DocStatus) -> None:
+        with self._lock:
+            self.statuses[status.source] = status
+            if status.status == "ok":
+                self.totals.done += 1
+                self.totals.cost_usd += status.cost_usd or 0.0
+            elif status.status == "skipped":
+                self.totals.skipped += 1
+            else:
+                self.totals.failed += 1
+            self._write_index()
+        self.on_event("document", self.totals)
+
+    def run(self) -> list[DocStatus]:
+        self.out.mkdir(parents=True, exist_ok=True)
+        pool = ThreadPoolExecutor(max_workers=self.summarizer.settings.concurrency)
+        pending: set[Future[DocStatus]] = set()
+        try:
+            pending = {pool.submit(self._one, f) for f in self.files}
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    self._record(fut.result())
+        except KeyboardInterrupt:
+            for fut in pending:
+                fut.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            with self._lock:
+                self._write_index()
+            self.write_metrics_table()
+        return [self.statuses[str(f)] for f in self.files if str(f) in self.statuses]
+
+    def write_metrics_table(self) -> Path | None:
+        """OUT/metrics.csv (and .parquet with pyarrow): one row per metric across every finished report."""
+        rows: list[dict[str, Any]] = []
+        for f in self.files:
+            st = self.statuses.get(str(f))
+            if st is None or st.status not in ("ok", "skipped"):
+                continue
+            json_out = next((o for o in st.outputs if o.endswith(".json")), None)
+            if json_out is None:
+                continue
+            try:
+                summary = ReportSummary.model_validate_json((self.out / json_out).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            rows.extend(metric_rows(summary))
+        path = self.out / "metrics.csv"
+        tmp = path.with_suffix(".csv.tmp")
+        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens Chinese CSV right
+            writer = csv.DictWriter(fh, fieldnames=METRIC_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, path)
+        try:
+            import pyarrow as pa  # optional extra
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.Table.from_pylist(rows), self.out / "metrics.parquet")
+        except ImportError:
+            pass
+        return path

@@ -1,0 +1,288 @@
+"""The ``summarize`` command: flags -> Settings -> api. No pipeline logic lives here."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .api import Summarizer, analyze
+from .batch import SUFFIX, Batch, BatchTotals, render
+from .config import Settings
+from .dryrun import dry_run
+from .errors import InputError, LoadError, SummarizerError
+from .load import discover, load_bytes, load_path
+from .stages import STAGES, render_stage
+
+EXAMPLES = """
+\b
+Examples:
+  summarize report.txt                         # JSON summary to stdout (offline backend if no endpoint)
+  summarize report.txt --format md             # Markdown
+  summarize report.docx --format html > r.html # self-contained HTML report with clickable evidence
+  summarize reports/ --out out/                # batch: one file per report + index.json + metrics.csv
+  summarize report.txt --stage sections        # inspect one step: clean | sections | chunks | numbers
+  cat report.txt | summarize -                 # from stdin
+\b
+  OPENAI_BASE_URL=http://127.0.0.1:11434/v1 SUMMARIZER_MODEL=qwen2.5 summarize report.txt --mode json
+  summarize report.txt --backend replay --cassettes tests/cassettes/corpus   # recorded run, no key
+\b
+Exit codes: 0 ok, 1 verification failed under --strict, 2 bad input or usage, 3 the LLM endpoint failed.
+"""
+
+
+def _parse_price(values: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    prices = {}
+    for v in values:
+        try:
+            model, rest = v.split("=", 1)
+            pin, pout = rest.split(",", 1)
+            prices[model.strip()] = (float(pin), float(pout))
+        except ValueError as exc:
+            raise click.BadParameter(f"{v!r}: expected MODEL=PROMPT_PRICE,COMPLETION_PRICE (USD per 1M tokens)") from exc
+    return prices
+
+
+def _err(message: str) -> None:
+    click.echo(f"summarize: {message}", err=True)
+
+
+@click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE|DIR|-")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Write one file per input here.")
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "html", "text"]), default=None,
+              help="Output format (default json; 'text' only with --stage).")
+@click.option("--stage", type=click.Choice(STAGES), help="Print one deterministic step's result and stop.")
+@click.option("--backend", type=click.Choice(["auto", "llm", "offline", "replay"]), default=None,
+              help="auto: replay with --cassettes, llm when an endpoint is configured, else offline.")
+@click.option("--base-url", help="OpenAI-compatible endpoint [env OPENAI_BASE_URL].")
+@click.option("--model", help="Model name [env SUMMARIZER_MODEL].")
+@click.option("--api-key", help="API key [env OPENAI_API_KEY]. Never logged, cached or recorded.")
+@click.option("--mode", type=click.Choice(["auto", "tools", "json", "md_json"]), default=None,
+              help="instructor mode; auto = tools, falling back to json/md_json if the endpoint rejects tools.")
+@click.option("--cassettes", type=click.Path(file_okay=False, path_type=Path), help="Replay recorded responses.")
+@click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Record the endpoint's responses as cassettes here.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Result cache folder.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--refresh", is_flag=True, help="Ignore cached results (and overwrite them).")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=None, help="Calls in flight (default 4).")
+@click.option("--chunk-size", type=click.IntRange(200, 100_000), default=None, help="Chunk budget in characters.")
+@click.option("--timeout", type=float, default=None, help="Seconds per request (default 60).")
+@click.option("--retries", type=click.IntRange(0, 20), default=None, help="Extra attempts on transient errors.")
+@click.option("--validation-retries", type=click.IntRange(0, 10), default=None, help="Re-asks after invalid answers.")
+@click.option("--keep-traditional", is_flag=True, help="Do not convert traditional to simplified characters.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any summary number is not grounded in the source.")
+@click.option("--drop-unverified", is_flag=True, help="Drop unverified metrics and flagged items from the output.")
+@click.option("--dry-run", is_flag=True, help="Count calls and tokens (and cache hits) without calling anything.")
+@click.option("--price", multiple=True, metavar="MODEL=IN,OUT", help="Override a model's USD price per 1M tokens.")
+@click.option("--no-progress", is_flag=True, help="No progress bar in batch runs.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.version_option(package_name="summarizer")
+def cli(inputs: tuple[str, ...], out: Path | None, fmt: str | None, stage: str | None, **opts: Any) -> None:
+    """Summarize Chinese government work reports into verified, structured summaries."""
+    quiet = opts.pop("quiet")
+    verbose = opts.pop("verbose")
+    logging.basicConfig(
+        level=logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING),
+        format="summarize: %(levelname)s %(name)s: %(message)s",
+    )
+    settings = Settings.from_env(
+        backend=opts["backend"],
+        base_url=opts["base_url"],
+        model=opts["model"],
+        api_key=opts["api_key"],
+        mode=opts["mode"],
+        cassettes=opts["cassettes"],
+        record_dir=opts["record_dir"],
+        cache_dir=opts["cache_dir"],
+        use_cache=False if opts["no_cache"] else None,
+        refresh=True if opts["refresh"] else None,
+        concurrency=opts["concurrency"],
+        chunk_budget=opts["chunk_size"],
+        timeout=opts["timeout"],
+        transport_retries=opts["retries"],
+        validation_retries=opts["validation_retries"],
+        to_simplified=False if opts["keep_traditional"] else None,
+        drop_unverified=True if opts["drop_unverified"] else None,
+        prices=_parse_price(opts["price"]) or None,
+    )
+    if settings.backend == "replay" and settings.cassettes is None:
+        raise click.UsageError("--backend replay needs --cassettes DIR")
+
+    files, root = _expand(inputs)
+    if stage:
+        sys.exit(_run_stage(files, stage, fmt or "text"))
+    if fmt == "text":
+        raise click.UsageError("--format text goes with --stage")
+    fmt = fmt or "json"
+
+    summarizer = Summarizer(settings)
+    if settings.backend == "auto" and summarizer.backend == "offline" and not quiet:
+        _err(
+            "no LLM endpoint configured: using the offline backend. For an LLM, set OPENAI_BASE_URL, "
+            "OPENAI_API_KEY and SUMMARIZER_MODEL (or --base-url/--api-key/--model)."
+        )
+    with summarizer:
+        if opts["dry_run"]:
+            sys.exit(_dry_run(summarizer, files))
+        if len(files) == 1 and out is None and root is None:
+            sys.exit(_single(summarizer, files[0], fmt, strict=opts["strict"], quiet=quiet))
+        if out is None:
+            raise click.UsageError("several inputs need --out DIR")
+        sys.exit(_batch(summarizer, files, root, out, fmt, strict=opts["strict"], quiet=quiet,
+                        progress=not opts["no_progress"] and not quiet))
+
+
+def _expand(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
+    """Files to process ('-' is stdin); the input folder when exactly one folder was given."""
+    files: list[str] = []
+    root: Path | None = None
+    for item in inputs:
+        if item == "-":
+            files.append(item)
+            continue
+        p = Path(item)
+        if p.is_dir():
+            found = discover(p)
+            if not found:
+                raise InputError(f"{item}: no supported files (.txt .md .html .htm .docx) in this folder")
+            files.extend(str(f) for f in found)
+            root = p if len(inputs) == 1 else None
+        else:
+            files.append(item)
+    return files, root
+
+
+def _load(item: str) -> Any:
+    if item == "-":
+        return load_bytes(sys.stdin.buffer.read(), "<stdin>")
+    return load_path(item)
+
+
+def _run_stage(files: list[str], stage: str, fmt: str) -> int:
+    code = 0
+    for item in files:
+        try:
+            analysis = analyze(_load(item), Settings.from_env())
+        except SummarizerError as exc:
+            _err(f"error: {exc}")
+            code = 2
+            continue
+        if len(files) > 1:
+            click.echo(f"==> {item} <==")
+        click.echo(render_stage(analysis, stage, fmt), nl=False)
+    return code
+
+
+def _headline(summary: Any) -> str:
+    v = summary.verification
+    head = f"{summary.source.name}: grounded {v.grounded_share:.1%} of {v.numbers_checked} numbers"
+    if v.failed:
+        head += f" ({v.failed} not grounded)"
+    u = summary.usage
+    return head + f" · backend {summary.backend} · {u.calls} calls, {u.cache_hits} cached, {u.prompt_tokens + u.completion_tokens} tokens"
+
+
+def _single(summarizer: Summarizer, item: str, fmt: str, *, strict: bool, quiet: bool) -> int:
+    result = summarizer.run(_load(item))
+    click.echo(render(result, fmt), nl=False)
+    if not quiet:
+        _err(_headline(result.summary))
+    if strict and result.summary.verification.failed:
+        _err(f"--strict: {result.summary.verification.failed} summary numbers are not grounded in the source")
+        return 1
+    return 0
+
+
+def _batch(summarizer: Summarizer, files: list[str], root: Path | None, out: Path, fmt: str, *, strict: bool,
+           quiet: bool, progress: bool) -> int:
+    if "-" in files:
+        raise click.UsageError("stdin ('-') cannot be mixed into a batch")
+    formats = tuple(dict.fromkeys(["json", fmt]))  # JSON always: metrics.csv and resuming read it
+    paths = [Path(f) for f in files]
+    batch = Batch(summarizer, paths, out, root=root, formats=formats)
+    if progress and sys.stderr.isatty():
+        statuses = _with_progress(batch)
+    else:
+        statuses = batch.run()
+    failed = [s for s in statuses if s.status == "failed"]
+    t = batch.totals
+    if not quiet:
+        _err(
+            f"{t.done} done, {t.skipped} already done, {t.failed} failed of {t.documents} · {t.calls} calls, "
+            f"{t.cache_hits} cached, {t.prompt_tokens + t.completion_tokens} tokens, ${t.cost_usd:.4f} · {out}/index.json"
+        )
+        for s in failed:
+            _err(f"failed: {s.reason}")
+    if failed:
+        return 2
+    if strict and any(s.grounded_share is not None and s.grounded_share < 1.0 for s in statuses):
+        return 1
+    return 0
+
+
+def _with_progress(batch: Batch) -> list[Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]summarize"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as bar:
+        task = bar.add_task("docs", total=batch.totals.documents, detail="")
+
+        def update(_event: str, t: BatchTotals) -> None:
+            detail = (
+                f"chunks {t.chunks} · cache {t.cache_hits} · tokens {t.prompt_tokens + t.completion_tokens}"
+                f" · ${t.cost_usd:.4f} · failed {t.failed}"
+            )
+            bar.update(task, completed=t.done + t.failed + t.skipped, detail=detail)
+
+        batch.on_event = update
+        return batch.run()
+
+
+def _dry_run(summarizer: Summarizer, files: list[str]) -> int:
+    code = 0
+    for item in files:
+        try:
+            plan = dry_run(summarizer, _load(item))
+        except LoadError as exc:
+            _err(f"error: {exc}")
+            code = 2
+            continue
+        click.echo(plan.line())
+    return code
+
+
+def main() -> None:
+    """Console entry point: library errors become one line and an exit code, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        _err("interrupted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        _err("interrupted; finished documents are kept, rerun to resume")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except SummarizerError as exc:
+        _err(f"error: {exc}")
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # a bug: say so in one line; -vv shows the traceback
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            logging.exception("internal error")
+        _err(f"internal error: {type(exc).__name__}: {exc}")
+        sys.exit(70)

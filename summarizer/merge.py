@@ -1,0 +1,205 @@
+"""merge: chunk extractions -> one ``ReportSummary``, grounded, deduplicated, in source order.
+
+Every quote a backend returns is aligned back to the cleaned text (exact match first, then a
+whitespace-insensitive match, as models drop or add spaces), and from there to the original text through
+the cleaner's offset map. Each chunk lies in exactly one top-level section (``chunks`` guarantees it), so a
+chunk's items belong to that section.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .clean import CleanText
+from .extract import ChunkResult
+from .load import Document
+from .models import (
+    Evidence,
+    ExtractedMetric,
+    Item,
+    Metric,
+    OverviewDraft,
+    ReportSummary,
+    SectionSummary,
+    SourceInfo,
+    Usage,
+)
+from .numbers import find_numbers
+from .sections import Outline
+
+PREAMBLE_HEADING = "导语"
+WHOLE_TEXT_HEADING = "全文"
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    backend: str
+    model: str | None
+    prompt_version: str
+
+
+def locate(quote: str, text: str, start: int = 0) -> tuple[int, int] | None:
+    """Span of ``quote`` in ``text`` (offsets relative to ``text``), ignoring whitespace differences."""
+    if not quote.strip():
+        return None
+    at = text.find(quote, start)
+    if at >= 0:
+        return at, at + len(quote)
+    # Whitespace-insensitive: search in the squashed text and map back through an index list.
+    keep = [i for i, ch in enumerate(text) if not ch.isspace()]
+    squashed = "".join(text[i] for i in keep)
+    needle = _SPACE_RE.sub("", quote)
+    at = squashed.find(needle)
+    if at < 0 or not needle:
+        return None
+    return keep[at], keep[at + len(needle) - 1] + 1
+
+
+def figure_number(value: str | None, unit: str) -> float | None:
+    """Normalised number of a figure as written (scale word applied): ``1.2万`` -> 12000."""
+    if value is None:
+        return None
+    mentions = find_numbers(f"{value}{unit}")
+    if not mentions or mentions[0].scaled is None:
+        return None
+    scaled: Decimal = mentions[0].scaled
+    return float(scaled)
+
+
+def _evidence(clean: CleanText, offset: int, span: tuple[int, int]) -> Evidence:
+    start, end = offset + span[0], offset + span[1]
+    ostart, oend = clean.original_span(start, end)
+    return Evidence(
+        quote=clean.text[start:end], start=start, end=end, original_start=ostart, original_end=oend
+    )
+
+
+def _metric(em: ExtractedMetric, evidence: Evidence, section_path: list[str]) -> Metric:
+    unit = em.unit.strip()
+    value = em.value.strip() if em.value is not None else None
+    # Models sometimes put the scale word in the unit ("万元"); fold it back into the value as written.
+    if value is not None and len(unit) > 1 and unit[0] in "万亿千百" and not value.endswith(unit[0]):
+        value, unit = value + unit[0], unit[1:]
+    return Metric(
+        id="",
+        name=em.name.strip(),
+        value=value,
+        number=figure_number(value, unit),
+        unit=unit,
+        kind=em.kind,
+        approx=em.approx or None,
+        redacted=em.redacted,
+        section_path=section_path,
+        evidence=evidence,
+    )
+
+
+def merge(
+    *,
+    document: Document,
+    clean: CleanText,
+    outline: Outline,
+    results: Sequence[ChunkResult],
+    overview: OverviewDraft,
+    run: RunInfo,
+    usage: Usage,
+) -> ReportSummary:
+    metrics: dict[tuple[int, int, str | None, str], Metric] = {}
+    # top_index (None = preamble) -> (summaries, items with their metric keys)
+    by_section: dict[int | None, tuple[list[str], list[tuple[Item, list[tuple[int, int, str | None, str]]]]]] = {}
+    seen_items: set[tuple[str, int]] = set()
+
+    for result in results:
+        chunk = result.chunk
+        summaries, items = by_section.setdefault(chunk.top_index, ([], []))
+        if result.extraction.summary.strip():
+            summaries.append(result.extraction.summary.strip())
+        path = list(chunk.breadcrumb)
+        for extracted in result.extraction.items:
+            span = locate(extracted.quote, chunk.text)
+            evidence = _evidence(clean, chunk.start, span) if span else None
+            keys: list[tuple[int, int, str | None, str]] = []
+            for em in extracted.metrics:
+                mspan = locate(em.quote, chunk.text)
+                if mspan is None:
+                    continue  # validators make this unreachable for LLM answers; never invent a location
+                metric = _metric(em, _evidence(clean, chunk.start, mspan), path)
+                key = (metric.evidence.start, metric.evidence.end, metric.value, metric.unit)
+                metrics.setdefault(key, metric)  # the same fact from two items/chunks counts once
+                if key not in keys:
+                    keys.append(key)
+            dedup = (extracted.text.strip(), evidence.start if evidence else -1)
+            if dedup in seen_items:
+                continue
+            seen_items.add(dedup)
+            item = Item(id="", text=extracted.text.strip(), kind=extracted.kind, evidence=evidence)
+            items.append((item, keys))
+
+    # Ids in source order.
+    ordered = sorted(metrics.items(), key=lambda kv: (kv[1].evidence.start, kv[1].evidence.end, kv[0]))
+    ids: dict[tuple[int, int, str | None, str], str] = {}
+    final_metrics: list[Metric] = []
+    for n, (key, metric) in enumerate(ordered, 1):
+        ids[key] = f"m{n}"
+        final_metrics.append(metric.model_copy(update={"id": f"m{n}", "period": overview.period}))
+
+    sections: list[SectionSummary] = []
+    item_counter = 0
+
+    def build(top: int | None, heading: list[str], role: str, start: int, end: int) -> None:
+        nonlocal item_counter
+        summaries, items = by_section.get(top, ([], []))
+        if top is None and not items and outline.sections:
+            return
+        items_sorted = sorted(items, key=lambda it: it[0].evidence.start if it[0].evidence else -1)
+        final_items = []
+        for item, keys in items_sorted:
+            item_counter += 1
+            final_items.append(
+                item.model_copy(update={"id": f"i{item_counter}", "metrics": [ids[k] for k in keys]})
+            )
+        sections.append(
+            SectionSummary(
+                id=f"s{len(sections) + 1}",
+                heading_path=heading,
+                role=role,  # type: ignore[arg-type]
+                summary="".join(summaries),
+                items=final_items,
+                start=start,
+                end=end,
+            )
+        )
+
+    # With no headings at all, the whole text is one section (its chunks have top_index None).
+    first = PREAMBLE_HEADING if outline.sections else WHOLE_TEXT_HEADING
+    build(None, [first], "other", outline.preamble[0], outline.preamble[1])
+    for k, top in enumerate(outline.sections):
+        build(k, [top.heading()], top.role or "other", top.start, top.end)
+
+    return ReportSummary(
+        source=SourceInfo(
+            path=document.path,
+            name=document.name,
+            sha256=document.sha256,
+            format=document.format,
+            encoding=document.encoding,
+            raw_chars=len(document.text),
+            clean_chars=len(clean.text),
+            script=clean.script,
+        ),
+        title=overview.title,
+        organization=overview.organization,
+        period=overview.period,
+        overview=overview.overview,
+        sections=sections,
+        metrics=final_metrics,
+        usage=usage,
+        backend=run.backend,
+        model=run.model,
+        prompt_version=run.prompt_version,
+    )

@@ -1,0 +1,237 @@
+"""offline: the same ``ChunkExtraction``/``OverviewDraft`` as the LLM, built deterministically.
+
+No network, no model: items come from the report's own headings and ``一是…`` enumerations, metrics from the
+number mentions with their clause as evidence and the words before the figure as name, the overview from
+the leading sentences and the section headings. It is the default when no endpoint is configured, and a
+baseline the LLM must beat. Every answer goes through the same validators as an LLM answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from .chunks import Chunk
+from .extract import CallStats, ChunkResult
+from .models import ChunkExtraction, ExtractedItem, ExtractedMetric, ItemKind, OverviewDraft
+from .numbers import NumberMention
+from .sections import Outline, Section, walk
+
+# Mentions worth reporting as metrics; dates, years and ordinals are context, not facts to extract.
+METRIC_KINDS = {"count", "money", "percent", "percent_point", "ratio"}
+CLAUSE_DELIMS = "，,；;。！？!?：:\n"
+SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+TARGET_WORDS = ("力争", "争取", "计划", "目标", "预计", "确保", "拟", "将")
+BASELINE_WORDS = ("基数", "上年同期", "去年同期")
+HONOR_WORDS = ("荣誉", "先进", "表彰", "称号", "获评", "获得", "荣获")
+# Verbs and adverbs that sit between a measure's name and its figure ("成交额达到50亿元").
+TRAILING_VERBS = re.compile(
+    r"(达到|达|为|是|实现|完成|共计|共|累计|合计|总计|新增|增加|增长|提高|提升|下降|减少|突破|超过|超|约|近|逾|有|"
+    r"计|到|至|占|比|同比|分别|已|约为|全年|当年)+$"
+)
+LEADING_NOISE = re.compile(r"^(其中|同时|另|另外|此外|并|且|和|及|以及|一是|二是|三是|四是|五是|截至目前|截止目前)+")
+TITLE_RE = re.compile(r"[^\s。，,：:]{0,40}(?:工作总结|工作计划|工作安排|工作报告|政府工作报告)[^\s。，,]{0,24}")
+PERIOD_RE = re.compile(r"\d{4}年(?:上半年|下半年|全年|第[一二三四]季度|度)?")
+ORG_RE = re.compile(
+    r"(?:发文单位|发布机构|来源)\s*[:：]\s*([\u4e00-\u9fffA-Za-z]{2,20})"
+    r"|([\u4e00-\u9fffX]{1,10}?(?:局|委员会|办公室|人民政府|政府|厅|委|中心))(?=\d{4}年|关于|工作)"
+)
+KIND_BY_ROLE: dict[str, ItemKind] = {
+    "work_done": "achievement",
+    "problems": "problem",
+    "plans": "plan",
+    "other": "measure",
+}
+
+
+def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around [start, end): between the nearest delimiters on each side."""
+    left = max(text.rfind(d, 0, start) for d in CLAUSE_DELIMS) + 1
+    rights = [i for i in (text.find(d, end) for d in CLAUSE_DELIMS) if i >= 0]
+    right = min(rights) if rights else len(text)
+    return left, right
+
+
+def value_as_written(mention: NumberMention) -> str | None:
+    """The figure with its scale word, without approx word and unit ("1.2万余份" -> "1.2万")."""
+    if mention.redacted:
+        return None
+    text = mention.text
+    for _ in range(2):
+        if mention.approx and text.startswith(mention.approx):
+            text = text[len(mention.approx) :]
+        if mention.approx and text.endswith(mention.approx):
+            text = text[: -len(mention.approx)]
+        if mention.unit and text.endswith(mention.unit):
+            text = text[: -len(mention.unit)]
+    text = text.strip()
+    return text or None
+
+
+def metric_name(text: str, clause_start: int, mention: NumberMention, clause_end: int) -> str:
+    """The nearest noun phrase: what precedes the figure in its clause, or failing that what follows it."""
+    before = LEADING_NOISE.sub("", text[clause_start : mention.start].strip())
+    before = TRAILING_VERBS.sub("", before).strip()
+    if len(before) > 16:
+        before = before[-16:]
+    if len(before) >= 2:
+        return before
+    after = text[mention.end : clause_end].strip()
+    after = re.split(r"[的和与及、（(]", after, maxsplit=1)[0][:10]
+    return (before + after).strip() or mention.text
+
+
+def metric_kind(clause: str, role: str | None) -> str:
+    if any(w in clause for w in BASELINE_WORDS):
+        return "baseline"
+    if role == "plans" or any(w in clause for w in TARGET_WORDS):
+        return "target"
+    return "result"
+
+
+def item_kind(title: str, role: str | None) -> ItemKind:
+    if role in (None, "work_done") and any(w in title for w in HONOR_WORDS):
+        return "honor"
+    return KIND_BY_ROLE.get(role or "other", "measure")
+
+
+class OfflineExtractor:
+    backend = "offline"
+    model: str | None = None
+
+    def __init__(self, text: str, outline: Outline, mentions: Sequence[NumberMention], original: str = "") -> None:
+        self.text = text
+        self.outline = outline
+        self.mentions = mentions
+        self.original = original
+        self._all = list(walk(outline.sections))
+
+    def _role_at(self, position: int) -> str | None:
+        for top in self.outline.sections:
+            if top.start <= position < top.end:
+                return top.role
+        return None
+
+    def _metric(self, m: NumberMention, chunk: Chunk, role: str | None) -> ExtractedMetric | None:
+        if m.kind not in METRIC_KINDS and not (m.redacted and m.unit and m.kind not in ("date", "year")):
+            return None
+        cs, ce = clause_span(self.text, m.start, m.end)
+        cs, ce = max(cs, chunk.start), min(ce, chunk.end)
+        clause = self.text[cs:ce].strip()
+        try:
+            return ExtractedMetric.model_validate(
+                {
+                    "name": metric_name(self.text, cs, m, ce),
+                    "value": value_as_written(m),
+                    "unit": m.unit,
+                    "kind": metric_kind(clause, role),
+                    "approx": m.approx,
+                    "redacted": m.redacted,
+                    "quote": clause,
+                },
+                context={"chunk": chunk.text},
+            )
+        except ValidationError:
+            return None  # a figure we cannot ground exactly is left out, never guessed
+
+    def extract(self, chunk: Chunk, label: str) -> ChunkResult:
+        role = chunk.role
+        headed = [s for s in self._all if chunk.start <= s.start < chunk.end and s.title.strip()]
+        # Each metric goes to the innermost heading in this chunk that precedes it.
+        buckets: dict[int, list[ExtractedMetric]] = {}
+        loose: list[tuple[NumberMention, ExtractedMetric]] = []
+        for m in self.mentions:
+            if not (chunk.start <= m.start and m.end <= chunk.end):
+                continue
+            metric = self._metric(m, chunk, self._role_at(m.start) or role)
+            if metric is None:
+                continue
+            owner = _innermost(headed, m.start)
+            if owner is None:
+                loose.append((m, metric))
+            else:
+                buckets.setdefault(id(owner), []).append(metric)
+        items: list[ExtractedItem] = []
+        for section in headed:
+            srole = self._role_at(section.start) or role
+            items.append(
+                ExtractedItem(
+                    text=section.title.strip(),
+                    kind=item_kind(section.title, srole),
+                    quote=section.title.strip(),
+                    metrics=buckets.get(id(section), []),
+                )
+            )
+        # Figures in text that no heading of this chunk covers: one item per sentence holding them.
+        for sentence_start, sentence, metrics in _group_by_sentence(self.text, chunk, loose):
+            items.append(
+                ExtractedItem(
+                    text=sentence,
+                    kind=KIND_BY_ROLE.get(self._role_at(sentence_start) or role or "other", "measure"),
+                    quote=sentence,
+                    metrics=metrics,
+                )
+            )
+        items.sort(key=lambda it: chunk.text.find(it.quote))
+        summary = _leading_sentences(chunk.text, 2)
+        extraction = ChunkExtraction.model_validate(
+            {"summary": summary, "items": [i.model_dump() for i in items]}, context={"chunk": chunk.text}
+        )
+        return ChunkResult(chunk=chunk, extraction=extraction, stats=CallStats())
+
+    def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]:
+        source_head = (self.original or self.text)[:800]
+        title_match = TITLE_RE.search(self.text[:400]) or TITLE_RE.search(source_head)
+        title = title_match.group(0).strip() if title_match else None
+        period_match = PERIOD_RE.search(title or "") or PERIOD_RE.search(self.text[:400])
+        org_match = ORG_RE.search(source_head)
+        organization = None
+        if org_match:
+            organization = (org_match.group(1) or org_match.group(2) or "").strip() or None
+        preamble = self.text[self.outline.preamble[0] : self.outline.preamble[1]]
+        sentences = [
+            s
+            for s in (x.strip() for x in SENTENCE_RE.findall(preamble))
+            if len(s) >= 12 and not re.search(r"(如下|汇报|总结如下|报告如下)[:：。]?$", s)
+            and (title is None or title not in s)
+        ][:2]
+        for section in points[:3]:
+            if section["points"]:
+                sentences.append(f"{section['heading']}:{section['points'][0]}。")
+        overview = "".join(s if s.endswith(("。", "；", ";", "！", "？")) else s + "。" for s in sentences[:5])
+        draft = OverviewDraft(title=title, organization=organization,
+                              period=period_match.group(0) if period_match else None, overview=overview)
+        return draft, CallStats()
+
+
+def _innermost(sections: list[Section], position: int) -> Section | None:
+    best: Section | None = None
+    for s in sections:
+        if s.start <= position < s.end and (best is None or s.level >= best.level):
+            best = s
+    return best
+
+
+def _group_by_sentence(
+    text: str, chunk: Chunk, loose: list[tuple[NumberMention, ExtractedMetric]]
+) -> list[tuple[int, str, list[ExtractedMetric]]]:
+    groups: dict[tuple[int, int], list[ExtractedMetric]] = {}
+    for m, metric in loose:
+        start = max(max(text.rfind(d, 0, m.start) for d in "。！？!?\n") + 1, chunk.start)
+        ends = [i for i in (text.find(d, m.end) for d in "。！？!?\n") if i >= 0]
+        end = min(min(ends) if ends else len(text), chunk.end)
+        groups.setdefault((start, end), []).append(metric)
+    out = []
+    for (start, end), metrics in sorted(groups.items()):
+        sentence = text[start:end].strip()
+        if sentence:
+            out.append((start + text[start:end].find(sentence), sentence, metrics))
+    return out
+
+
+def _leading_sentences(text: str, n: int) -> str:
+    sentences = [s.strip() for s in SENTENCE_RE.findall(text) if len(s.strip()) >= 6]
+    return "".join(sentences[:n])

@@ -1,0 +1,41 @@
+"""Render the versioned prompt templates in ``prompts/``; no prompt text lives in code."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from .resources import prompts_dir
+
+PROMPT_VERSION = "v1"
+
+
+@lru_cache(maxsize=4)
+def _environment(version: str) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(prompts_dir() / version)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # plain text for a model, not HTML
+        keep_trailing_newline=False,
+        trim_blocks=False,
+    )
+
+
+def render(name: str, version: str = PROMPT_VERSION, **context: Any) -> str:
+    return _environment(version).get_template(f"{name}.j2").render(**context).strip()
+
+
+def extract_messages(chunk_text: str, breadcrumb: tuple[str, ...]) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": render("extract_system")},
+        {"role": "user", "content": render("extract_user", chunk=chunk_text, breadcrumb=" > ".join(breadcrumb))},
+    ]
+
+
+def overview_messages(head: str, sections: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": render("overview_system")},
+        {"role": "user", "content": render("overview_user", head=head, sections=sections)},
+    ]
