@@ -1,10 +1,19 @@
 """sections: clean text -> the report's heading hierarchy with spans and roles.
 
-TODO(helper): implement.
+Scraped reports lose their layout: headings may sit on their own lines, be indented with full-width
+spaces, or run inline on one enormous line. So headings are found by their *markers* (一、 （一） 1. （1）
+① 一是) rather than by layout, and a marker is believed only when it (a) stands at a boundary (line start,
+after whitespace or after a sentence end) and (b) continues its style's numbering where the outline
+currently is. (b) is what rejects ``1、`` inside a sentence, ``进入前四、``, ``2016-2019年``, ``1.2万``
+and leftover page-break numbers: they rarely happen to be the next number of an open sequence.
+
+No parser library is used: the grammar is "one regex + a numbering state machine"; a generic parser
+would add nothing but a dependency.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -37,12 +46,299 @@ class Outline:
     text_length: int
 
 
-def parse_sections(text: str) -> Outline:
-    raise NotImplementedError
-
-
 def walk(sections: list[Section]) -> Iterator[Section]:
     """Depth-first, source order."""
     for s in sections:
         yield s
         yield from walk(s.children)
+
+
+# --------------------------------------------------------------------------------------------------
+# Markers
+# --------------------------------------------------------------------------------------------------
+
+TITLE_MAX = 60  # longer "titles" are really the first sentence of a paragraph; breadcrumbs stay short
+# A line this long without a sentence end before a line-start marker means the line break was a page
+# break in the middle of a sentence (scraped PDFs leave "投\n2、入数据"), not a heading line.
+_HEADING_LINE_MAX = 60
+# A heading's title stops at whitespace only on long lines: one-line reports separate heading from
+# body by a space, while a normal heading line may legitimately contain one.
+_INLINE_LINE_MIN = 80
+
+_CN_DIGITS = "一二三四五六七八九十"
+_CN = f"[{_CN_DIGITS}]{{1,3}}"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+_MARKER_RE = re.compile(
+    rf"(?P<paren_cn>[（(](?P<pcn>{_CN})[）)])"
+    rf"|(?P<paren_arabic>[（(](?P<par>\d{{1,2}})[）)])"
+    rf"|(?P<cn>(?P<cnn>{_CN})、)"
+    r"|(?P<arabic>(?<![\d.．])(?P<ar>\d{1,2})(?:[.．](?![\d.．])|、(?!\d)))"
+    rf"|(?P<circled>[{_CIRCLED}])"
+    rf"|(?P<enum>(?<![{_CN_DIGITS}第])(?P<en>{_CN})是)"
+)
+_STYLE_GROUPS: tuple[tuple[Style, str | None], ...] = (
+    ("paren_cn", "pcn"),
+    ("paren_arabic", "par"),
+    ("cn", "cnn"),
+    ("arabic", "ar"),
+    ("circled", None),
+    ("enum", "en"),
+)
+
+_SENTENCE_END = set("。！？；!?;")
+_HEADING_BOUNDARY = _SENTENCE_END | set("：:")
+_ENUM_BOUNDARY = _HEADING_BOUNDARY | set("，,、")
+_HSPACE = " \t\u3000\xa0"
+_TITLE_STOP = _HEADING_BOUNDARY | {"\n"}
+_TITLE_CUT = "，,、"
+
+
+def cn_to_int(numeral: str) -> int | None:
+    """一..九十九. Hand-written: cn2an rejects fragments like "十一" inside markers inconsistently and is
+    ~50x slower, and markers never go beyond two digits."""
+    digits = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
+    if numeral in digits:
+        return digits[numeral]
+    if numeral == "十":
+        return 10
+    if len(numeral) == 2 and numeral[0] == "十" and numeral[1] in digits:
+        return 10 + digits[numeral[1]]
+    if len(numeral) == 2 and numeral[1] == "十" and numeral[0] in digits:
+        return digits[numeral[0]] * 10
+    if len(numeral) == 3 and numeral[1] == "十" and numeral[0] in digits and numeral[2] in digits:
+        return digits[numeral[0]] * 10 + digits[numeral[2]]
+    return None
+
+
+@dataclass
+class _Candidate:
+    style: Style
+    value: int
+    start: int  # marker start
+    marker_end: int
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _at_boundary(text: str, start: int, style: Style) -> bool:
+    """Is the marker where a heading (or an enumeration item) can begin?"""
+    i = start - 1
+    while i >= 0 and text[i] in _HSPACE:
+        i -= 1
+    if i < 0:
+        return True
+    prev = text[i]
+    if prev == "\n":
+        if i == start - 1:
+            return not _is_page_break(text, i)
+        return True
+    if i < start - 1:  # whitespace between the previous text and the marker: an inline heading
+        return True
+    if style in ("enum", "circled"):
+        return prev in _ENUM_BOUNDARY
+    return prev in _HEADING_BOUNDARY
+
+
+def _is_page_break(text: str, newline: int) -> bool:
+    """A marker glued to a line start after a long, unfinished line is a page number, not a heading."""
+    j = newline - 1
+    while j >= 0 and text[j] in _HSPACE:
+        j -= 1
+    if j < 0 or text[j] == "\n" or text[j] in _HEADING_BOUNDARY:
+        return False
+    return newline - _line_start(text, newline) > _HEADING_LINE_MAX
+
+
+def _candidates(text: str) -> Iterator[_Candidate]:
+    for m in _MARKER_RE.finditer(text):
+        style: Style = "none"
+        raw = ""
+        for name, group in _STYLE_GROUPS:
+            if m.group(name) is not None:
+                style = name
+                raw = m.group(group) if group else m.group(name)
+                break
+        if style == "circled":
+            value: int | None = _CIRCLED.index(raw) + 1
+        elif style in ("arabic", "paren_arabic"):
+            value = int(raw)
+        else:
+            value = cn_to_int(raw)
+        if not value:
+            continue
+        nxt = text[m.end() : m.end() + 1]
+        # "一、二季度": a list of numbers, not a heading ("1、2月" never matches the regex).
+        if style == "cn" and nxt and nxt in _CN_DIGITS:
+            continue
+        if not _at_boundary(text, m.start(), style):
+            continue
+        yield _Candidate(style, value, m.start(), m.end())
+
+
+# --------------------------------------------------------------------------------------------------
+# Titles
+# --------------------------------------------------------------------------------------------------
+
+
+def _title_span(text: str, marker_end: int, style: Style) -> tuple[int, int, int]:
+    """(title_start, title_end, body_start)."""
+    n = len(text)
+    i = marker_end
+    while i < n and text[i] in _HSPACE:
+        i += 1
+    t_start = i
+    line_end = text.find("\n", t_start)
+    if line_end < 0:
+        line_end = n
+    inline = line_end - t_start > _INLINE_LINE_MIN
+    stops = _SENTENCE_END | {"\n"} if style == "enum" else _TITLE_STOP
+    j = t_start
+    limit = min(line_end, t_start + 4 * TITLE_MAX)
+    while j < limit:
+        c = text[j]
+        if c in stops or (inline and style != "enum" and c.isspace()):
+            break
+        j += 1
+    t_end = j
+    body_start = t_end + 1 if t_end < n and text[t_end] in _HEADING_BOUNDARY else t_end
+    if t_end - t_start > TITLE_MAX:
+        # Too long to be a heading: keep the clause-bounded prefix as the title, the rest is body.
+        window = text[t_start : t_start + TITLE_MAX]
+        cut = max(window.rfind(c) for c in _TITLE_CUT)
+        t_end = t_start + cut if cut >= TITLE_MAX // 3 else t_start + TITLE_MAX
+        body_start = t_end
+    return t_start, t_end, body_start
+
+
+# --------------------------------------------------------------------------------------------------
+# Roles
+# --------------------------------------------------------------------------------------------------
+
+# Words that decide a role wherever they appear in a heading.
+_STRONG_WORDS: dict[Role, tuple[str, ...]] = {
+    "work_done": (
+        "上半年", "工作总结", "开展情况", "落实情况", "完成情况", "进展情况", "执行情况", "主要成效",
+        "工作成效", "主要成绩", "工作回顾",
+    ),
+    "problems": ("存在的问题", "存在问题", "主要问题", "问题和不足", "不足之处", "困难和问题", "短板"),
+    "plans": (
+        "下半年", "下一步", "工作安排", "工作计划", "工作思路", "工作打算", "工作任务", "目标任务",
+        "工作要点", "今后",
+    ),
+    "other": (),
+}
+# Words that decide only a top-level heading: inside a sub-heading "计划" or "问题" is usually the
+# subject of the work ("科技计划项目管理"), not the kind of section.
+_WEAK_WORDS: dict[Role, tuple[str, ...]] = {
+    "work_done": ("总结", "回顾", "成效", "成绩"),
+    "problems": ("问题", "不足", "困难", "差距", "挑战"),
+    "plans": ("安排", "计划", "思路", "打算", "总体要求", "政策取向", "明年", "展望"),
+    "other": ("疫情防控",),
+}
+
+
+def _role_hits(title: str, top_level: bool) -> dict[Role, int]:
+    """Each role the title names -> position of its earliest word."""
+    hits: dict[Role, int] = {}
+    for role, words in _STRONG_WORDS.items():
+        candidates = words + _WEAK_WORDS[role] if top_level else words
+        positions = [p for p in (title.find(w) for w in candidates) if p >= 0]
+        if positions:
+            hits[role] = min(positions)
+    if "other" in hits and len(hits) > 1:
+        # "疫情防控" inside a summary/plan title only says what the work was about.
+        del hits["other"]
+    return hits
+
+
+def title_role(title: str, top_level: bool = True) -> Role | None:
+    """The role a heading decides on its own; None when it names none or mixes several."""
+    hits = _role_hits(title, top_level)
+    return next(iter(hits)) if len(hits) == 1 else None
+
+
+def _assign_roles(top: list[Section]) -> None:
+    for sec in walk(top):
+        if sec.level > 1 and sec.style != "enum":  # an enum "title" is a whole clause: never decisive
+            sec.role = title_role(sec.title, top_level=False)
+    for sec in top:
+        hits = _role_hits(sec.title, top_level=True)
+        child_role = next((c.role for c in sec.children if c.role is not None), None)
+        if len(hits) == 1:
+            sec.role = next(iter(hits))
+        elif len(hits) > 1:
+            # Mixed title ("上半年…落实情况及下半年…安排"): the first child says how it opens,
+            # else the word that comes first.
+            first_word: Role = min(hits, key=hits.__getitem__)
+            sec.role = child_role if child_role is not None else first_word
+        else:
+            sec.role = child_role or "other"
+
+
+# --------------------------------------------------------------------------------------------------
+# The parser
+# --------------------------------------------------------------------------------------------------
+
+# Enumerations and circled items restart freely inside one parent (one list per paragraph).
+_RESTARTABLE: frozenset[Style] = frozenset({"enum", "circled"})
+
+
+@dataclass
+class _Open:
+    section: Section
+    value: int
+
+
+def parse_sections(text: str) -> Outline:
+    n = len(text)
+    top: list[Section] = []
+    stack: list[_Open] = []
+
+    def close_to(depth: int, at: int) -> None:
+        while len(stack) > depth:
+            stack.pop().section.end = at
+
+    for cand in _candidates(text):
+        depth = next((i for i, o in enumerate(stack) if o.section.style == cand.style), None)
+        if depth is not None:
+            expected = stack[depth].value + 1
+            if cand.value == expected or (cand.value == 1 and cand.style in _RESTARTABLE):
+                close_to(depth, cand.start)
+            else:
+                continue
+        elif cand.value != 1:
+            continue
+        elif cand.style == "enum" and not stack:
+            continue  # "一是…二是…" in the preamble is prose, not the report's outline
+        elif cand.style == "cn" and stack and not any(o.section.style == "cn" for o in stack):
+            # 一、 is the outermost style whenever a report uses it; anything opened before the first
+            # 一、 was front matter (e.g. a leftover "1、" page number), so it falls back to preamble.
+            stack.clear()
+            top.clear()
+        t_start, t_end, body_start = _title_span(text, cand.marker_end, cand.style)
+        sec = Section(
+            number=text[cand.start : cand.marker_end],
+            title=text[t_start:t_end].strip(),
+            level=len(stack) + 1,
+            style=cand.style,
+            start=cand.start,
+            end=n,
+            body_start=body_start,
+        )
+        (stack[-1].section.children if stack else top).append(sec)
+        stack.append(_Open(sec, cand.value))
+    close_to(0, n)
+    for sec in walk(top):
+        sec.end = _rstrip_end(text, sec.start, sec.end)
+    _assign_roles(top)
+    preamble = (0, top[0].start if top else n)
+    return Outline(sections=top, preamble=preamble, text_length=n)
+
+
+def _rstrip_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
