@@ -1,0 +1,135 @@
+"""The CLI end to end (offline backend): outputs, stages, exit codes, one-line errors, batches."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from summarizer.cli import main
+
+DATA = Path(__file__).resolve().parent / "data"
+XIANNING = DATA / "xianning_city_2020h1.txt"
+
+
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["summarize", *args])
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "SUMMARIZER_MODEL", "SUMMARIZER_BACKEND"):
+        monkeypatch.delenv(var, raising=False)
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_offline_json_to_stdout(monkeypatch, capsys, tmp_path) -> None:
+    code, out, err = run(monkeypatch, capsys, str(XIANNING), "--cache-dir", str(tmp_path / "c"))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["backend"] == "offline"
+    assert data["source"]["name"].endswith("xianning_city_2020h1.txt")
+    assert "咸宁" in out  # Chinese left readable, not \\u-escaped
+    assert "offline backend" in err and "OPENAI_BASE_URL" in err  # says why and how to configure
+    assert "grounded" in err
+
+
+def test_markdown_and_html(monkeypatch, capsys) -> None:
+    code, out, _ = run(monkeypatch, capsys, str(XIANNING), "--format", "md")
+    assert code == 0 and out.startswith("#")
+    code, out, _ = run(monkeypatch, capsys, str(XIANNING), "--format", "html")
+    assert code == 0 and out.lstrip().lower().startswith("<!doctype html")
+
+
+@pytest.mark.parametrize("stage", ["clean", "sections", "chunks", "numbers"])
+def test_stages_text_and_json(monkeypatch, capsys, stage: str) -> None:
+    code, out, err = run(monkeypatch, capsys, str(XIANNING), "--stage", stage)
+    assert code == 0, err
+    assert out.strip()
+    code, out, err = run(monkeypatch, capsys, str(XIANNING), "--stage", stage, "--format", "json")
+    assert code == 0, err
+    json.loads(out)
+
+
+def test_stage_sections_shows_tree(monkeypatch, capsys) -> None:
+    code, out, _ = run(monkeypatch, capsys, str(XIANNING), "--stage", "sections")
+    assert "一、参与和服务疫情防控情况" in out
+    assert "三、存在的问题" in out or "存在的问题" in out
+
+
+def test_stdin(monkeypatch, capsys) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(XIANNING.read_bytes())))
+    code, out, err = run(monkeypatch, capsys, "-", "--stage", "numbers", "--format", "json")
+    assert code == 0, err
+    assert any(m["text"].startswith("50亿") for m in json.loads(out))
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [(b"", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary")],
+)
+def test_bad_input_one_line_exit_2(monkeypatch, capsys, tmp_path, content: bytes, needle: str) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    code, out, err = run(monkeypatch, capsys, str(bad))
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "bad.txt" in lines[0] and needle in lines[0].lower()
+    assert "Traceback" not in err
+
+
+def test_missing_file_and_usage_errors(monkeypatch, capsys, tmp_path) -> None:
+    code, _, err = run(monkeypatch, capsys, str(tmp_path / "nope.txt"))
+    assert code == 2 and "nope.txt" in err and "Traceback" not in err
+    code, _, err = run(monkeypatch, capsys, str(XIANNING), "--format", "text")
+    assert code == 2
+    code, _, err = run(monkeypatch, capsys, str(XIANNING), "--backend", "replay")
+    assert code == 2 and "--cassettes" in err
+
+
+def test_help_has_examples(monkeypatch, capsys) -> None:
+    code, out, _ = run(monkeypatch, capsys, "--help")
+    assert code == 0
+    assert "Examples:" in out and "--stage" in out and "Exit codes" in out
+
+
+def test_batch_writes_each_and_keeps_going(monkeypatch, capsys, tmp_path) -> None:
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for name in ("xianning_city_2020h1.txt", "xuancheng_county_2020h1.txt"):
+        shutil.copy(DATA / name, corpus / name)
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "sub").mkdir()
+    shutil.copy(DATA / "county_trad_pinyin_2020h1.txt", corpus / "sub" / "trad.txt")
+    out = tmp_path / "out"
+    code, _, err = run(monkeypatch, capsys, str(corpus), "--out", str(out), "--format", "md")
+    assert code == 2  # one document failed
+    assert "empty.txt" in err and "Traceback" not in err
+    for stem in ("xianning_city_2020h1", "xuancheng_county_2020h1", "sub/trad"):
+        assert (out / f"{stem}.json").is_file() and (out / f"{stem}.md").is_file()
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    status = {Path(d["source"]).name: d["status"] for d in index["documents"]}
+    assert status == {"xianning_city_2020h1.txt": "ok", "xuancheng_county_2020h1.txt": "ok",
+                      "trad.txt": "ok", "empty.txt": "failed"}
+    csv_text = (out / "metrics.csv").read_text(encoding="utf-8-sig")
+    header = csv_text.splitlines()[0]
+    assert header.startswith("document,organization,period,section_path,name,value,number,unit")
+    assert "xianning_city_2020h1.txt" in csv_text and "trad.txt" in csv_text
+
+    # Rerun: finished documents are skipped (same source hash and settings), the bad one fails again.
+    before = (out / "xianning_city_2020h1.json").stat().st_mtime_ns
+    code, _, err = run(monkeypatch, capsys, str(corpus), "--out", str(out), "--format", "md")
+    assert code == 2
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    status = {Path(d["source"]).name: d["status"] for d in index["documents"]}
+    assert status["xianning_city_2020h1.txt"] == "skipped"
+    assert status["empty.txt"] == "failed"
+    assert (out / "xianning_city_2020h1.json").stat().st_mtime_ns == before

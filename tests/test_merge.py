@@ -1,0 +1,107 @@
+"""merge: alignment of quotes to the source, dedup, ids in source order, sections from chunks."""
+
+from __future__ import annotations
+
+from summarizer.chunks import Chunk
+from summarizer.clean import CleanText
+from summarizer.extract import ChunkResult
+from summarizer.load import load_text
+from summarizer.merge import RunInfo, figure_number, locate, merge
+from summarizer.models import ChunkExtraction, OverviewDraft, Usage
+from summarizer.sections import Outline, Section
+
+TEXT = (
+    "科技局工作总结\n"
+    "一、上半年工作\n"
+    "发放科普资料1.2万余份,受训群众8000余人次。共推荐申报xx家企业。\n"
+    "二、下半年工作安排\n"
+    "力争申报高新技术企业120家。"
+)
+
+
+def _outline() -> Outline:
+    one = TEXT.index("一、")
+    two = TEXT.index("二、")
+    return Outline(
+        sections=[
+            Section("一、", "上半年工作", 1, "cn", one, two, one + 7, role="work_done"),
+            Section("二、", "下半年工作安排", 1, "cn", two, len(TEXT), two + 9, role="plans"),
+        ],
+        preamble=(0, one),
+        text_length=len(TEXT),
+    )
+
+
+def _chunk(i: int, start: int, end: int, top: int | None, crumb: tuple[str, ...], role: str | None) -> Chunk:
+    return Chunk(i, TEXT[start:end], start, end, crumb, top, role)  # type: ignore[arg-type]
+
+
+def _extraction(chunk: Chunk, data: dict) -> ChunkResult:
+    return ChunkResult(chunk, ChunkExtraction.model_validate(data, context={"chunk": chunk.text}))
+
+
+def test_locate_exact_and_whitespace_insensitive() -> None:
+    assert locate("1.2万余份", "发放科普资料1.2万余份,") == (6, 12)
+    assert locate("发放 科普资料", "发放科普资料1.2万") == (0, 6)
+    assert locate("发放科普资料", "发放\n科普 资料1.2万") == (0, 8)
+    assert locate("不存在", "发放科普资料") is None
+    assert locate("  ", "abc") is None
+
+
+def test_figure_number_applies_scale() -> None:
+    assert figure_number("1.2万", "份") == 12000
+    assert figure_number("30.95亿", "元") == 3_095_000_000
+    assert figure_number(None, "家") is None
+
+
+def test_merge_dedups_and_orders_and_grounds() -> None:
+    outline = _outline()
+    two = TEXT.index("二、")
+    one = TEXT.index("一、")
+    c1 = _chunk(0, one, two, 0, ("一、上半年工作",), "work_done")
+    c2 = _chunk(1, two, len(TEXT), 1, ("二、下半年工作安排",), "plans")
+    metric = {"name": "科普资料", "value": "1.2万", "unit": "份", "kind": "result", "approx": "余",
+              "quote": "发放科普资料1.2万余份"}
+    r1 = _extraction(c1, {
+        "summary": "上半年开展科普宣传。",
+        "items": [
+            {"text": "受训群众8000余人次", "kind": "achievement", "quote": "受训群众8000余人次",
+             "metrics": [{"name": "受训群众", "value": "8000", "unit": "人次", "kind": "result", "approx": "余",
+                          "quote": "受训群众8000余人次"}]},
+            {"text": "发放科普资料", "kind": "achievement", "quote": "发放科普资料1.2万余份", "metrics": [metric]},
+            # the same fact a second time: must count once
+            {"text": "科普宣传", "kind": "measure", "quote": "发放科普资料1.2万余份", "metrics": [metric]},
+            {"text": "推荐申报企业", "kind": "achievement", "quote": "共推荐申报xx家企业",
+             "metrics": [{"name": "推荐申报企业", "value": None, "unit": "家", "kind": "result", "redacted": True,
+                          "quote": "共推荐申报xx家企业"}]},
+        ],
+    })
+    r2 = _extraction(c2, {"summary": "下半年计划。", "items": [
+        {"text": "申报高企120家", "kind": "plan", "quote": "力争申报高新技术企业120家",
+         "metrics": [{"name": "申报高新技术企业", "value": "120", "unit": "家", "kind": "target",
+                      "quote": "力争申报高新技术企业120家"}]}]})
+    clean = CleanText(TEXT, list(range(len(TEXT) + 1)), "simplified")
+    summary = merge(
+        document=load_text(TEXT, name="t.txt"),
+        clean=clean,
+        outline=outline,
+        results=[r1, r2],
+        overview=OverviewDraft(title="科技局工作总结", period="2020年上半年", overview="概述。"),
+        run=RunInfo("offline", None, "v1"),
+        usage=Usage(),
+    )
+    assert [m.value for m in summary.metrics] == ["1.2万", "8000", None, "120"]  # source order
+    assert [m.id for m in summary.metrics] == ["m1", "m2", "m3", "m4"]
+    m1 = summary.metrics[0]
+    assert m1.number == 12000 and m1.unit == "份" and m1.approx == "余"
+    assert TEXT[m1.evidence.start : m1.evidence.end] == "发放科普资料1.2万余份"
+    assert (m1.evidence.original_start, m1.evidence.original_end) == (m1.evidence.start, m1.evidence.end)
+    assert summary.metrics[2].redacted and summary.metrics[2].number is None
+    assert [s.heading_path for s in summary.sections] == [["一、上半年工作"], ["二、下半年工作安排"]]
+    assert [s.role for s in summary.sections] == ["work_done", "plans"]
+    items = summary.sections[0].items
+    # items are in source order; both items quoting the same sentence point to the one metric
+    assert items[0].metrics == ["m1"] and items[1].metrics == ["m1"]
+    assert items[2].metrics == ["m2"]
+    assert summary.sections[1].items[0].metrics == ["m4"]
+    assert all(m.period == "2020年上半年" for m in summary.metrics)
