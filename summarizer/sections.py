@@ -61,8 +61,8 @@ TITLE_MAX = 60  # longer "titles" are really the first sentence of a paragraph; 
 # A line this long without a sentence end before a line-start marker means the line break was a page
 # break in the middle of a sentence (scraped PDFs leave "投\n2、入数据"), not a heading line.
 _HEADING_LINE_MAX = 60
-# A heading's title stops at whitespace only on long lines: one-line reports separate heading from
-# body by a space, while a normal heading line may legitimately contain one.
+# A heading's title stops at whitespace only on long lines or before another marker: one-line reports
+# separate heading from body by a space, while a normal heading line may legitimately contain one.
 _INLINE_LINE_MIN = 80
 
 _CN_DIGITS = "一二三四五六七八九十"
@@ -183,6 +183,12 @@ def _candidates(text: str) -> Iterator[_Candidate]:
 # --------------------------------------------------------------------------------------------------
 
 
+def _marker_follows(text: str, pos: int) -> bool:
+    while pos < len(text) and text[pos] in _HSPACE:
+        pos += 1
+    return _MARKER_RE.match(text, pos) is not None
+
+
 def _title_span(text: str, marker_end: int, style: Style) -> tuple[int, int, int]:
     """(title_start, title_end, body_start)."""
     n = len(text)
@@ -199,7 +205,9 @@ def _title_span(text: str, marker_end: int, style: Style) -> tuple[int, int, int
     limit = min(line_end, t_start + 4 * TITLE_MAX)
     while j < limit:
         c = text[j]
-        if c in stops or (inline and style != "enum" and c.isspace()):
+        if c in stops:
+            break
+        if c in _HSPACE and style != "enum" and (inline or _marker_follows(text, j)):
             break
         j += 1
     t_end = j
@@ -220,13 +228,30 @@ def _title_span(text: str, marker_end: int, style: Style) -> tuple[int, int, int
 # Words that decide a role wherever they appear in a heading.
 _STRONG_WORDS: dict[Role, tuple[str, ...]] = {
     "work_done": (
-        "上半年", "工作总结", "开展情况", "落实情况", "完成情况", "进展情况", "执行情况", "主要成效",
-        "工作成效", "主要成绩", "工作回顾",
+        "上半年",
+        "工作总结",
+        "开展情况",
+        "落实情况",
+        "完成情况",
+        "进展情况",
+        "执行情况",
+        "主要成效",
+        "工作成效",
+        "主要成绩",
+        "工作回顾",
     ),
     "problems": ("存在的问题", "存在问题", "主要问题", "问题和不足", "不足之处", "困难和问题", "短板"),
     "plans": (
-        "下半年", "下一步", "工作安排", "工作计划", "工作思路", "工作打算", "工作任务", "目标任务",
-        "工作要点", "今后",
+        "下半年",
+        "下一步",
+        "工作安排",
+        "工作计划",
+        "工作思路",
+        "工作打算",
+        "工作任务",
+        "目标任务",
+        "工作要点",
+        "今后",
     ),
     "other": (),
 }
