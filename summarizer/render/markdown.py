@@ -1,0 +1,215 @@
+"""render (markdown): ``ReportSummary`` -> a Markdown report for analysts.
+
+The labels below are shared with ``render.html`` so both views speak the same words. Output is a pure
+function of the summary (no timestamps, no dict-order surprises) so reports can be diffed and golden-tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from summarizer.models import REDACTION_RE, Check, ItemKind, Metric, MetricKind, ReportSummary, Role
+
+ROLE_LABELS: dict[Role, str] = {
+    "work_done": "工作成效",
+    "problems": "存在问题",
+    "plans": "工作计划",
+    "other": "其他",
+}
+
+ITEM_KIND_LABELS: dict[ItemKind, str] = {
+    "achievement": "成绩",
+    "measure": "举措",
+    "honor": "荣誉",
+    "problem": "问题",
+    "plan": "计划",
+}
+
+METRIC_KIND_LABELS: dict[MetricKind, str] = {
+    "result": "实绩",
+    "target": "目标",
+    "baseline": "基数",
+}
+
+# Short, readable badge text per check; the icon carries the meaning even in a plain-text viewer.
+CHECK_ICONS: dict[Check, str] = {
+    "verified": "✅",
+    "not_in_source": "⚠️",
+    "redacted_in_source": "⚠️",
+    "unit_mismatch": "⚠️",
+    "unchecked": "❔",
+}
+CHECK_TEXT: dict[Check, str] = {
+    "verified": "verified",
+    "not_in_source": "原文无此数",
+    "redacted_in_source": "原文为涂改",
+    "unit_mismatch": "单位不符",
+    "unchecked": "未核对",
+}
+PROBLEM_CHECKS: frozenset[Check] = frozenset({"not_in_source", "redacted_in_source", "unit_mismatch"})
+
+HEADING_SEP = " › "
+
+
+def is_problem(check: Check) -> bool:
+    return check in PROBLEM_CHECKS
+
+
+def redaction_mark(metric: Metric) -> str:
+    """The redaction as the source writes it (xx, ***), so the analyst sees what the report hid."""
+    found = REDACTION_RE.search(metric.evidence.quote)
+    return found.group(0) if found else "xx"
+
+
+def check_label(metric: Metric) -> str:
+    """Badge text without icon, e.g. '原文为涂改(xx)'."""
+    text = CHECK_TEXT[metric.check]
+    if metric.check == "redacted_in_source":
+        text = f"{text}({redaction_mark(metric)})"
+    return text
+
+
+def check_badge(metric: Metric) -> str:
+    return f"{CHECK_ICONS[metric.check]} {check_label(metric)}"
+
+
+def metric_value(metric: Metric) -> str:
+    """Value and unit as one reads them ('30.95亿元'); a redacted figure shows the source's own mark."""
+    shown = metric.value
+    if shown is None:
+        shown = redaction_mark(metric) if metric.redacted else "—"
+    return f"{shown}{metric.unit}"
+
+
+def metric_value_with_approx(metric: Metric) -> str:
+    """Approximation words mostly trail the figure (余/多/以上/左右) but 近/约 lead it."""
+    value = metric_value(metric)
+    if not metric.approx:
+        return value
+    if metric.approx in ("近", "约"):
+        return f"{metric.approx}{value}"
+    return f"{value}{metric.approx}"
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+def _one_line(text: str) -> str:
+    """List items and table cells break on newlines; the document's own line breaks are noise here."""
+    return " ".join(text.split())
+
+
+def _cell(text: str) -> str:
+    # A literal '|' ends a GFM table cell; the backslash escape is the only portable way to keep it.
+    return _one_line(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    head = [_cell(h) for h in header]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows)
+    return lines
+
+
+def verification_line(summary: ReportSummary) -> str:
+    v = summary.verification
+    return (
+        f"**核验**:可溯源 {percent(v.grounded_share)}(核对数字 {v.numbers_checked} 个,"
+        f"通过 {v.verified} 个,未通过 {v.failed} 个)"
+    )
+
+
+def usage_line(summary: ReportSummary) -> str:
+    u = summary.usage
+    parts = [
+        f"backend: {summary.backend}",
+        f"model: {summary.model or '—'}",
+        f"prompt: {summary.prompt_version}",
+        f"calls: {u.calls} (cache hits {u.cache_hits}, attempts {u.attempts})",
+        f"tokens: {u.prompt_tokens} + {u.completion_tokens}",
+    ]
+    if u.cost_usd is not None:
+        parts.append(f"cost: ${u.cost_usd:.4f}")
+    parts.append(f"schema {summary.schema_version}")
+    return " · ".join(parts)
+
+
+def source_line(summary: ReportSummary) -> str:
+    s = summary.source
+    return (
+        f"{s.name} ({s.format}, {s.encoding}, {s.script}; {s.raw_chars} → {s.clean_chars} 字; "
+        f"sha256 {s.sha256[:12]})"
+    )
+
+
+def _metric_bullet(metric: Metric) -> str:
+    return (
+        f"{_one_line(metric.name)}:{metric_value_with_approx(metric)}"
+        f"({METRIC_KIND_LABELS[metric.kind]})  {check_badge(metric)}"
+    )
+
+
+def render_markdown(summary: ReportSummary) -> str:
+    """The whole report as GitHub-flavoured Markdown, ending with a newline."""
+    by_id = {m.id: m for m in summary.metrics}
+    out: list[str] = [f"# {_one_line(summary.title or summary.source.name)}", ""]
+
+    meta = []
+    if summary.organization:
+        meta.append(f"**单位**:{_one_line(summary.organization)}")
+    if summary.period:
+        meta.append(f"**时期**:{_one_line(summary.period)}")
+    if meta:
+        out += ["  \n".join(meta), ""]
+    out += [verification_line(summary), ""]
+    if summary.overview:
+        out += ["## 概述", "", summary.overview.strip(), ""]
+
+    if summary.sections:
+        out += ["## 分节摘要", ""]
+    for section in summary.sections:
+        path = HEADING_SEP.join(_one_line(h) for h in section.heading_path) or "(无标题)"
+        out += [f"### {path} 〔{ROLE_LABELS[section.role]}〕", ""]
+        if section.summary:
+            out += [section.summary.strip(), ""]
+        for item in section.items:
+            flag = "⚠️ " if item.flagged else ""
+            out.append(f"- {flag}[{ITEM_KIND_LABELS[item.kind]}] {_one_line(item.text)}")
+            for mid in item.metrics:
+                metric = by_id.get(mid)
+                # A dangling id is a pipeline bug, but the report should still say so rather than hide it.
+                out.append(f"  - {_metric_bullet(metric)}" if metric else f"  - (缺失指标 {mid})")
+        if section.items:
+            out.append("")
+
+    if summary.metrics:
+        out += ["## 指标", ""]
+        out += _table(
+            ["#", "指标", "数值", "约数", "类型", "核验"],
+            (
+                [
+                    m.id,
+                    m.name,
+                    metric_value(m),
+                    m.approx or "",
+                    METRIC_KIND_LABELS[m.kind],
+                    check_badge(m),
+                ]
+                for m in summary.metrics
+            ),
+        )
+        out.append("")
+
+    failures = summary.verification.failures
+    if failures:
+        out += ["## 核验未通过", ""]
+        for f in failures:
+            out.append(
+                f"- ⚠️ `{f.field}` 「{_one_line(f.text)}」:{CHECK_TEXT[f.check]} — {_one_line(f.reason)}"
+            )
+        out.append("")
+
+    # Plain text, not <sub>: raw HTML from a file name would be interpreted by Markdown viewers.
+    out += ["---", "", f"来源:{source_line(summary)}  ", f"生成:{usage_line(summary)}", ""]
+    return "\n".join(out)
