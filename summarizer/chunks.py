@@ -18,6 +18,7 @@ Chunks are trimmed of surrounding whitespace, so only whitespace lies between co
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -182,5 +183,11 @@ def _path(top: Section | None, pos: int) -> list[Section]:
     sec = top
     while sec is not None:
         path.append(sec)
-        sec = next((c for c in sec.children if c.start <= pos < c.end), None)
+        # Bisect, not a scan: a long report can give one section thousands of children.
+        i = bisect_right(sec.children, pos, key=_start) - 1
+        sec = sec.children[i] if i >= 0 and pos < sec.children[i].end else None
     return path
+
+
+def _start(sec: Section) -> int:
+    return sec.start
