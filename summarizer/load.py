@@ -1,12 +1,27 @@
 """load: path / directory / stdin / bytes -> ``Document`` (decoded text + provenance).
 
-TODO(helper): implement. Contract below is fixed; other modules rely on it.
+``Document.text`` is "the original": every offset the library reports points into it. So load does only
+what is needed to get *text* out of the bytes (decode, newline normalisation, HTML/DOCX text extraction)
+and leaves every content decision (chrome, pinyin, script) to ``clean``, which keeps an offset map back
+to this text.
+
+Encoding detection is charset-normalizer's job; the only policy added here is (a) BOMs and strict UTF-8
+first, because they are unambiguous and cheap, and (b) GB family -> gb18030, its superset, so a GBK
+file with a rare GB18030-only character still decodes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import codecs
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from summarizer.errors import LoadError
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".docx")
 
@@ -23,18 +38,344 @@ class Document:
     path: str | None = None
 
 
+_FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".docx": "docx"}
+_SUPPORTED_LIST = ", ".join(SUPPORTED_SUFFIXES)
+
+# (bom, codec that decodes what follows it, name reported in Document.encoding). Checked in this
+# order: the UTF-32-LE BOM starts with the UTF-16-LE one.
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf_32_le", "utf_32"),
+    (codecs.BOM_UTF32_BE, "utf_32_be", "utf_32"),
+    (codecs.BOM_UTF8, "utf_8", "utf_8"),
+    (codecs.BOM_UTF16_LE, "utf_16_le", "utf_16"),
+    (codecs.BOM_UTF16_BE, "utf_16_be", "utf_16"),
+)
+# Magic numbers of formats people drop into a reports folder by mistake (images, PDFs, archives,
+# executables). Several of them contain no NUL in the first bytes, so the NUL test alone misses them.
+_MAGIC: tuple[bytes, ...] = (
+    b"\x89PNG",
+    b"%PDF",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x7fELF",
+    b"MZ",
+    b"\x1f\x8b",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"\xd0\xcf\x11\xe0",  # OLE2: legacy .doc/.xls
+)
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936", "euc_cn"}
+# C0/C1 control characters other than tab/newline/CR/form feed: plenty of them means the bytes were
+# not text at all, whatever codec happened to accept them.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_NEWLINE_RE = re.compile(r"\r\n?")
+_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
 def load_path(path: str | Path) -> Document:
-    raise NotImplementedError
+    name = str(path)
+    p = Path(path)
+    if p.is_dir():
+        raise LoadError(name, "is a directory (use discover() to list its reports)")
+    suffix = _check_suffix(name, p.suffix)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise LoadError(name, "file not found") from None
+    except PermissionError:
+        raise LoadError(name, "permission denied") from None
+    except OSError as exc:
+        raise LoadError(name, f"cannot read file ({exc.strerror or exc})") from None
+    return replace(load_bytes(data, name, suffix), path=name)
 
 
 def load_bytes(data: bytes, name: str, suffix: str = ".txt") -> Document:
-    raise NotImplementedError
+    suffix = _check_suffix(name, suffix if suffix.startswith(".") or not suffix else "." + suffix)
+    digest = hashlib.sha256(data).hexdigest()
+    if not data:
+        raise LoadError(name, "empty file")
+    fmt = _FORMATS[suffix]
+    if fmt == "docx":
+        text, encoding = _docx_text(data, name), "docx"
+    elif fmt == "html":
+        raw, encoding = _decode(data, name, declared=_declared_charset(data))
+        text = _html_text(raw)
+    else:
+        text, encoding = _decode(data, name)
+    text = _normalise_newlines(text)
+    if not text.strip():
+        raise LoadError(name, "empty file (whitespace only)" if fmt != "html" else "no visible text in HTML")
+    return Document(name=name, text=text, sha256=digest, encoding=encoding, format=fmt)
 
 
 def load_text(text: str, name: str = "<text>") -> Document:
-    raise NotImplementedError
+    text = _normalise_newlines(text.removeprefix("\ufeff"))
+    if not text.strip():
+        raise LoadError(name, "empty text")
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return Document(name=name, text=text, sha256=digest, encoding="unicode", format="text")
 
 
 def discover(path: str | Path) -> list[Path]:
     """Supported files under a directory (recursive, sorted), or ``[path]`` for a file."""
-    raise NotImplementedError
+    root = Path(path)
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise LoadError(str(path), "no such file or directory")
+    found: list[Path] = []
+    for p in root.rglob("*"):
+        rel = p.relative_to(root).parts
+        # Hidden files/dirs (.git, .DS_Store) and Office lock files (~$report.docx) are never reports.
+        if any(part.startswith(".") for part in rel) or p.name.startswith("~$"):
+            continue
+        if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file():
+            found.append(p)
+    return sorted(found)
+
+
+# --------------------------------------------------------------------------------------------------
+# Decoding
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_suffix(name: str, suffix: str) -> str:
+    s = suffix.lower()
+    if s not in _FORMATS:
+        shown = s or "(no suffix)"
+        raise LoadError(name, f"unsupported file type {shown} (supported: {_SUPPORTED_LIST})")
+    return s
+
+
+def _normalise_newlines(text: str) -> str:
+    return _NEWLINE_RE.sub("\n", text) if "\r" in text else text
+
+
+def _codec_name(encoding: str) -> str:
+    """Python's canonical codec name ("utf_8", "gb18030", "big5"), GB family folded into gb18030."""
+    try:
+        canonical = codecs.lookup(encoding).name.replace("-", "_")
+    except LookupError:
+        return encoding
+    return "gb18030" if canonical in _GB_FAMILY else canonical
+
+
+def _declared_charset(data: bytes) -> str | None:
+    m = _META_CHARSET_RE.search(data[:4096])
+    return m.group(1).decode("ascii", "ignore") if m else None
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    controls = len(_CONTROL_RE.findall(text[:20000]))
+    return controls > max(2, len(text[:20000]) // 100)
+
+
+def _decode(data: bytes, name: str, declared: str | None = None) -> tuple[str, str]:
+    for bom, codec, reported in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec), reported
+            except UnicodeDecodeError:
+                raise LoadError(
+                    name, f"cannot decode text (invalid {reported} after its byte-order mark)"
+                ) from None
+    if b"\x00" in data or any(data.startswith(m) for m in _MAGIC):
+        raise LoadError(name, "binary file, not a text report")
+    candidates: list[str] = []
+    if declared:
+        candidates.append(_codec_name(declared))
+    candidates.append("utf_8")
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if _looks_binary(text):
+            raise LoadError(name, "binary file, not a text report")
+        return text, enc
+    text, enc = _detect_legacy(data, name)
+    if _looks_binary(text) or _implausible(text):
+        raise LoadError(name, "binary file, not a text report")
+    return text, enc
+
+
+_CHINESE_CODECS = ("gb18030", "big5")
+_HAN_RE = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _han_share(text: str) -> float:
+    letters = [c for c in text[:5000] if not c.isspace() and not c.isascii()]
+    return len(_HAN_RE.findall("".join(letters))) / len(letters) if letters else 0.0
+
+
+def _detect_legacy(data: bytes, name: str) -> tuple[str, str]:
+    """Not UTF-8: let charset-normalizer weigh the legacy codecs.
+
+    On short inputs it often prefers a Korean or Japanese codec for GBK bytes ('工作总结' reads as
+    cp949 Hangul). Reports are Chinese, so when its choice is not a Chinese codec but a Chinese codec
+    decodes the bytes into Han text, it is asked again restricted to GB18030 vs Big5.
+    """
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    enc = _codec_name(best.encoding) if best is not None and best.encoding else None
+    if enc not in _CHINESE_CODECS:
+        current = _han_share(data.decode(enc, "replace")) if enc else 0.0
+        chinese = []
+        for codec in _CHINESE_CODECS:
+            try:
+                if _han_share(data.decode(codec)) > max(current, 0.5):
+                    chinese.append(codec)
+            except UnicodeDecodeError:
+                continue
+        if chinese:
+            ranked = from_bytes(data, cp_isolation=list(chinese)).best()
+            enc = _codec_name(ranked.encoding) if ranked is not None and ranked.encoding else chinese[0]
+    if enc is None:
+        raise LoadError(name, "cannot decode text (tried utf-8, then charset detection found no codec)")
+    try:
+        return data.decode(enc), enc
+    except (UnicodeDecodeError, LookupError):
+        raise LoadError(
+            name, f"cannot decode text (detected {enc}, but the bytes are not valid {enc})"
+        ) from None
+
+
+def _implausible(text: str) -> bool:
+    """Random bytes "decode" in some single-byte codec; real reports are mostly letters, CJK and space."""
+    sample = text[:20000]
+    if not sample:
+        return False
+    odd = sum(1 for c in sample if unicodedata.category(c)[0] in "CS" and c not in "\t\n\r\f")
+    return odd > len(sample) * 0.1
+
+
+# --------------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------------
+
+# Never visible, or site navigation rather than the report.
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
+    "head", "title", "meta", "link", "nav", "aside", "form", "button", "select", "option",
+    "input", "textarea", "map",
+)  # fmt: skip
+# Landmarks that are site chrome at page level but hold the article's own title/byline when they sit
+# inside <article>/<main> (HTML5 article headers), so they are dropped only outside those.
+_PAGE_LANDMARKS = ("header", "footer")
+# Whole class/id tokens used for navigation blocks by common CMSs; matched as tokens, not substrings,
+# so "content-header-title" or "navigation-free" do not match.
+_NAV_TOKEN_RE = re.compile(
+    r"(?:^|[\s_-])(nav|navbar|navigation|menu|breadcrumbs?|crumbs?|sidebar|footer|share|toolbar|skip-link|"
+    r"topbar|site-header|site-footer|pagination|pager)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_BLOCK_TAGS = frozenset((
+    "address", "article", "blockquote", "body", "br", "caption", "center", "dd", "details", "dialog",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "ul",
+))  # fmt: skip
+_WS_RE = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def _html_text(markup: str) -> str:
+    from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+    from bs4.element import PreformattedString
+
+    soup = BeautifulSoup(markup, "lxml")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in soup.find_all(_PAGE_LANDMARKS):
+        if tag.find_parent(["article", "main"]) is None:
+            tag.decompose()
+    hidden: list[Tag] = []
+    for tag in soup.find_all(True):
+        if not isinstance(tag, Tag) or tag.attrs is None:
+            continue
+        style = tag.get("style")
+        classes = tag.get("class")
+        class_list = list(classes) if isinstance(classes, list) else [str(classes or "")]
+        ident = " ".join([*class_list, str(tag.get("id") or "")])
+        if (
+            tag.has_attr("hidden")
+            or str(tag.get("aria-hidden", "")).lower() == "true"
+            or (isinstance(style, str) and _HIDDEN_STYLE_RE.search(style))
+            or (tag.name not in ("body", "html", "article", "main") and _NAV_TOKEN_RE.search(ident))
+        ):
+            hidden.append(tag)
+    for tag in hidden:
+        if not tag.decomposed:
+            tag.decompose()
+
+    # Walk the tree ourselves: get_text() cannot tell block from inline elements, and source
+    # indentation inside text nodes must collapse (HTML whitespace rules) except under <pre>.
+    parts: list[str] = []
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, PreformattedString):
+                continue  # doctype, comments, processing instructions: markup, not text
+            if isinstance(child, NavigableString):
+                s = str(child)
+                parts.append(s if child.find_parent("pre") is not None else _WS_RE.sub(" ", s))
+            elif isinstance(child, Tag):
+                block = child.name in _BLOCK_TAGS
+                if block:
+                    parts.append("\n")
+                walk(child)
+                if block:
+                    parts.append("\n")
+
+    walk(soup)
+    text = "".join(parts)
+    lines = [line.strip(" ") for line in text.split("\n")]
+    # One element boundary or many (</p><p>, </td></tr><tr><td>): one line break. Paragraphs become
+    # lines, which is all the later steps need.
+    return re.sub(r"\n{2,}", "\n", "\n".join(lines)).strip("\n")
+
+
+# --------------------------------------------------------------------------------------------------
+# DOCX
+# --------------------------------------------------------------------------------------------------
+
+
+def _docx_text(data: bytes, name: str) -> str:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    if not data.startswith(b"PK"):
+        raise LoadError(name, "not a valid .docx file (not a zip archive)")
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise LoadError(name, f"not a valid .docx file ({type(exc).__name__})") from None
+    except Exception as exc:  # python-docx raises its own PackageNotFoundError and lxml errors
+        raise LoadError(name, f"not a valid .docx file ({type(exc).__name__})") from None
+
+    lines: list[str] = []
+
+    def blocks(container: object) -> None:
+        for block in container.iter_inner_content():  # type: ignore[attr-defined]
+            if isinstance(block, Paragraph):
+                lines.append(block.text)
+            elif isinstance(block, Table):
+                for row in block.rows:
+                    seen: list[object] = []
+                    for cell in row.cells:
+                        # A merged cell is returned once per grid column it spans; emit it once.
+                        if any(cell._tc is tc for tc in seen):
+                            continue
+                        seen.append(cell._tc)
+                        blocks(cell)
+
+    blocks(document)
+    return "\n".join(lines)
