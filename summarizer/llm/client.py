@@ -1,0 +1,560 @@
+"""The one place that talks to an LLM: openai + instructor behind two explicit, bounded retry policies.
+
+Policies (both ours, so their bounds are visible in ``LLMSettings`` and nowhere else):
+
+1. Transport (tenacity): 429 (honouring ``Retry-After``, capped at ``backoff_max``), 408/409, 5xx,
+   timeouts, refused or dropped connections are retried ``transport_retries`` times with exponential
+   backoff and jitter. Other 4xx fail at once. The openai client runs with ``max_retries=0`` so its own
+   retries do not multiply with ours.
+2. Validation (our loop): an answer that is not JSON, is truncated (``finish_reason=length``), has no
+   choices, or fails pydantic validation (including the grounding validators, which read
+   ``context["chunk"]``) is re-asked ``validation_retries`` times. instructor 1.17's own re-ask
+   (``reask_tools``/``reask_md_json`` in ``instructor/v2/providers/openai/handlers.py``) *extends* the
+   message list on every retry, so the prompt grows with every failure; we call instructor with
+   ``max_retries=0`` (exactly one request) and build each re-ask ourselves from the original messages,
+   the last bad answer and one user message carrying the last error.
+
+Why ``context`` is not handed to instructor: instructor renders every message as a Jinja template (and
+``textwrap.dedent``s it) whenever a context is given, which would rewrite report text containing ``{{``
+or indentation. We let instructor parse and validate structurally, then validate again with the context.
+
+Mode fallback (only in ``mode="auto"``): an endpoint that rejects tool calling (HTTP 400 about
+tools/tool_choice, or an answer with several or no tool calls) switches this client to JSON mode; one
+that then rejects ``response_format`` switches to markdown JSON. Each switch happens once per client.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Generic, Literal, TypeVar, cast
+from urllib.parse import urlsplit
+
+import httpx2
+import instructor
+import openai
+from instructor.core import IncompleteOutputException, InstructorRetryException
+from pydantic import BaseModel, ValidationError
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from ..errors import LLMError, ReplayMissError
+from .replay import LABEL_HEADER, RecordTransport, ReplayTransport, encode_label
+
+T = TypeVar("T", bound=BaseModel)
+ModeName = Literal["tools", "json", "md_json"]
+
+log = logging.getLogger("summarizer.llm")
+
+
+class _QuietInstructorRetries(logging.Filter):
+    """Drop instructor's per-attempt ERROR records ("API call failed on attempt 1", "Max retries exceeded").
+
+    We call instructor with ``max_retries=0`` and run both retry policies ourselves, so those records
+    describe a retry loop that is not in use and would print as errors for every transient 503 we are
+    about to retry; our own log lines (``summarizer.llm``) report what actually happens.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = str(record.msg)
+        return not (msg.startswith("API call failed on attempt") or msg.startswith("Max retries exceeded"))
+
+
+_instructor_retry_log = logging.getLogger("instructor.v2.retry")
+if not any(isinstance(f, _QuietInstructorRetries) for f in _instructor_retry_log.filters):
+    _instructor_retry_log.addFilter(_QuietInstructorRetries())
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+_INSTRUCTOR_MODES: dict[str, instructor.Mode] = {
+    "tools": instructor.Mode.TOOLS,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
+_FALLBACK: dict[str, ModeName] = {"tools": "json", "json": "md_json"}
+_MAX_ERROR_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    model: str
+    base_url: str | None = None  # any OpenAI-compatible endpoint (OpenAI, DeepSeek, DashScope, Ollama, vLLM…)
+    api_key: str | None = field(default=None, repr=False)  # never logged, cached or written to a cassette
+    mode: Literal["auto", "tools", "json", "md_json"] = "auto"  # auto: tools, falling back per endpoint
+    timeout: float = 60.0
+    transport_retries: int = 4  # extra attempts on transient failures (tenacity)
+    validation_retries: int = 2  # re-asks after a validation error
+    backoff_initial: float = 1.0
+    backoff_max: float = 30.0
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    cassettes: Path | None = None  # replay backend: serve responses from this folder, no network at all
+    record_dir: Path | None = None  # record mode: real endpoint, write cassettes here
+
+
+@dataclass
+class CallResult(Generic[T]):
+    value: T  # the validated pydantic object
+    prompt_tokens: int  # summed over every attempt that returned usage (re-asks, fallbacks)
+    completion_tokens: int
+    attempts: int  # HTTP requests sent for this call
+    mode: str  # "tools" | "json" | "md_json": the mode that produced the value
+
+
+@dataclass
+class _Tally:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 0
+
+    def add_usage(self, usage: Any) -> None:
+        if usage is None:
+            return
+        if isinstance(usage, dict):
+            prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        else:
+            prompt, completion = (
+                getattr(usage, "prompt_tokens", None),
+                getattr(usage, "completion_tokens", None),
+            )
+        self.prompt_tokens += prompt if isinstance(prompt, int) else 0
+        self.completion_tokens += completion if isinstance(completion, int) else 0
+
+
+class _BadAnswer(Exception):
+    """An answer the validation policy may re-ask about."""
+
+    def __init__(self, reason: str, answer_text: str | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.answer_text = answer_text
+
+
+class _ModeRejected(Exception):
+    """The endpoint does not support the current mode (grounds for a fallback)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Error classification
+# --------------------------------------------------------------------------------------------------
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and everything it wraps: instructor wraps openai errors, openai wraps transport errors."""
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__
+    return seen
+
+
+def _replay_miss(exc: BaseException) -> ReplayMissError | None:
+    for e in _causes(exc):
+        if isinstance(e, ReplayMissError):
+            return e
+    return None
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if _replay_miss(exc) is not None:
+        return False
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    # APITimeoutError is an APIConnectionError: refused, reset, dropped mid-body, timed out.
+    return isinstance(exc, openai.APIConnectionError)
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    """Seconds the server asked us to wait (``retry-after-ms``, ``Retry-After`` seconds or HTTP date)."""
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    headers = exc.response.headers
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _error_text(exc: BaseException) -> str:
+    """Short, model-readable description of why an answer was rejected."""
+    if isinstance(exc, ValidationError):
+        lines = []
+        for err in exc.errors(include_url=False)[:20]:
+            loc = ".".join(str(p) for p in err.get("loc", ())) or "(root)"
+            lines.append(f"- {loc}: {err.get('msg', '')}")
+        text = "\n".join(lines)
+    else:
+        text = str(exc)
+    return text[:_MAX_ERROR_CHARS]
+
+
+def _mentions_tools(exc: openai.APIStatusError) -> bool:
+    text = f"{exc.message} {exc.body}".lower()
+    return any(w in text for w in ("tool", "function call", "function_call", "functions"))
+
+
+def _mentions_json_mode(exc: openai.APIStatusError) -> bool:
+    text = f"{exc.message} {exc.body}".lower()
+    return any(w in text for w in ("response_format", "json_object", "json mode", "json_mode"))
+
+
+def _tool_call_count(completion: Any) -> int | None:
+    choices = getattr(completion, "choices", None)
+    if not choices:
+        return None
+    return len(getattr(choices[0].message, "tool_calls", None) or [])
+
+
+def _answer_text(completion: Any) -> str | None:
+    """The bad answer as text, for the re-ask: tool arguments in tools mode, else the content."""
+    choices = getattr(completion, "choices", None)
+    if not choices:
+        return None
+    message = choices[0].message
+    tool_calls = getattr(message, "tool_calls", None) or []
+    if tool_calls:
+        return str(tool_calls[0].function.arguments or "")
+    content = getattr(message, "content", None)
+    return content if isinstance(content, str) else None
+
+
+def reask_messages(
+    messages: list[dict[str, str]], answer_text: str | None, error: str
+) -> list[dict[str, str]]:
+    """Original messages + the last bad answer + one user message with the last error.
+
+    The bad answer goes back as plain assistant text even in tools mode: an assistant ``tool_calls``
+    message would oblige us to answer it with a ``tool`` message, which several OpenAI-compatible
+    servers (older llama.cpp, some vLLM chat templates) reject; plain text works everywhere.
+    """
+    out = [dict(m) for m in messages]
+    if answer_text is not None:
+        out.append({"role": "assistant", "content": answer_text})
+    out.append(
+        {
+            "role": "user",
+            "content": (
+                "上一次的回答未通过校验 (your previous answer was rejected):\n"
+                f"{error}\n"
+                "请修正上述错误后重新给出完整的回答;引文和数字必须逐字摘自原文。"
+                " Answer again in full, in the same format, fixing these errors."
+            ),
+        }
+    )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# The client
+# --------------------------------------------------------------------------------------------------
+
+
+class LLMClient:
+    """Thread-safe: one client may serve many chunks concurrently (the mode switch is locked)."""
+
+    def __init__(self, settings: LLMSettings, *, http_client: httpx2.Client | None = None) -> None:
+        if settings.cassettes is not None and settings.record_dir is not None:
+            raise ValueError("LLMSettings: cassettes (replay) and record_dir (record) are exclusive")
+        self.settings = settings
+        self._base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+        self._owns_http = http_client is None
+        if http_client is None:
+            base_path = urlsplit(self._base_url).path
+            transport: httpx2.BaseTransport | None = None
+            if settings.cassettes is not None:
+                transport = ReplayTransport(settings.cassettes, base_path=base_path)
+            elif settings.record_dir is not None:
+                transport = RecordTransport(settings.record_dir, httpx2.HTTPTransport(), base_path=base_path)
+            http_client = httpx2.Client(transport=transport, timeout=settings.timeout)
+        self._http = http_client
+        self._openai = openai.OpenAI(
+            api_key=settings.api_key or "unused",  # replay and local servers need none; never read env
+            base_url=self._base_url,
+            timeout=settings.timeout,
+            max_retries=0,
+            http_client=http_client,
+        )
+        self._lock = threading.Lock()
+        self._mode: ModeName = "tools" if settings.mode == "auto" else settings.mode
+        self._instructors: dict[str, instructor.Instructor] = {}
+        self._backoff = wait_exponential_jitter(
+            multiplier=settings.backoff_initial, max=settings.backoff_max, jitter=settings.backoff_initial
+        )
+        self._sleep: Callable[[float], None] = time.sleep
+
+    # -- public ------------------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> ModeName:
+        """The mode the next request will use (changes only through fallback in ``auto``)."""
+        with self._lock:
+            return self._mode
+
+    def endpoint_id(self) -> str:
+        """Scheme, host, port and path of the endpoint: no credentials, query or trailing slash."""
+        parts = urlsplit(self._base_url)
+        host = (parts.hostname or "").lower()
+        port = f":{parts.port}" if parts.port is not None else ""
+        return f"{parts.scheme.lower()}://{host}{port}{parts.path.rstrip('/')}"
+
+    def complete(
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[T],
+        *,
+        context: dict[str, Any],
+        label: str,
+    ) -> CallResult[T]:
+        tally = _Tally()
+        reasks = 0
+        last: _BadAnswer | None = None
+        while True:
+            mode = self.mode
+            request = messages if last is None else reask_messages(messages, last.answer_text, last.reason)
+            try:
+                value = self._attempt(request, response_model, mode, context, label, tally)
+            except _ModeRejected as exc:
+                if self._fall_back(mode, str(exc), label):
+                    last = None  # a format problem, not a content one: start over in the new mode
+                    continue
+                raise self._error(label, tally, mode, f"endpoint rejected {mode} mode: {exc}") from exc
+            except _BadAnswer as exc:
+                if reasks >= self.settings.validation_retries:
+                    raise self._error(
+                        label, tally, mode, f"no valid answer after {reasks} re-ask(s): {exc.reason}"
+                    ) from exc
+                reasks += 1
+                last = exc
+                log.info(
+                    "%s: answer rejected (%s mode), re-asking %d/%d",
+                    label,
+                    mode,
+                    reasks,
+                    self.settings.validation_retries,
+                )
+                continue
+            return CallResult(
+                value=value,
+                prompt_tokens=tally.prompt_tokens,
+                completion_tokens=tally.completion_tokens,
+                attempts=tally.attempts,
+                mode=mode,
+            )
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._openai.close()
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _instructor(self, mode: ModeName) -> instructor.Instructor:
+        with self._lock:
+            client = self._instructors.get(mode)
+            if client is None:
+                client = instructor.from_openai(self._openai, mode=_INSTRUCTOR_MODES[mode])
+                self._instructors[mode] = client
+            return client
+
+    def _fall_back(self, mode: ModeName, reason: str, label: str) -> bool:
+        if self.settings.mode != "auto":
+            return False
+        with self._lock:
+            if self._mode != mode:
+                return True  # another thread already switched; just retry in the current mode
+            nxt = _FALLBACK.get(mode)
+            if nxt is None:
+                return False
+            self._mode = nxt
+        what = "tool calling" if mode == "tools" else "JSON mode (response_format)"
+        log.warning(
+            "endpoint %s rejected %s; falling back to %s mode (%s: %s)",
+            self.endpoint_id(),
+            what,
+            nxt,
+            label,
+            reason[:200],
+        )
+        return True
+
+    def _error(self, label: str, tally: _Tally, mode: str, detail: str) -> LLMError:
+        return LLMError(
+            f"{label}: {detail} [endpoint {self.endpoint_id()}, model {self.settings.model}, "
+            f"mode {mode}, {tally.attempts} request(s)]"
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        after = _retry_after(exc)
+        if after is not None:
+            return min(after, self.settings.backoff_max)
+        return float(self._backoff(state))
+
+    def _send(
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[T],
+        mode: ModeName,
+        label: str,
+        tally: _Tally,
+    ) -> tuple[T | None, Any, BaseException | None]:
+        """One validation attempt: up to ``1 + transport_retries`` HTTP requests.
+
+        Returns (value, completion, parse error); raises transport and fatal errors.
+        """
+        kwargs: dict[str, Any] = {
+            "model": self.settings.model,
+            "temperature": self.settings.temperature,
+            "extra_headers": {LABEL_HEADER: encode_label(label)},
+        }
+        if self.settings.max_tokens is not None:
+            kwargs["max_tokens"] = self.settings.max_tokens
+        client = self._instructor(mode)
+
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            log.info(
+                "%s: transient failure (%s), retry %d/%d",
+                label,
+                _short(exc),
+                state.attempt_number,
+                self.settings.transport_retries,
+            )
+
+        retrying = Retrying(
+            stop=stop_after_attempt(1 + max(0, self.settings.transport_retries)),
+            wait=self._wait,
+            retry=retry_if_exception(_is_transient),
+            reraise=True,
+            sleep=self._sleep,
+            before_sleep=before_sleep,
+        )
+        for attempt in retrying:
+            with attempt:
+                tally.attempts += 1
+                try:
+                    value, completion = client.chat.completions.create_with_completion(
+                        messages=cast(Any, messages),
+                        response_model=response_model,
+                        max_retries=0,
+                        **kwargs,
+                    )
+                except InstructorRetryException as exc:
+                    cause = exc.__cause__
+                    if isinstance(cause, openai.OpenAIError):
+                        if isinstance(cause, openai.APIStatusError):
+                            body = cause.body
+                            tally.add_usage(body.get("usage") if isinstance(body, dict) else None)
+                        # Unwrapped, so tenacity and _attempt classify the openai error itself; no
+                        # ``from``: that would overwrite the cause openai recorded (e.g. a replay miss).
+                        raise cause  # noqa: B904
+                    miss = _replay_miss(exc)
+                    if miss is not None:
+                        raise miss from None
+                    tally.add_usage(getattr(exc.last_completion, "usage", None))
+                    return None, exc.last_completion, cause if cause is not None else exc
+                except IncompleteOutputException as exc:
+                    tally.add_usage(getattr(exc.last_completion, "usage", None))
+                    return None, exc.last_completion, exc
+                tally.add_usage(getattr(completion, "usage", None))
+                return value, completion, None
+        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+    def _attempt(
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[T],
+        mode: ModeName,
+        context: dict[str, Any],
+        label: str,
+        tally: _Tally,
+    ) -> T:
+        try:
+            value, completion, problem = self._send(messages, response_model, mode, label, tally)
+        except ReplayMissError:
+            raise
+        except openai.APIStatusError as exc:
+            miss = _replay_miss(exc)
+            if miss is not None:
+                raise miss from None
+            if exc.status_code == 400 and (
+                (mode == "tools" and _mentions_tools(exc)) or (mode == "json" and _mentions_json_mode(exc))
+            ):
+                raise _ModeRejected(f"HTTP 400: {exc.message}") from exc
+            detail = f"HTTP {exc.status_code}: {exc.message}"
+            if _is_transient(exc):
+                detail = f"still failing after {self.settings.transport_retries} retries: {detail}"
+            raise self._error(label, tally, mode, detail) from exc
+        except openai.OpenAIError as exc:
+            miss = _replay_miss(exc)
+            if miss is not None:
+                raise miss from None
+            detail = _short(exc)
+            if _is_transient(exc):
+                detail = f"still failing after {self.settings.transport_retries} retries: {detail}"
+            raise self._error(label, tally, mode, detail) from exc
+
+        if mode == "tools" and self.settings.mode == "auto":
+            count = _tool_call_count(completion)
+            if count is not None and count != 1:
+                raise _ModeRejected(f"answer had {count} tool calls where exactly one was required")
+
+        if problem is not None:
+            if isinstance(problem, IncompleteOutputException):
+                reason = "回答被截断 (finish_reason=length): the JSON is incomplete; answer again, concisely"
+            elif getattr(completion, "choices", None) == [] or _answer_text(completion) is None:
+                reason = "回答为空 (the answer had no content)"
+            else:
+                reason = _error_text(problem)
+            raise _BadAnswer(reason, _answer_text(completion))
+        if value is None:  # pragma: no cover - instructor returns a value or raises
+            raise _BadAnswer("回答为空 (the answer had no content)", None)
+
+        count = _tool_call_count(completion)
+        if mode == "tools" and count is not None and count > 1:
+            raise _BadAnswer(f"answer had {count} tool calls; call the tool exactly once", None)
+        try:
+            # Re-validate with the grounding context (see module docstring for why not inside instructor).
+            checked = response_model.model_validate(value.model_dump(), context=context)
+        except ValidationError as exc:
+            raise _BadAnswer(_error_text(exc), _answer_text(completion)) from exc
+        return checked
+
+
+def _short(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    inner = [e for e in _causes(exc) if e is not exc]
+    text = f"{type(exc).__name__}: {exc}"
+    if inner:
+        text += f" ({type(inner[0]).__name__}: {inner[0]})"
+    return text[:300]
+
+
+__all__ = ["DEFAULT_BASE_URL", "CallResult", "LLMClient", "LLMSettings", "reask_messages"]

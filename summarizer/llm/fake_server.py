@@ -1,0 +1,375 @@
+"""A scripted OpenAI-compatible chat-completions server on 127.0.0.1, for tests and benchmarks.
+
+Why hand-written on ``http.server`` rather than a mock library: the faults we must reproduce live at the
+socket level (a connection dropped mid-body, a server that never answers within the client's timeout,
+``Retry-After`` on a 429), and only a real server exercises the same httpx2/openai code paths a real
+endpoint does. It is stdlib-only, bound to loopback on a random port, and its threads are daemons, so a
+forgotten instance can never keep the test process alive.
+
+Usage::
+
+    with FakeOpenAI([status(503), answer(obj)]) as server:
+        settings = LLMSettings(model="m", base_url=server.base_url)
+        ...
+        assert len(server.requests) == 2
+
+Each request is answered by a :class:`Behaviour`, taken either from a list (consumed in order; a request
+beyond the end gets a 400 "script exhausted", which is not retried, so a test that sends too many
+requests fails loudly) or from a callable ``responder(request_json, n)`` where ``n`` counts from 0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+Payload = BaseModel | dict[str, Any] | list[Any] | str
+
+Kind = Literal[
+    "answer",
+    "status",
+    "drop",
+    "hang",
+    "truncated",
+    "non_json",
+    "empty_choices",
+    "several_tool_calls",
+    "no_tool_call",
+]
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How the server answers one request. Build these with the helper functions below."""
+
+    kind: Kind
+    payload: Payload | None = None
+    status_code: int = 200
+    retry_after: float | None = None
+    message: str | None = None
+    seconds: float = 0.0
+    copies: int = 2
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the server received it."""
+
+    n: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    received_at: float  # time.monotonic()
+    behaviour: Behaviour
+    usage: dict[str, int] | None = None  # the usage the server reported back, when it answered
+
+
+Responder = Callable[[dict[str, Any], int], Behaviour]
+
+
+# --------------------------------------------------------------------------------------------------
+# Behaviour constructors
+# --------------------------------------------------------------------------------------------------
+
+
+def answer(payload: Payload) -> Behaviour:
+    """A valid-looking answer: a tool call when the request offers tools, else JSON in the content."""
+    return Behaviour("answer", payload=payload)
+
+
+def status(code: int, *, retry_after: float | None = None, message: str | None = None) -> Behaviour:
+    """An HTTP error with an OpenAI-style error body (and ``Retry-After`` when given)."""
+    return Behaviour("status", status_code=code, retry_after=retry_after, message=message)
+
+
+def tools_unsupported() -> Behaviour:
+    """What vLLM/llama.cpp-style servers answer when tool calling is not enabled."""
+    return status(400, message="tool_choice is not supported by this model; 'tools' must be omitted")
+
+
+def json_mode_unsupported() -> Behaviour:
+    return status(400, message="response_format of type json_object is not supported by this model")
+
+
+def drop() -> Behaviour:
+    """Send the headers and part of the body, then close the connection."""
+    return Behaviour("drop")
+
+
+def hang(seconds: float) -> Behaviour:
+    """Say nothing for ``seconds`` (longer than the client's timeout), then give up on the request."""
+    return Behaviour("hang", seconds=seconds)
+
+
+def truncated(payload: Payload) -> Behaviour:
+    """The first half of the answer's JSON, with ``finish_reason: length``."""
+    return Behaviour("truncated", payload=payload)
+
+
+def non_json(text: str = "好的,以下是本段的摘要:本段介绍了疫情防控工作。") -> Behaviour:
+    """Prose where JSON was asked for (in the tool arguments or the content)."""
+    return Behaviour("non_json", payload=text)
+
+
+def schema_invalid(payload: dict[str, Any] | None = None) -> Behaviour:
+    """Well-formed JSON that does not match the response model."""
+    return Behaviour("answer", payload=payload if payload is not None else {"unexpected": "field"})
+
+
+def empty_choices() -> Behaviour:
+    return Behaviour("empty_choices")
+
+
+def several_tool_calls(payload: Payload, copies: int = 2) -> Behaviour:
+    """Several tool calls where exactly one was forced: the endpoint ignores ``tool_choice``."""
+    return Behaviour("several_tool_calls", payload=payload, copies=copies)
+
+
+def no_tool_call(payload: Payload) -> Behaviour:
+    """The answer in the message content even though a tool call was forced."""
+    return Behaviour("no_tool_call", payload=payload)
+
+
+# --------------------------------------------------------------------------------------------------
+# The server
+# --------------------------------------------------------------------------------------------------
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough token count (CJK-heavy text runs about two characters a token); only needs to be stable."""
+    return max(1, (len(text) + 1) // 2)
+
+
+def _payload_text(payload: Payload | None) -> str:
+    if payload is None:
+        return ""
+    if isinstance(payload, str):
+        return payload
+    if isinstance(payload, BaseModel):
+        return payload.model_dump_json()
+    return json.dumps(payload, ensure_ascii=False)
+
+
+class FakeOpenAI:
+    """Context manager running the server on a daemon thread; see the module docstring."""
+
+    def __init__(
+        self,
+        responder: Responder | Sequence[Behaviour],
+        *,
+        latency: float = 0.0,
+        model: str = "fake-model",
+    ) -> None:
+        self._responder = responder
+        self.latency = latency
+        self.model = model
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._port: int | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def __enter__(self) -> FakeOpenAI:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        handler = _make_handler(self)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        # Do not join handler threads on close: a "hang" behaviour may still be sleeping.
+        server.block_on_close = False
+        self._server = server
+        self._port = int(server.server_address[1])
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeOpenAI", daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    @property
+    def port(self) -> int:
+        """The bound port; still readable after close (tests point clients at a closed port)."""
+        if self._port is None:
+            raise RuntimeError("FakeOpenAI was never started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of every request received so far, in arrival order."""
+        with self._lock:
+            return list(self._requests)
+
+    # -- request handling --------------------------------------------------------------------------
+
+    def _next(self, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Behaviour]:
+        with self._lock:
+            n = len(self._requests)
+            if callable(self._responder):
+                behaviour = self._responder(body, n)
+            elif n < len(self._responder):
+                behaviour = self._responder[n]
+            else:
+                behaviour = status(400, message=f"FakeOpenAI: script exhausted (request #{n + 1})")
+            self._requests.append(RecordedRequest(n, body, headers, time.monotonic(), behaviour))
+            return n, behaviour
+
+    def _set_usage(self, n: int, usage: dict[str, int]) -> None:
+        with self._lock:
+            rec = self._requests[n]
+            self._requests[n] = RecordedRequest(
+                rec.n, rec.body, rec.headers, rec.received_at, rec.behaviour, usage
+            )
+
+    def completion(self, body: dict[str, Any], n: int, behaviour: Behaviour) -> dict[str, Any]:
+        """The chat.completion JSON for an answer-like behaviour (public so benchmarks can reuse it)."""
+        text = _payload_text(behaviour.payload)
+        wants_tool = bool(body.get("tools")) and behaviour.kind != "no_tool_call"
+        finish = "stop"
+        if behaviour.kind == "truncated":
+            text = text[: max(1, len(text) // 2)]
+            finish = "length"
+        message: dict[str, Any] = {"role": "assistant", "content": None}
+        if wants_tool:
+            name = body["tools"][0]["function"]["name"]
+            copies = behaviour.copies if behaviour.kind == "several_tool_calls" else 1
+            message["tool_calls"] = [
+                {
+                    "id": f"call_{n}_{i}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": text},
+                }
+                for i in range(copies)
+            ]
+            if finish == "stop":
+                finish = "tool_calls"
+        else:
+            response_format = body.get("response_format") or {}
+            plain_json = response_format.get("type") in ("json_object", "json_schema")
+            if behaviour.kind in ("answer", "several_tool_calls", "no_tool_call") and not plain_json:
+                # md_json mode (no response_format): answer the way chat models do, in a fenced block.
+                text = f"```json\n{text}\n```"
+            message["content"] = text
+        prompt = json.dumps(body.get("messages", []), ensure_ascii=False) + json.dumps(
+            body.get("tools", []), ensure_ascii=False
+        )
+        usage = {"prompt_tokens": estimate_tokens(prompt), "completion_tokens": estimate_tokens(text)}
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        return {
+            "id": f"chatcmpl-fake-{n}",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": body.get("model", self.model),
+            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+            "usage": usage,
+        }
+
+
+def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        # HTTP/1.0: one request per connection, so "drop" and "hang" never poison a pooled connection.
+        protocol_version = "HTTP/1.0"
+
+        def log_message(self, format: str, *args: Any) -> None:  # silence the stderr access log
+            return
+
+        def _send_json(self, code: int, obj: Any, extra_headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (extra_headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            if self.path.rstrip("/") != "/v1/chat/completions":
+                self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+                return
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except ValueError:
+                self._send_json(400, {"error": {"message": "body is not JSON", "type": "invalid_request"}})
+                return
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            n, behaviour = server._next(body, headers)
+            if server.latency:
+                time.sleep(server.latency)
+            # The client may have given up first (timeouts): nothing to report then.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self._act(n, body, behaviour)
+
+        def _act(self, n: int, body: dict[str, Any], b: Behaviour) -> None:
+            if b.kind == "status":
+                headers = {}
+                if b.retry_after is not None:
+                    headers["Retry-After"] = f"{b.retry_after:g}"
+                err = {"message": b.message or f"fake error {b.status_code}", "type": "fake", "code": None}
+                self._send_json(b.status_code, {"error": err}, headers)
+            elif b.kind == "drop":
+                data = json.dumps(server.completion(body, n, answer({"partial": "答案"}))).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[: len(data) // 3])
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+            elif b.kind == "hang":
+                time.sleep(b.seconds)
+                self.close_connection = True
+            elif b.kind == "empty_choices":
+                usage = {"prompt_tokens": 5, "completion_tokens": 0, "total_tokens": 5}
+                server._set_usage(n, usage)
+                self._send_json(
+                    200,
+                    {
+                        "id": f"chatcmpl-fake-{n}",
+                        "object": "chat.completion",
+                        "created": 1700000000,
+                        "model": body.get("model", server.model),
+                        "choices": [],
+                        "usage": usage,
+                    },
+                )
+            else:
+                completion = server.completion(body, n, b)
+                server._set_usage(n, completion["usage"])
+                self._send_json(200, completion)
+
+    return Handler

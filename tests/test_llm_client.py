@@ -1,0 +1,270 @@
+"""LLMClient behaviour beyond single faults: token accounting, re-ask shape, modes, labels, threads."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from netguard import no_external_network  # noqa: F401  (fixture)
+
+from summarizer.errors import LLMError, SummarizerError
+from summarizer.llm import fake_server as fs
+from summarizer.llm.client import LLMClient, LLMSettings
+from summarizer.models import ChunkExtraction, OverviewDraft
+
+pytestmark = pytest.mark.usefixtures("no_external_network")
+
+DATA = Path(__file__).parent / "data"
+LABEL = "咸宁市科技局 xianning_city_2020h1.txt chunk 3/7"
+CHUNK = next(
+    ln
+    for ln in (DATA / "xianning_city_2020h1.txt").read_text(encoding="utf-8").splitlines()
+    if ln.startswith("2.高新技术产业稳步发展")
+)
+MESSAGES = [
+    {"role": "system", "content": "你是政府工作报告的信息抽取助手。"},
+    {"role": "user", "content": f"请抽取以下原文:\n{CHUNK}"},
+]
+
+
+def extraction(value: str, quote: str) -> dict[str, Any]:
+    return {
+        "summary": "一季度高新技术产业增加值下降。",
+        "items": [
+            {
+                "text": "高新技术产业增加值",
+                "kind": "achievement",
+                "quote": quote,
+                "metrics": [
+                    {
+                        "name": "高新技术产业增加值",
+                        "value": value,
+                        "unit": "元",
+                        "kind": "result",
+                        "quote": quote,
+                    }
+                ],
+            }
+        ],
+    }
+
+
+GOOD = extraction("30.95亿", "全市实现高新技术产业增加值30.95亿元")
+# Neither quote is in the chunk (the source says 30.95亿元), so the grounding validator must reject them.
+BAD_1 = extraction("31.5亿", "全市实现高新技术产业增加值31.5亿元")
+BAD_2 = extraction("29.8亿", "全市实现高新技术产业增加值29.8亿元")
+
+
+def make_client(server: fs.FakeOpenAI, **kw: Any) -> LLMClient:
+    base: dict[str, Any] = {
+        "model": "fake-model",
+        "base_url": server.base_url,
+        "timeout": 5.0,
+        "backoff_initial": 0.01,
+        "backoff_max": 0.05,
+    }
+    base.update(kw)
+    return LLMClient(LLMSettings(**base))
+
+
+def call(client: LLMClient, messages: list[dict[str, str]] = MESSAGES) -> Any:
+    return client.complete(messages, ChunkExtraction, context={"chunk": CHUNK}, label=LABEL)
+
+
+def test_tokens_are_summed_over_every_attempt() -> None:
+    script = [fs.non_json(), fs.status(503), fs.answer(BAD_1), fs.answer(GOOD)]
+    with fs.FakeOpenAI(script) as server, make_client(server) as client:
+        result = call(client)
+        reqs = server.requests
+    assert result.attempts == 4
+    answered = [r.usage for r in reqs if r.usage is not None]
+    assert len(answered) == 3  # the 503 reported no usage
+    assert result.prompt_tokens == sum(u["prompt_tokens"] for u in answered)
+    assert result.completion_tokens == sum(u["completion_tokens"] for u in answered)
+    # and it is really a sum: more than the last answer alone
+    assert result.prompt_tokens > answered[-1]["prompt_tokens"]
+
+
+def test_reask_carries_only_the_last_error() -> None:
+    with fs.FakeOpenAI([fs.answer(BAD_1), fs.answer(BAD_2), fs.answer(GOOD)]) as server:
+        with make_client(server, validation_retries=2) as client:
+            result = call(client)
+        bodies = [r.body for r in server.requests]
+    assert result.value.items[0].metrics[0].value == "30.95亿"
+    assert bodies[0]["messages"] == MESSAGES
+    second, third = bodies[1]["messages"], bodies[2]["messages"]
+    for sent, bad in ((second, BAD_1), (third, BAD_2)):
+        assert len(sent) == len(MESSAGES) + 2
+        assert sent[: len(MESSAGES)] == MESSAGES
+        assistant, error = sent[-2], sent[-1]
+        assert assistant["role"] == "assistant" and json.loads(assistant["content"]) == bad
+        assert error["role"] == "user"
+        assert bad["items"][0]["quote"] in error["content"]  # the validator's message quotes it
+    # nothing of the first failure survives into the last re-ask
+    assert "31.5亿" not in json.dumps(third, ensure_ascii=False)
+
+
+def test_exhausted_reasks_raise_llm_error_with_the_last_reason() -> None:
+    with fs.FakeOpenAI([fs.answer(BAD_1), fs.answer(BAD_2)]) as server:
+        with make_client(server, validation_retries=1) as client, pytest.raises(LLMError) as info:
+            call(client)
+        assert len(server.requests) == 2
+    err = info.value
+    assert isinstance(err, SummarizerError) and err.exit_code == 3
+    assert LABEL in str(err) and "29.8亿" in str(err)
+    assert "sk-" not in str(err)
+
+
+def test_fallback_is_remembered_for_the_client_life(caplog: pytest.LogCaptureFixture) -> None:
+    def responder(body: dict[str, Any], n: int) -> fs.Behaviour:
+        return fs.tools_unsupported() if "tools" in body else fs.answer(GOOD)
+
+    with fs.FakeOpenAI(responder) as server, make_client(server) as client:
+        with caplog.at_level(logging.WARNING, logger="summarizer.llm"):
+            first = call(client)
+            second = call(client)
+        reqs = server.requests
+    assert [("tools" in r.body) for r in reqs] == [True, False, False]
+    assert first.attempts == 2 and second.attempts == 1
+    assert first.mode == second.mode == "json" and client.mode == "json"
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert (
+        f"endpoint {server.base_url} rejected tool calling; falling back to json mode"
+        in warnings[0].getMessage()
+    )
+
+
+def test_json_mode_rejected_falls_back_to_md_json(caplog: pytest.LogCaptureFixture) -> None:
+    script = [fs.tools_unsupported(), fs.json_mode_unsupported(), fs.answer(GOOD)]
+    with fs.FakeOpenAI(script) as server, make_client(server) as client:
+        with caplog.at_level(logging.WARNING, logger="summarizer.llm"):
+            result = call(client)
+        last = server.requests[-1].body
+    assert result.mode == "md_json" and result.attempts == 3
+    assert "tools" not in last and "response_format" not in last
+    assert "```json" in last["messages"][-1]["content"]  # instructor's md_json instruction
+    assert len([r for r in caplog.records if "falling back" in r.getMessage()]) == 2
+
+
+def test_md_json_has_nowhere_to_fall_back() -> None:
+    with fs.FakeOpenAI([fs.status(400, message="response_format is not supported")]) as server:
+        with make_client(server, mode="md_json") as client, pytest.raises(LLMError):
+            call(client)
+        assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "has_tools", "response_format"),
+    [("tools", True, None), ("json", False, {"type": "json_object"}), ("md_json", False, None)],
+)
+def test_explicit_modes_shape_the_request(mode: str, has_tools: bool, response_format: Any) -> None:
+    with fs.FakeOpenAI([fs.answer(GOOD)]) as server, make_client(server, mode=mode) as client:
+        result = call(client)
+        body = server.requests[0].body
+    assert result.mode == mode
+    assert ("tools" in body) is has_tools
+    if has_tools:
+        assert body["tool_choice"]["function"]["name"] == body["tools"][0]["function"]["name"]
+    assert body.get("response_format") == response_format
+
+
+def test_several_tool_calls_in_explicit_tools_mode_is_reasked() -> None:
+    with fs.FakeOpenAI([fs.several_tool_calls(GOOD), fs.answer(GOOD)]) as server:
+        with make_client(server, mode="tools") as client:
+            result = call(client)
+        assert len(server.requests) == 2
+    assert result.mode == "tools"
+    assert "exactly once" in server.requests[1].body["messages"][-1]["content"]
+
+
+def test_settings_reach_the_request() -> None:
+    with fs.FakeOpenAI([fs.answer({"overview": "概述"})]) as server:
+        with make_client(server, temperature=0.3, max_tokens=321, model="qwen-plus") as client:
+            result = client.complete(MESSAGES, OverviewDraft, context={}, label=LABEL)
+        body = server.requests[0].body
+    assert result.value.overview == "概述"
+    assert body["model"] == "qwen-plus" and body["temperature"] == 0.3 and body["max_tokens"] == 321
+
+
+def test_label_and_key_travel_as_headers() -> None:
+    with fs.FakeOpenAI([fs.answer(GOOD), fs.answer(GOOD)]) as server:
+        with make_client(server, api_key="sk-abc123") as client:
+            call(client)
+        with make_client(server) as client:
+            call(client)
+        first, second = server.requests
+    raw = first.headers["x-summarizer-label"]
+    assert raw.isascii() and unquote(raw) == LABEL
+    assert first.headers["authorization"] == "Bearer sk-abc123"
+    assert second.headers["authorization"] == "Bearer unused"  # no key configured, no env lookup
+
+
+def test_same_messages_give_identical_request_bodies() -> None:
+    with fs.FakeOpenAI([fs.answer(GOOD)] * 2) as server:
+        with make_client(server) as a:
+            call(a)
+        with make_client(server) as b:
+            call(b)
+        first, second = server.requests
+    assert json.dumps(first.body, sort_keys=True) == json.dumps(second.body, sort_keys=True)
+
+
+def test_concurrent_calls_share_one_fallback() -> None:
+    def responder(body: dict[str, Any], n: int) -> fs.Behaviour:
+        return fs.tools_unsupported() if "tools" in body else fs.answer(GOOD)
+
+    results: list[Any] = []
+    errors: list[BaseException] = []
+    with fs.FakeOpenAI(responder, latency=0.05) as server, make_client(server) as client:
+
+        def work() -> None:
+            try:
+                results.append(call(client))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=10)
+        reqs = server.requests
+    assert not errors and len(results) == 8
+    assert all(r.mode == "json" for r in results)
+    tool_requests = sum("tools" in r.body for r in reqs)
+    assert 1 <= tool_requests <= 8 and len(reqs) == tool_requests + 8
+
+
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [
+        (None, "https://api.openai.com/v1"),
+        ("https://api.deepseek.com/v1/", "https://api.deepseek.com/v1"),
+        (
+            "HTTPS://user:secret@DashScope.Aliyuncs.com/compatible-mode/v1?api-key=xyz",
+            "https://dashscope.aliyuncs.com/compatible-mode/v1",
+        ),
+        ("http://127.0.0.1:11434/v1", "http://127.0.0.1:11434/v1"),
+    ],
+)
+def test_endpoint_id_is_normalised_and_secret_free(base_url: str | None, expected: str) -> None:
+    client = LLMClient(LLMSettings(model="m", base_url=base_url, api_key="sk-zzz"))
+    try:
+        assert client.endpoint_id() == expected
+    finally:
+        client.close()
+
+
+def test_api_key_is_not_in_settings_repr() -> None:
+    assert "sk-hidden" not in repr(LLMSettings(model="m", api_key="sk-hidden"))
+
+
+def test_replay_and_record_are_exclusive(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        LLMClient(LLMSettings(model="m", cassettes=tmp_path, record_dir=tmp_path))
