@@ -283,13 +283,18 @@ def title_role(title: str, top_level: bool = True) -> Role | None:
     return next(iter(hits)) if len(hits) == 1 else None
 
 
+_YEAR_RE = re.compile(r"((?:19|20)\d\d)年")
+
+
 def _assign_roles(top: list[Section]) -> None:
     for sec in walk(top):
         if sec.level > 1 and sec.style != "enum":  # an enum "title" is a whole clause: never decisive
             sec.role = title_role(sec.title, top_level=False)
+    earliest_year: int | None = None
     for sec in top:
         hits = _role_hits(sec.title, top_level=True)
-        child_role = next((c.role for c in sec.children if c.role is not None), None)
+        child_role = sec.children[0].role if sec.children else None
+        years = [int(y) for y in _YEAR_RE.findall(sec.title)]
         if len(hits) == 1:
             sec.role = next(iter(hits))
         elif len(hits) > 1:
@@ -297,8 +302,13 @@ def _assign_roles(top: list[Section]) -> None:
             # else the word that comes first.
             first_word: Role = min(hits, key=hits.__getitem__)
             sec.role = child_role if child_role is not None else first_word
+        elif earliest_year is not None and years and min(years) > earliest_year:
+            # "二、2021年重点工作" after "一、2020年…": a later year than the report looked back on.
+            sec.role = "plans"
         else:
             sec.role = child_role or "other"
+        if years:
+            earliest_year = min(years + ([earliest_year] if earliest_year is not None else []))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -322,8 +322,15 @@ def test_mixed_top_level_title_takes_first_child_role() -> None:
 
 
 def test_unlabelled_top_level_defaults_to_other() -> None:
-    o = parse_sections("一、党建工作\n正文。\n二、宣传工作\n正文。\n")
-    assert [s.role for s in o.sections] == ["other", "other"]
+    o = parse_sections("一、党建工作\n正文。\n二、宣传工作\n（一）宣传阵地\n（二）存在问题\n")
+    assert [s.role for s in o.sections] == ["other", "other"]  # only the first child may decide
+
+
+def test_later_year_after_a_look_back_is_forward_looking() -> None:
+    text = "一、2020年主要成绩\n正文。\n二、2021年重点工作\n正文。\n三、党建工作\n正文。\n"
+    assert [s.role for s in parse_sections(text).sections] == ["work_done", "plans", "other"]
+    text = "一、2021年重点工作\n正文。\n"  # no earlier year to compare with: undecided
+    assert [s.role for s in parse_sections(text).sections] == ["other"]
 
 
 # --------------------------------------------------------------------------------------------------
