@@ -171,7 +171,15 @@ def test_same_request_same_cassette(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("no_network")
-def test_replay_miss_names_label_hash_and_fix(tmp_path: Path) -> None:
+def test_replay_miss_names_label_hash_and_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lookups: list[str] = []
+    real = ReplayTransport.handle_request
+
+    def counting(self: ReplayTransport, request: httpx2.Request) -> httpx2.Response:
+        lookups.append(request.url.path)
+        return real(self, request)
+
+    monkeypatch.setattr(ReplayTransport, "handle_request", counting)
     settings = LLMSettings(model="fake-model", cassettes=tmp_path, transport_retries=3)
     with LLMClient(settings) as client, pytest.raises(ReplayMissError) as info:
         client.complete(messages(CHUNK_A), ChunkExtraction, context={"chunk": CHUNK_A}, label=LABEL_B)
@@ -182,6 +190,7 @@ def test_replay_miss_names_label_hash_and_fix(tmp_path: Path) -> None:
     digest = re.search(r"\b([0-9a-f]{20})\.json", message)
     assert digest is not None and not (tmp_path / digest.group(0)).exists()
     assert f"--backend llm --record {tmp_path}" in message
+    assert len(lookups) == 1  # a miss is not a transient failure: no retries, no mode fallback
 
 
 @pytest.mark.usefixtures("no_external_network")

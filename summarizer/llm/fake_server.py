@@ -194,7 +194,7 @@ class FakeOpenAI:
 
     def start(self) -> None:
         handler = _make_handler(self)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = _Server(("127.0.0.1", 0), handler)
         server.daemon_threads = True
         # Do not join handler threads on close: a "hang" behaviour may still be sleeping.
         server.block_on_close = False
@@ -294,6 +294,12 @@ class FakeOpenAI:
             "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
             "usage": usage,
         }
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5; a benchmark opening dozens of connections at once
+    # would otherwise see SYN retransmits (a 1 s stall) that have nothing to do with the code under test.
+    request_queue_size = 256
 
 
 def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
