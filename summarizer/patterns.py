@@ -1,0 +1,209 @@
+"""The cleaning pattern table: what scraped-report chrome looks like, kept as data (trafilatura-style).
+
+``clean`` compiles these once; adding a site's quirk means adding a row here, not code. Every row names
+what it targets and why it cannot eat body text. All patterns see the text *after* full-width ASCII
+folding, t2s conversion and whitespace normalisation (lines stripped, runs of spaces collapsed), so they
+are written in simplified Chinese with ASCII digits/letters and single spaces.
+
+Two kinds of row:
+
+* ``line``: the regex must match a whole line (it is compiled with ``^...$`` and MULTILINE); the line
+  and its newline are dropped.
+* ``inline``: the match itself is deleted, wherever it stands in a line.
+* ``sentence``: the match marks a notice; the deletion runs from the start of the sentence holding it
+  (after the previous 。！？ or space, at most ``SENTENCE_BACK`` characters back) to the end of the line.
+  (A regex with a bounded look-back prefix does the same but costs ~40 steps at every position.)
+
+The main guard against eating body text is shape: chrome lines are short, carry no sentence-ending
+punctuation (。！？) and consist of a label or UI words; body sentences are long and end in 。.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: Literal["line", "inline", "sentence"]
+    pattern: str
+    why: str
+
+
+# A piece of a line that contains no sentence end: chrome never states a full sentence before its
+# label, and body text almost always does within a few dozen characters.
+_NOEND = r"[^\n。！？!?]"
+
+
+def _spaced(word: str) -> str:
+    """Government sites pad labels to equal width: "文  号", "名   称" (spaces collapsed to one by then)."""
+    return " ?".join(word)
+
+
+# Government open-information ("政府信息公开") metadata table labels.
+GOV_METADATA_KEYS: tuple[str, ...] = (
+    "索引号", "文号", "发文字号", "主题分类", "体裁分类", "组配分类", "信息分类", "服务对象", "发文单位",
+    "发文机关", "发布机构", "发布单位", "成文日期", "发布日期", "发文日期", "生效日期", "废止日期", "有效性",
+    "效力状态", "名称", "标题", "主题词", "关键词", "公开方式", "公开范围", "公开时限", "公开形式",
+    "生成日期", "信息来源", "统一编号", "所属机构", "所属主题", "内容概述",
+)  # fmt: skip
+
+# Document-download and news sites' per-file metadata labels.
+SITE_METADATA_KEYS: tuple[str, ...] = (
+    "ID", "大小", "页数", "时间", "格式", "上传时间", "上传者", "上传人", "贡献者", "文档大小", "文件大小",
+    "文档格式", "文件格式", "下载次数", "下载量", "浏览次数", "浏览量", "浏览", "阅读量", "阅读数", "阅读",
+    "点击数", "点击量", "点击", "字数", "发布时间", "更新时间", "发布者", "发布人", "来源", "文章来源",
+    "作者", "责任编辑", "编辑", "分类", "所属分类", "栏目", "所属栏目", "评论", "收藏", "字号",
+    "文档分类", "文档页数", "价格", "下载券", "积分",
+)  # fmt: skip
+
+# Footer labels of article pages: the page's own title/URL repeated, prev/next links, recommendations.
+FOOTER_KEYS: tuple[str, ...] = (
+    "本文标题", "本文链接", "链接地址", "原文链接", "原文地址", "本文地址", "文章链接", "文章地址",
+    "转载请注明", "转载请保留", "上一篇", "下一篇", "上一篇文章", "下一篇文章", "上一篇文档", "下一篇文档",
+    "相关推荐", "相关文章", "相关阅读", "热门推荐", "推荐阅读", "猜你喜欢", "延伸阅读", "最新文章",
+    "热门文章", "精品推荐", "相关搜索", "相关文档", "推荐文档", "热门标签", "标签", "TAG", "Tags",
+)  # fmt: skip
+
+# UI words that make up preview/download/toolbar lines. A line made only of these is never a sentence.
+UI_WORDS: tuple[str, ...] = (
+    "全文阅读已结束", "阅读已结束", "预览已结束", "下载本文档", "下载此文档", "下载文档", "点击下载",
+    "立即下载", "免费下载", "直接下载", "文档下载", "本文下载", "下载全文", "下载", "在线预览", "全文预览",
+    "预览", "继续阅读", "展开阅读全文", "阅读全文", "展开全文", "查看全文", "收起全文", "收藏本文", "收藏",
+    "分享到", "分享", "举报", "打印本页", "打印本文", "打印", "关闭窗口", "关闭本页", "关闭", "返回顶部",
+    "返回列表", "返回首页", "返回", "上一页", "下一页", "首页", "尾页", "纠错", "保存", "复制链接",
+    "字号", "大", "中", "小", "默认", "加入收藏", "设为首页", "微信", "微博", "QQ空间", "扫一扫",
+    "在手机上打开", "手机版", "电脑版", "VIP", "会员",
+)  # fmt: skip
+
+# Words that mark a line as download-site boilerplate (used for 温馨提示 lists).
+SITE_VOCAB: tuple[str, ...] = (
+    "下载", "上传", "文档", "版权", "预览", "侵权", "本站", "网站", "积分", "客服", "浏览器", "格式",
+    "付费", "会员", "下载券", "文件", "原创", "举报", "投诉", "用户",
+)  # fmt: skip
+
+# Phrases that only occur in copyright/takedown notices; the notice runs to the end of its line.
+NOTICE_PHRASES: tuple[str, ...] = (
+    "如有侵权", "若有侵权", "若侵犯了您", "如侵犯了您", "若侵犯您", "如侵犯您", "侵权请联系", "联系删除",
+    "版权归原作者", "版权归原创作者", "版权归属原作者", "版权属于原作者", "图文来源网络", "本文来源于网络",
+    "本文来自网络", "转载自网络",
+)  # fmt: skip
+
+SENTENCE_BACK = 40
+
+# Labels of download-site abstracts. The abstract is usually a truncated copy of the document's
+# opening; ``clean`` drops the label always, and the abstract only when it is found again later in the
+# text (so a description that is the only copy of some text is kept).
+DESCRIPTION_LABELS: tuple[str, ...] = ("资源描述", "文档描述", "内容简介", "文档简介", "资料简介", "文档摘要")
+
+_DOC_EXTS = r"(?:docx?|wps|pdf|pptx?|xlsx?|txt|rtf)"
+
+
+def _alt(words: tuple[str, ...]) -> str:
+    # Longest first so "下载本文档" wins over "下载" inside an alternation.
+    return "|".join(sorted((w.replace(" ", r"\s?") for w in words), key=len, reverse=True))
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "welcome",
+        "line",
+        rf"{_NOEND}{{0,20}}欢迎(?:您|你)?(?:访问|光临|来到|登录){_NOEND}{{0,40}}",
+        "Site greetings ('欢迎访问XX网'). '欢迎' in body text is never followed by 访问/光临/来到.",
+    ),
+    Rule(
+        "breadcrumb_label",
+        "line",
+        r"(?:当前位置|您的位置|你的位置|您现在的位置|您当前的位置|你现在的位置|所在位置|当前页面)"
+        rf" ?[:：]{_NOEND}{{0,150}}",
+        "Breadcrumbs introduced by a location label ('当前位置:首页 > 工作总结 > …').",
+    ),
+    Rule(
+        "breadcrumb_separators",
+        "line",
+        r"[^\n。！？>＞»›]{1,40}(?: ?[>＞»›] ?[^\n。！？>＞»›]{1,80}){2,}",
+        "Breadcrumbs without a label ('找总结网 > 工作计划 > 单位工作计划 > 标题'): three or more short "
+        "segments joined by '>' and no sentence end. Body text does not chain '>' twice.",
+    ),
+    Rule(
+        "breadcrumb_home",
+        "line",
+        rf"(?:首页|主页|网站首页|返回首页) ?[>＞»›]{_NOEND}{{0,120}}",
+        "Two-level breadcrumbs starting at the home page ('首页 > 通知公告').",
+    ),
+    Rule(
+        "gov_metadata",
+        "line",
+        rf"(?:{'|'.join(_spaced(k) for k in GOV_METADATA_KEYS)}) ?[:：]{_NOEND}{{0,200}}",
+        "The open-information metadata table of government sites (索引号 / 文号 / 主题分类 / 发文单位 / "
+        "发布日期 / 有效性 …), several 'label: value' pairs per line, never a sentence.",
+    ),
+    Rule(
+        "site_metadata",
+        "line",
+        rf"(?:{_alt(SITE_METADATA_KEYS)}) ?[:：]{_NOEND}{{0,80}}",
+        "Per-file metadata of download sites (ID: / 大小: / 页数: / 时间: …) and news bylines (来源: / "
+        "作者: / 浏览次数:). Short and without a sentence end; a body line starting '时间：' would be a "
+        "full sentence and end in 。.",
+    ),
+    Rule(
+        "page_thumbnail",
+        "line",
+        rf"(?:\S{{0,120}}?\.{_DOC_EXTS}_第\d+页 ?)+",
+        "Alt text of page thumbnails on document sites ('科技局工作总结.docx_第3页').",
+    ),
+    Rule(
+        "ui_line",
+        "line",
+        rf"(?:[\[【(（<《「]? ?(?:{_alt(UI_WORDS)}) ?[\]】)）>》」]?[ |｜/·•,，:：>»]*){{1,8}}",
+        "Preview/download notices and toolbars ('点击下载', '全文阅读已结束', '收藏 分享 举报', "
+        "'字号: 大 中 小'): lines made only of UI words.",
+    ),
+    Rule(
+        "read_more",
+        "line",
+        rf"(?:全文阅读已结束|预览已结束|还剩 ?\d+ ?页未读|本文档共 ?\d+ ?页|文档共 ?\d+ ?页){_NOEND}{{0,80}}",
+        "End-of-preview prompts that carry a count or a price ('还剩5页未读,继续阅读', "
+        "'全文阅读已结束,下载本文需要1下载券').",
+    ),
+    Rule(
+        "footer_label",
+        "line",
+        rf"(?:{_alt(FOOTER_KEYS)}) ?(?:[:：].{{0,200}})?",
+        "Article-page footers: '本文标题:' / '链接地址:' / '上一篇:' / '相关推荐' and similar labels.",
+    ),
+    Rule(
+        "bare_url",
+        "line",
+        r"(?:https?://|www\.)\S+",
+        "A line that is only a URL (copied link footers).",
+    ),
+    Rule(
+        "stray_token",
+        "line",
+        r"[|｜] ?[A-Za-z0-9_.\-]{0,24} ?[|｜]?|[|｜>»<«=_~·•]+",
+        "Template residue such as '| cwl2' or a row of separators: no Han character, no number-with-unit.",
+    ),
+    Rule(
+        "pdf_page_number",
+        "line",
+        r"[-—－] ?\d{1,4} ?[-—－]|第 ?\d{1,4} ?页(?: ?[/,，]? ?共 ?\d{1,4} ?页)?",
+        "Page numbers left by PDF/Word export ('- 3 -', '第3页 共12页').",
+    ),
+    Rule(
+        "disclaimer",
+        "inline",
+        r" ?(?:免责声明|版权声明|郑重声明|特别声明|免责申明)[:：].*",
+        "Disclaimers run from their label to the end of the line: sites append them to the last "
+        "paragraph ('…工作。 免责声明:图文来源网络征集,版权归原作者所有…').",
+    ),
+    Rule(
+        "copyright_notice",
+        "sentence",
+        _alt(NOTICE_PHRASES),
+        "Takedown/copyright notices without a label ('本站文章来源于网络,如有侵权请联系删除'): from "
+        "the start of the sentence holding the phrase to the end of the line.",
+    ),
+)
