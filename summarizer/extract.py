@@ -119,7 +119,8 @@ class LLMExtractor:
             return value, CallStats(cache_hits=1)
         with self._gate:
             result = self.client.complete(messages, response_model, context=context, label=label)
-        self.cache.set(key, {"value": result.value.model_dump(mode="json"), "mode": result.mode})
+        if result.grounded:  # only validated answers are cached; an ungrounded one is asked again next run
+            self.cache.set(key, {"value": result.value.model_dump(mode="json"), "mode": result.mode})
         stats = CallStats(
             calls=1,
             attempts=result.attempts,

@@ -125,9 +125,10 @@ def merge(
             evidence = _evidence(clean, chunk.start, span) if span else None
             keys: list[tuple[int, int, str | None, str]] = []
             for em in extracted.metrics:
-                mspan = locate(em.quote, chunk.text)
-                if mspan is None:
-                    continue  # validators make this unreachable for LLM answers; never invent a location
+                # An answer kept after failing the grounding check may quote text that is not in the
+                # chunk: anchor it to its item (or the chunk) so verification flags it instead of it
+                # silently disappearing.
+                mspan = locate(em.quote, chunk.text) or span or (0, len(chunk.text))
                 metric = _metric(em, _evidence(clean, chunk.start, mspan), path)
                 key = (metric.evidence.start, metric.evidence.end, metric.value, metric.unit)
                 metrics.setdefault(key, metric)  # the same fact from two items/chunks counts once

@@ -109,14 +109,26 @@ def test_reask_carries_only_the_last_error() -> None:
     assert "31.5亿" not in json.dumps(third, ensure_ascii=False)
 
 
-def test_exhausted_reasks_raise_llm_error_with_the_last_reason() -> None:
+def test_exhausted_reasks_keep_the_last_wellformed_answer_ungrounded() -> None:
+    # A well-formed answer that never passes the grounding check is returned, marked ungrounded, so the
+    # pipeline can keep it and verification flags its numbers (it is never cached).
     with fs.FakeOpenAI([fs.answer(BAD_1), fs.answer(BAD_2)]) as server:
+        with make_client(server, validation_retries=1) as client:
+            result = call(client)
+        assert len(server.requests) == 2
+    assert result.grounded is False
+    assert result.value.items[0].metrics[0].value == "29.8亿"  # the last answer, not the first
+    assert result.attempts == 2
+
+
+def test_exhausted_reasks_of_malformed_answers_raise_llm_error() -> None:
+    with fs.FakeOpenAI([fs.schema_invalid(), fs.non_json()]) as server:
         with make_client(server, validation_retries=1) as client, pytest.raises(LLMError) as info:
             call(client)
         assert len(server.requests) == 2
     err = info.value
     assert isinstance(err, SummarizerError) and err.exit_code == 3
-    assert LABEL in str(err) and "29.8亿" in str(err)
+    assert LABEL in str(err) and "re-ask" in str(err)
     assert "sk-" not in str(err)
 
 

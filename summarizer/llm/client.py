@@ -103,6 +103,9 @@ class CallResult(Generic[T]):
     completion_tokens: int
     attempts: int  # HTTP requests sent for this call
     mode: str  # "tools" | "json" | "md_json": the mode that produced the value
+    # False when every re-ask failed the grounding check but the last answer was well-formed: it is
+    # returned so that verification can flag its numbers (never silently dropped, never cached).
+    grounded: bool = True
 
 
 @dataclass
@@ -128,10 +131,11 @@ class _Tally:
 class _BadAnswer(Exception):
     """An answer the validation policy may re-ask about."""
 
-    def __init__(self, reason: str, answer_text: str | None) -> None:
+    def __init__(self, reason: str, answer_text: str | None, unchecked: Any = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.answer_text = answer_text
+        self.unchecked = unchecked  # well-formed but ungrounded value, if the schema itself was satisfied
 
 
 class _ModeRejected(Exception):
@@ -339,6 +343,22 @@ class LLMClient:
                 raise self._error(label, tally, mode, f"endpoint rejected {mode} mode: {exc}") from exc
             except _BadAnswer as exc:
                 if reasks >= self.settings.validation_retries:
+                    if exc.unchecked is not None:
+                        log.warning(
+                            "%s: answer still not grounded after %d re-ask(s) (%s); kept for verification "
+                            "to flag",
+                            label,
+                            reasks,
+                            exc.reason[:200],
+                        )
+                        return CallResult(
+                            value=exc.unchecked,
+                            prompt_tokens=tally.prompt_tokens,
+                            completion_tokens=tally.completion_tokens,
+                            attempts=tally.attempts,
+                            mode=mode,
+                            grounded=False,
+                        )
                     raise self._error(
                         label, tally, mode, f"no valid answer after {reasks} re-ask(s): {exc.reason}"
                     ) from exc
@@ -543,7 +563,7 @@ class LLMClient:
             # Re-validate with the grounding context (see module docstring for why not inside instructor).
             checked = response_model.model_validate(value.model_dump(), context=context)
         except ValidationError as exc:
-            raise _BadAnswer(_error_text(exc), _answer_text(completion)) from exc
+            raise _BadAnswer(_error_text(exc), _answer_text(completion), unchecked=value) from exc
         return checked
 
 
