@@ -395,7 +395,8 @@ def _tip_blocks(text: str) -> list[Edit]:
 
 
 _DESCRIPTION_RE = re.compile(rf"^(?:{'|'.join(DESCRIPTION_LABELS)}) ?[:：] ?([^\n]*)$", re.M)
-_DESCRIPTION_KEY = 20  # characters of the abstract that must reappear later for it to count as a copy
+_CLAUSE_SPLIT_RE = re.compile(r"[\s。，、；：！？,.;:!?…]+")
+_CLAUSE_MIN = 4
 
 
 def _descriptions(text: str) -> list[Edit]:
@@ -409,9 +410,10 @@ def _descriptions(text: str) -> list[Edit]:
             start = end = min(m.end() + 1, len(text))
             stop = text.find("\n\n", start)
             end = len(text) if stop < 0 else stop
-        abstract = text[start:end].rstrip(".…。 \n")
-        key = abstract[:_DESCRIPTION_KEY]
-        if len(key) >= 6 and text.find(key, end) >= 0:
+        # A copy if every clause of the abstract but the last (cut off mid-way) reappears later; line
+        # breaks and punctuation may differ between the preview and the body.
+        clauses = [p for p in _CLAUSE_SPLIT_RE.split(text[start:end])[:-1] if len(p) >= _CLAUSE_MIN]
+        if clauses and all(text.find(p, end) >= 0 for p in clauses):
             edits.append((m.start(), min(end + 1, len(text)), ""))
         else:
             edits.append((m.start(), m.start(1) if m.group(1) else min(m.end() + 1, len(text)), ""))
@@ -508,6 +510,11 @@ def _valid_page_run(text: str, run: list[tuple[int, int, int]]) -> list[tuple[in
 # --------------------------------------------------------------------------------------------------
 
 _TITLE_MAX = 60
+# A page <title> copied as the first line: '科技局工作总结_找总结网', '工作总结 - 豆丁网'. Only the first
+# line is checked: a site name glued to the end of a body line would be a sentence.
+_SITE_SUFFIX_RE = re.compile(
+    r"(.{4,60}?)( ?(?:_| - |-|—|–|\|) ?[^\n_|—–\-]{1,16}(?:网|文库|文档|网站|范文|大全|站))"
+)
 _HEAD_END_RE = re.compile(r"[。！？]")
 
 
@@ -516,14 +523,18 @@ def _repeated_title(text: str) -> list[Edit]:
     first copy; drop later copies that stand alone (a whole line, or a space-delimited segment of the
     first long line) before the body's first sentence ends."""
     body = text.lstrip("\n ")
+    head_start = len(text) - len(body)
     first_line = body.split("\n", 1)[0]
+    edits: list[Edit] = []
+    suffix = _SITE_SUFFIX_RE.fullmatch(first_line)
+    if suffix:
+        edits.append((head_start + suffix.start(2), head_start + len(first_line), ""))
+        first_line = suffix.group(1)
     title = first_line if len(first_line) <= _TITLE_MAX else first_line.split(" ", 1)[0]
     if not title or len(title) > _TITLE_MAX or len(title) < 4:
-        return []
-    head_start = len(text) - len(body)
+        return edits
     end_m = _HEAD_END_RE.search(text, head_start)
     head_end = end_m.start() if end_m else min(len(text), head_start + 2000)
-    edits: list[Edit] = []
     pos = head_start + len(title)
     while True:
         at = text.find(title, pos, head_end)

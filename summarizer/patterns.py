@@ -68,20 +68,25 @@ FOOTER_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 
 # UI words that make up preview/download/toolbar lines. A line made only of these is never a sentence.
-UI_WORDS: tuple[str, ...] = (
+# Strong words name a download/preview/page action and may stand alone on a line. Weak words are also
+# ordinary nouns that a Word table cell may hold on its own ('微信', '中', '首页'), so they count only
+# when the line holds at least two UI words ('收藏 分享 举报').
+UI_STRONG: tuple[str, ...] = (
     "全文阅读已结束", "阅读已结束", "预览已结束", "下载本文档", "下载此文档", "下载文档", "点击下载",
     "立即下载", "免费下载", "直接下载", "文档下载", "本文下载", "下载全文", "下载", "在线预览", "全文预览",
-    "预览", "继续阅读", "展开阅读全文", "阅读全文", "展开全文", "查看全文", "收起全文", "收藏本文", "收藏",
-    "分享到", "分享", "举报", "打印本页", "打印本文", "打印", "关闭窗口", "关闭本页", "关闭", "返回顶部",
-    "返回列表", "返回首页", "返回", "上一页", "下一页", "首页", "尾页", "纠错", "保存", "复制链接",
-    "字号", "大", "中", "小", "默认", "加入收藏", "设为首页", "微信", "微博", "QQ空间", "扫一扫",
-    "在手机上打开", "手机版", "电脑版", "VIP", "会员",
+    "预览", "继续阅读", "展开阅读全文", "阅读全文", "展开全文", "查看全文", "收起全文", "收藏本文",
+    "打印本页", "打印本文", "关闭窗口", "关闭本页", "返回顶部", "返回列表", "返回首页", "加入收藏",
+    "设为首页", "复制链接", "在手机上打开", "分享到", "字号 ?[:：]? ?大 ?中 ?小",
+)  # fmt: skip
+UI_WEAK: tuple[str, ...] = (
+    "收藏", "分享", "举报", "打印", "关闭", "返回", "上一页", "下一页", "首页", "尾页", "纠错", "保存",
+    "默认", "微信", "微博", "QQ空间", "扫一扫", "手机版", "电脑版", "VIP", "会员", "评论", "点赞",
 )  # fmt: skip
 
 # Words that mark a line as download-site boilerplate (used for 温馨提示 lists).
 SITE_VOCAB: tuple[str, ...] = (
-    "下载", "上传", "文档", "版权", "预览", "侵权", "本站", "网站", "积分", "客服", "浏览器", "格式",
-    "付费", "会员", "下载券", "文件", "原创", "举报", "投诉", "用户",
+    "下载", "上传", "文档", "版权", "预览", "侵权", "本站", "网站", "积分", "客服", "浏览器", "付费",
+    "会员", "下载券", "举报", "投诉",
 )  # fmt: skip
 
 # Phrases that only occur in copyright/takedown notices; the notice runs to the end of its line.
@@ -103,14 +108,25 @@ _DOC_EXTS = r"(?:docx?|wps|pdf|pptx?|xlsx?|txt|rtf)"
 
 def _alt(words: tuple[str, ...]) -> str:
     # Longest first so "下载本文档" wins over "下载" inside an alternation.
-    return "|".join(sorted((w.replace(" ", r"\s?") for w in words), key=len, reverse=True))
+    return "|".join(
+        sorted((w.replace(" ", r"\s?") if "?" not in w else w for w in words), key=len, reverse=True)
+    )
+
+
+def _ui_token(words: str) -> str:
+    return rf"[\[【(（<《「]? ?(?:{words}) ?[\]】)）>》」]?"
+
+
+_UI_SEP = r"[ |｜/·•,，:：>»]*"
+_UI_ANY = _ui_token(_alt(UI_STRONG + UI_WEAK))
+_UI_STRONG = _ui_token(_alt(UI_STRONG))
 
 
 RULES: tuple[Rule, ...] = (
     Rule(
         "welcome",
         "line",
-        rf"{_NOEND}{{0,20}}欢迎(?:您|你)?(?:访问|光临|来到|登录){_NOEND}{{0,40}}",
+        rf"{_NOEND}{{0,20}}欢迎(?:您|你)?(?:访问|光临|来到|登录){_NOEND}{{0,40}}[。！!]?",
         "Site greetings ('欢迎访问XX网'). '欢迎' in body text is never followed by 访问/光临/来到.",
     ),
     Rule(
@@ -123,9 +139,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "breadcrumb_separators",
         "line",
-        r"[^\n。！？>＞»›]{1,40}(?: ?[>＞»›] ?[^\n。！？>＞»›]{1,80}){2,}",
-        "Breadcrumbs without a label ('找总结网 > 工作计划 > 单位工作计划 > 标题'): three or more short "
-        "segments joined by '>' and no sentence end. Body text does not chain '>' twice.",
+        r"[^\n。！？>＞»›]{0,30}(?:网|站|首页|主页|门户|频道|文库|范文|大全)"
+        r"(?: ?[>＞»›] ?[^\n。！？>＞»›]{1,80}){2,}",
+        "Breadcrumbs without a label ('找总结网 > 工作计划 > 单位工作计划 > 标题'): a site-like root "
+        "(…网/…站/首页/…文库) then two or more '>' steps, no sentence end. A process written as "
+        "'申报 > 审核 > 公示' has no site-like root and stays.",
     ),
     Rule(
         "breadcrumb_home",
@@ -157,9 +175,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "ui_line",
         "line",
-        rf"(?:[\[【(（<《「]? ?(?:{_alt(UI_WORDS)}) ?[\]】)）>》」]?[ |｜/·•,，:：>»]*){{1,8}}",
+        rf"(?:{_UI_ANY}{_UI_SEP}){{0,7}}{_UI_STRONG}(?:{_UI_SEP}{_UI_ANY}){{0,7}}{_UI_SEP}"
+        rf"|{_UI_ANY}(?:{_UI_SEP}{_UI_ANY}){{1,8}}{_UI_SEP}",
         "Preview/download notices and toolbars ('点击下载', '全文阅读已结束', '收藏 分享 举报', "
-        "'字号: 大 中 小'): lines made only of UI words.",
+        "'字号: 大 中 小'): lines made only of UI words, with a strong one or at least two.",
     ),
     Rule(
         "read_more",
@@ -195,7 +214,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "disclaimer",
         "inline",
-        r" ?(?:免责声明|版权声明|郑重声明|特别声明|免责申明)[:：].*",
+        r" ?(?:免责声明|版权声明|免责申明)[:：].*",
         "Disclaimers run from their label to the end of the line: sites append them to the last "
         "paragraph ('…工作。 免责声明:图文来源网络征集,版权归原作者所有…').",
     ),

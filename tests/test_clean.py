@@ -78,10 +78,12 @@ def test_breadcrumb_with_label_and_home() -> None:
 def test_greater_than_in_body_is_kept() -> None:
     text = "增长率>5%的企业达到30家,比去年增加>3家。"
     assert c(text) == text
+    flow = "企业申报 > 部门审核 > 社会公示"  # no site-like root: a process, not a breadcrumb
+    assert c(flow) == flow
 
 
 def test_welcome_line_but_not_welcome_in_body() -> None:
-    assert c("欢迎访问XX市人民政府网站\n该政策深受群众欢迎。") == "该政策深受群众欢迎。"
+    assert c("欢迎访问XX市人民政府网站\n欢迎来到范文大全网！\n该政策深受群众欢迎。") == "该政策深受群众欢迎。"
 
 
 def test_government_metadata_block() -> None:
@@ -111,6 +113,11 @@ def test_ui_lines() -> None:
         "还剩5页未读,继续阅读\n积极推进文档下载服务平台建设。"
     )
     assert c(text) == "积极推进文档下载服务平台建设。"
+
+
+def test_weak_ui_words_alone_are_table_cells() -> None:
+    assert c("渠道\n微信\n等级\n中\n首页") == "渠道\n微信\n等级\n中\n首页"
+    assert c("收藏 分享\n下载\n正文。") == "正文。"
 
 
 def test_tip_block_ends_at_body() -> None:
@@ -175,6 +182,12 @@ def test_repeated_title_lines() -> None:
         "科技局2020年工作总结\n\n| cwl2\n\n科技局2020年工作总结\n\n2020年,科技局2020年工作总结显示成效明显。"
     )
     assert c(text) == "科技局2020年工作总结\n\n2020年,科技局2020年工作总结显示成效明显。"
+
+
+def test_site_name_after_the_first_line_title() -> None:
+    assert c("科技局工作总结_找总结网\n\n科技局工作总结\n\n正文。") == "科技局工作总结\n\n正文。"
+    assert c("工作总结 - 豆丁网\n正文。") == "工作总结\n正文。"
+    assert c("2016-2019年度工作总结\n正文。") == "2016-2019年度工作总结\n正文。"
 
 
 def test_repeated_title_inline_on_a_one_line_page() -> None:
@@ -492,3 +505,19 @@ def test_throughput_on_simplified_text(corpus: dict[str, tuple[str, CleanText]])
     start = time.perf_counter()
     clean(text)
     assert size / (time.perf_counter() - start) > 2e6
+
+
+def test_document_site_page_fixture() -> None:
+    """A page written for this test in the shape of a document-download site (tests/data/extra)."""
+    original = load_path(DATA / "extra" / "docsite_page.txt").text
+    result = clean(original)
+    check_map(original, result)
+    assert result.text == (
+        "科技局2021年工作总结\n\n"
+        "一、2021年工作情况\n"
+        "今年以来，我局紧紧围绕县委县政府中心工作，全力推进科技创新，全年新增高新技术企业12家，同比增长20%。\n"
+        "（一）强化创新主体培育。组织xx家企业申报高企，认定x家；科技型中小企业入库**家。\n"
+        "二、2022年工作安排\n"
+        "1、持续抓好高企培育，力争新增高企15家；\n"
+        "2、加快创新平台建设。"
+    )
