@@ -108,13 +108,6 @@ def _apply(text: str, offsets: array[int], edits: list[Edit]) -> tuple[str, arra
     return "".join(pieces), new
 
 
-def _line_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The whole line(s) around [start, end), including the line break after them."""
-    ls = text.rfind("\n", 0, start) + 1
-    le = text.find("\n", end)
-    return ls, (len(text) if le < 0 else le + 1)
-
-
 # --------------------------------------------------------------------------------------------------
 # Character-level passes
 # --------------------------------------------------------------------------------------------------
