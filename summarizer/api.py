@@ -23,7 +23,7 @@ from .cost import estimate_cost
 from .extract import CallStats, ChunkResult, Extractor, LLMExtractor
 from .load import Document, load_path, load_text
 from .merge import RunInfo, merge
-from .models import ReportSummary, Usage
+from .models import ChunkExtraction, ReportSummary, Usage
 from .numbers import NumberMention, find_numbers
 from .offline import OfflineExtractor
 from .prompts import PROMPT_VERSION
@@ -31,6 +31,10 @@ from .sections import Outline, parse_sections
 from .verify import verify
 
 OVERVIEW_HEAD_CHARS = 300
+# A chunk this short with no figure in it (a lone heading, "现将…汇报如下:") is not worth a call: it
+# cannot carry an item the headings do not already show, and the overview sees the document head anyway.
+TRIVIAL_CHUNK_CHARS = 80
+FIGURE_KINDS = frozenset({"count", "money", "percent", "percent_point", "ratio"})
 POINTS_PER_SECTION = 6
 
 # Called after each chunk finishes: (document name, chunk result). Used by the batch progress bar.
@@ -65,6 +69,12 @@ def analyze(document: Document, settings: Settings | None = None) -> Analysis:
     return Analysis(document, cleaned, outline, chunks, find_numbers(cleaned.text))
 
 
+def is_trivial(chunk: Chunk, mentions: list[NumberMention]) -> bool:
+    if len(chunk.text) >= TRIVIAL_CHUNK_CHARS:
+        return False
+    return not any(chunk.start <= m.start < chunk.end and (m.kind in FIGURE_KINDS or m.redacted) for m in mentions)
+
+
 def as_document(source: str | Path | Document, name: str | None = None) -> Document:
     """A path (str or Path) that exists is loaded; any other str is taken as the report text itself."""
     if isinstance(source, Document):
@@ -82,7 +92,7 @@ def overview_points(outline: Outline, results: list[ChunkResult]) -> list[dict[s
     for r in results:
         groups.setdefault(r.chunk.top_index, []).extend(i.text for i in r.extraction.items)
     points = []
-    if None in groups and groups[None]:
+    if groups.get(None):
         points.append({"heading": "导语" if outline.sections else "全文", "points": groups[None][:POINTS_PER_SECTION]})
     for k, top in enumerate(outline.sections):
         points.append({"heading": top.heading(), "points": groups.get(k, [])[:POINTS_PER_SECTION]})
@@ -148,7 +158,10 @@ class Summarizer:
         total = len(analysis.chunks)
 
         def one(chunk: Chunk) -> ChunkResult:
-            result = extractor.extract(chunk, f"{name} chunk {chunk.index + 1}/{total}")
+            if is_trivial(chunk, analysis.mentions):
+                result = ChunkResult(chunk, ChunkExtraction(summary=""))
+            else:
+                result = extractor.extract(chunk, f"{name} chunk {chunk.index + 1}/{total}")
             if on_chunk is not None:
                 on_chunk(name, result)
             return result

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .api import Summarizer, analyze
-from .batch import SUFFIX, Batch, BatchTotals, render
+from .batch import Batch, BatchTotals, render
 from .config import Settings
 from .dryrun import dry_run
 from .errors import InputError, LoadError, SummarizerError
@@ -42,7 +42,9 @@ def _parse_price(values: tuple[str, ...]) -> dict[str, tuple[float, float]]:
             pin, pout = rest.split(",", 1)
             prices[model.strip()] = (float(pin), float(pout))
         except ValueError as exc:
-            raise click.BadParameter(f"{v!r}: expected MODEL=PROMPT_PRICE,COMPLETION_PRICE (USD per 1M tokens)") from exc
+            raise click.BadParameter(
+                f"{v!r}: expected MODEL=PROMPT_PRICE,COMPLETION_PRICE (USD per 1M tokens)"
+            ) from exc
     return prices
 
 
@@ -53,19 +55,36 @@ def _err(message: str) -> None:
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE|DIR|-")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Write one file per input here.")
-@click.option("--format", "fmt", type=click.Choice(["json", "md", "html", "text"]), default=None,
-              help="Output format (default json; 'text' only with --stage).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "md", "html", "text"]),
+    default=None,
+    help="Output format (default json; 'text' only with --stage).",
+)
 @click.option("--stage", type=click.Choice(STAGES), help="Print one deterministic step's result and stop.")
-@click.option("--backend", type=click.Choice(["auto", "llm", "offline", "replay"]), default=None,
-              help="auto: replay with --cassettes, llm when an endpoint is configured, else offline.")
+@click.option(
+    "--backend",
+    type=click.Choice(["auto", "llm", "offline", "replay"]),
+    default=None,
+    help="auto: replay with --cassettes, llm when an endpoint is configured, else offline.",
+)
 @click.option("--base-url", help="OpenAI-compatible endpoint [env OPENAI_BASE_URL].")
 @click.option("--model", help="Model name [env SUMMARIZER_MODEL].")
 @click.option("--api-key", help="API key [env OPENAI_API_KEY]. Never logged, cached or recorded.")
-@click.option("--mode", type=click.Choice(["auto", "tools", "json", "md_json"]), default=None,
-              help="instructor mode; auto = tools, falling back to json/md_json if the endpoint rejects tools.")
+@click.option(
+    "--mode",
+    type=click.Choice(["auto", "tools", "json", "md_json"]),
+    default=None,
+    help="instructor mode; auto = tools, falling back to json/md_json if the endpoint rejects tools.",
+)
 @click.option("--cassettes", type=click.Path(file_okay=False, path_type=Path), help="Replay recorded responses.")
-@click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Record the endpoint's responses as cassettes here.")
+@click.option(
+    "--record",
+    "record_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Record the endpoint's responses as cassettes here.",
+)
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Result cache folder.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--refresh", is_flag=True, help="Ignore cached results (and overwrite them).")
@@ -88,7 +107,9 @@ def cli(inputs: tuple[str, ...], out: Path | None, fmt: str | None, stage: str |
     quiet = opts.pop("quiet")
     verbose = opts.pop("verbose")
     logging.basicConfig(
-        level=logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING),
+        level=logging.ERROR
+        if quiet
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING),
         format="summarize: %(levelname)s %(name)s: %(message)s",
     )
     settings = Settings.from_env(
@@ -122,20 +143,36 @@ def cli(inputs: tuple[str, ...], out: Path | None, fmt: str | None, stage: str |
     fmt = fmt or "json"
 
     summarizer = Summarizer(settings)
-    if settings.backend == "auto" and summarizer.backend == "offline" and not quiet:
-        _err(
-            "no LLM endpoint configured: using the offline backend. For an LLM, set OPENAI_BASE_URL, "
-            "OPENAI_API_KEY and SUMMARIZER_MODEL (or --base-url/--api-key/--model)."
-        )
+
+    def notice() -> None:
+        if settings.backend == "auto" and summarizer.backend == "offline" and not quiet:
+            _err(
+                "no LLM endpoint configured: using the offline backend. For an LLM, set OPENAI_BASE_URL, "
+                "OPENAI_API_KEY and SUMMARIZER_MODEL (or --base-url/--api-key/--model)."
+            )
+
     with summarizer:
         if opts["dry_run"]:
             sys.exit(_dry_run(summarizer, files))
         if len(files) == 1 and out is None and root is None:
-            sys.exit(_single(summarizer, files[0], fmt, strict=opts["strict"], quiet=quiet))
+            document = _load(files[0])  # a bad input is reported alone, before any notice
+            notice()
+            sys.exit(_single(summarizer, document, fmt, strict=opts["strict"], quiet=quiet))
+        notice()
         if out is None:
             raise click.UsageError("several inputs need --out DIR")
-        sys.exit(_batch(summarizer, files, root, out, fmt, strict=opts["strict"], quiet=quiet,
-                        progress=not opts["no_progress"] and not quiet))
+        sys.exit(
+            _batch(
+                summarizer,
+                files,
+                root,
+                out,
+                fmt,
+                strict=opts["strict"],
+                quiet=quiet,
+                progress=not opts["no_progress"] and not quiet,
+            )
+        )
 
 
 def _expand(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
@@ -185,11 +222,12 @@ def _headline(summary: Any) -> str:
     if v.failed:
         head += f" ({v.failed} not grounded)"
     u = summary.usage
-    return head + f" · backend {summary.backend} · {u.calls} calls, {u.cache_hits} cached, {u.prompt_tokens + u.completion_tokens} tokens"
+    tokens = u.prompt_tokens + u.completion_tokens
+    return head + f" · backend {summary.backend} · {u.calls} calls, {u.cache_hits} cached, {tokens} tokens"
 
 
-def _single(summarizer: Summarizer, item: str, fmt: str, *, strict: bool, quiet: bool) -> int:
-    result = summarizer.run(_load(item))
+def _single(summarizer: Summarizer, document: Any, fmt: str, *, strict: bool, quiet: bool) -> int:
+    result = summarizer.run(document)
     click.echo(render(result, fmt), nl=False)
     if not quiet:
         _err(_headline(result.summary))
@@ -199,8 +237,17 @@ def _single(summarizer: Summarizer, item: str, fmt: str, *, strict: bool, quiet:
     return 0
 
 
-def _batch(summarizer: Summarizer, files: list[str], root: Path | None, out: Path, fmt: str, *, strict: bool,
-           quiet: bool, progress: bool) -> int:
+def _batch(
+    summarizer: Summarizer,
+    files: list[str],
+    root: Path | None,
+    out: Path,
+    fmt: str,
+    *,
+    strict: bool,
+    quiet: bool,
+    progress: bool,
+) -> int:
     if "-" in files:
         raise click.UsageError("stdin ('-') cannot be mixed into a batch")
     formats = tuple(dict.fromkeys(["json", fmt]))  # JSON always: metrics.csv and resuming read it
@@ -215,7 +262,8 @@ def _batch(summarizer: Summarizer, files: list[str], root: Path | None, out: Pat
     if not quiet:
         _err(
             f"{t.done} done, {t.skipped} already done, {t.failed} failed of {t.documents} · {t.calls} calls, "
-            f"{t.cache_hits} cached, {t.prompt_tokens + t.completion_tokens} tokens, ${t.cost_usd:.4f} · {out}/index.json"
+            f"{t.cache_hits} cached, {t.prompt_tokens + t.completion_tokens} tokens, ${t.cost_usd:.4f} · "
+            f"{out}/index.json"
         )
         for s in failed:
             _err(f"failed: {s.reason}")

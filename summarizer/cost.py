@@ -19,7 +19,9 @@ BUILTIN_PRICES: dict[str, tuple[float, float]] = {
 }
 
 
-def price_for(model: str | None, overrides: Mapping[str, tuple[float, float]] | None = None) -> tuple[float, float] | None:
+def price_for(
+    model: str | None, overrides: Mapping[str, tuple[float, float]] | None = None
+) -> tuple[float, float] | None:
     if model is None:
         return None
     table = {**BUILTIN_PRICES, **(overrides or {})}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .api import Summarizer, analyze, overview_points
+from .api import Summarizer, analyze, is_trivial, overview_points
 from .extract import ChunkResult, LLMExtractor
 from .load import Document
 from .models import ChunkExtraction, OverviewDraft
@@ -51,6 +51,9 @@ def dry_run(summarizer: Summarizer, document: Document) -> DryRunPlan:
     calls = cached = prompt = completion = 0
     results: list[ChunkResult] = []
     for chunk in analysis.chunks:
+        if is_trivial(chunk, analysis.mentions):
+            results.append(ChunkResult(chunk, ChunkExtraction(summary="")))
+            continue
         messages = extract_messages(chunk.text, chunk.breadcrumb)
         calls += 1
         hit = extractor.cache.get(extractor.cache_key(messages, ChunkExtraction))

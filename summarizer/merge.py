@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .chunks import Chunk
 from .clean import CleanText
 from .extract import ChunkResult
 from .load import Document
@@ -28,7 +29,7 @@ from .models import (
     Usage,
 )
 from .numbers import find_numbers
-from .sections import Outline
+from .sections import Outline, Role
 
 PREAMBLE_HEADING = "导语"
 WHOLE_TEXT_HEADING = "全文"
@@ -74,9 +75,7 @@ def figure_number(value: str | None, unit: str) -> float | None:
 def _evidence(clean: CleanText, offset: int, span: tuple[int, int]) -> Evidence:
     start, end = offset + span[0], offset + span[1]
     ostart, oend = clean.original_span(start, end)
-    return Evidence(
-        quote=clean.text[start:end], start=start, end=end, original_start=ostart, original_end=oend
-    )
+    return Evidence(quote=clean.text[start:end], start=start, end=end, original_start=ostart, original_end=oend)
 
 
 def _metric(em: ExtractedMetric, evidence: Evidence, section_path: list[str]) -> Metric:
@@ -99,6 +98,18 @@ def _metric(em: ExtractedMetric, evidence: Evidence, section_path: list[str]) ->
     )
 
 
+MetricKey = tuple[int, int, str | None, str]
+GroupKey = tuple[int | None, str | None]
+
+
+def group_key(chunk: Chunk) -> GroupKey:
+    """Which summary section a chunk feeds: its top-level section, or the sub-section that gives it
+    a different role ("二、上半年…及下半年…": "(二)存在的问题" and "(三)下半年…" become sections)."""
+    if chunk.section_role and chunk.role and chunk.section_role != chunk.role and len(chunk.breadcrumb) > 1:
+        return chunk.top_index, chunk.breadcrumb[1]
+    return chunk.top_index, None
+
+
 def merge(
     *,
     document: Document,
@@ -109,31 +120,32 @@ def merge(
     run: RunInfo,
     usage: Usage,
 ) -> ReportSummary:
-    metrics: dict[tuple[int, int, str | None, str], Metric] = {}
-    # top_index (None = preamble) -> (summaries, items with their metric keys)
-    by_section: dict[int | None, tuple[list[str], list[tuple[Item, list[tuple[int, int, str | None, str]]]]]] = {}
+    metrics: dict[MetricKey, Metric] = {}
+    groups: dict[GroupKey, tuple[list[str], list[tuple[Item, list[MetricKey]]], Role | None]] = {}
     seen_items: set[tuple[str, int]] = set()
 
     for result in results:
         chunk = result.chunk
-        summaries, items = by_section.setdefault(chunk.top_index, ([], []))
+        key = group_key(chunk)
+        role = chunk.section_role if key[1] else chunk.role
+        summaries, items, _ = groups.setdefault(key, ([], [], role))
         if result.extraction.summary.strip():
             summaries.append(result.extraction.summary.strip())
         path = list(chunk.breadcrumb)
         for extracted in result.extraction.items:
             span = locate(extracted.quote, chunk.text)
             evidence = _evidence(clean, chunk.start, span) if span else None
-            keys: list[tuple[int, int, str | None, str]] = []
+            keys: list[MetricKey] = []
             for em in extracted.metrics:
                 # An answer kept after failing the grounding check may quote text that is not in the
                 # chunk: anchor it to its item (or the chunk) so verification flags it instead of it
                 # silently disappearing.
                 mspan = locate(em.quote, chunk.text) or span or (0, len(chunk.text))
                 metric = _metric(em, _evidence(clean, chunk.start, mspan), path)
-                key = (metric.evidence.start, metric.evidence.end, metric.value, metric.unit)
-                metrics.setdefault(key, metric)  # the same fact from two items/chunks counts once
-                if key not in keys:
-                    keys.append(key)
+                mkey = (metric.evidence.start, metric.evidence.end, metric.value, metric.unit)
+                metrics.setdefault(mkey, metric)  # the same fact from two items/chunks counts once
+                if mkey not in keys:
+                    keys.append(mkey)
             dedup = (extracted.text.strip(), evidence.start if evidence else -1)
             if dedup in seen_items:
                 continue
@@ -143,27 +155,24 @@ def merge(
 
     # Ids in source order.
     ordered = sorted(metrics.items(), key=lambda kv: (kv[1].evidence.start, kv[1].evidence.end, kv[0]))
-    ids: dict[tuple[int, int, str | None, str], str] = {}
+    ids: dict[MetricKey, str] = {}
     final_metrics: list[Metric] = []
-    for n, (key, metric) in enumerate(ordered, 1):
-        ids[key] = f"m{n}"
+    for n, (mkey, metric) in enumerate(ordered, 1):
+        ids[mkey] = f"m{n}"
         final_metrics.append(metric.model_copy(update={"id": f"m{n}", "period": overview.period}))
 
     sections: list[SectionSummary] = []
     item_counter = 0
 
-    def build(top: int | None, heading: list[str], role: str, start: int, end: int) -> None:
+    def build(key: GroupKey, heading: list[str], role: str, start: int, end: int) -> None:
         nonlocal item_counter
-        summaries, items = by_section.get(top, ([], []))
-        if top is None and not items and outline.sections:
+        summaries, items, _ = groups.get(key, ([], [], None))
+        if key[0] is None and not items and outline.sections:
             return
-        items_sorted = sorted(items, key=lambda it: it[0].evidence.start if it[0].evidence else -1)
         final_items = []
-        for item, keys in items_sorted:
+        for item, keys in sorted(items, key=lambda it: it[0].evidence.start if it[0].evidence else -1):
             item_counter += 1
-            final_items.append(
-                item.model_copy(update={"id": f"i{item_counter}", "metrics": [ids[k] for k in keys]})
-            )
+            final_items.append(item.model_copy(update={"id": f"i{item_counter}", "metrics": [ids[k] for k in keys]}))
         sections.append(
             SectionSummary(
                 id=f"s{len(sections) + 1}",
@@ -178,9 +187,15 @@ def merge(
 
     # With no headings at all, the whole text is one section (its chunks have top_index None).
     first = PREAMBLE_HEADING if outline.sections else WHOLE_TEXT_HEADING
-    build(None, [first], "other", outline.preamble[0], outline.preamble[1])
+    build((None, None), [first], "other", outline.preamble[0], outline.preamble[1])
     for k, top in enumerate(outline.sections):
-        build(k, [top.heading()], top.role or "other", top.start, top.end)
+        subs = [g for g in groups if g[0] == k and g[1] is not None]
+        if (k, None) in groups or not subs:
+            build((k, None), [top.heading()], top.role or "other", top.start, top.end)
+        for g in subs:
+            child = next((c for c in top.children if c.heading() == g[1]), None)
+            span = (child.start, child.end) if child else (top.start, top.end)
+            build(g, [top.heading(), str(g[1])], groups[g][2] or top.role or "other", *span)
 
     return ReportSummary(
         source=SourceInfo(

@@ -30,7 +30,7 @@ HONOR_WORDS = ("荣誉", "先进", "表彰", "称号", "获评", "获得", "荣�
 # Verbs and adverbs that sit between a measure's name and its figure ("成交额达到50亿元").
 TRAILING_VERBS = re.compile(
     r"(达到|达|为|是|实现|完成|共计|共|累计|合计|总计|新增|增加|增长|提高|提升|下降|减少|突破|超过|超|约|近|逾|有|"
-    r"计|到|至|占|比|同比|分别|已|约为|全年|当年)+$"
+    r"计|到|至|占|比|同比|分别|已|约为|全年|当年|将|预计|的|了|可|获|等)+$"
 )
 LEADING_NOISE = re.compile(r"^(其中|同时|另|另外|此外|并|且|和|及|以及|一是|二是|三是|四是|五是|截至目前|截止目前)+")
 TITLE_RE = re.compile(r"[^\s。，,：:]{0,40}(?:工作总结|工作计划|工作安排|工作报告|政府工作报告)[^\s。，,]{0,24}")
@@ -38,6 +38,11 @@ PERIOD_RE = re.compile(r"\d{4}年(?:上半年|下半年|全年|第[一二三四]
 ORG_RE = re.compile(
     r"(?:发文单位|发布机构|来源)\s*[:：]\s*([\u4e00-\u9fffA-Za-z]{2,20})"
     r"|([\u4e00-\u9fffX]{1,10}?(?:局|委员会|办公室|人民政府|政府|厅|委|中心))(?=\d{4}年|关于|工作)"
+)
+# Where the noun after a measure word ends: punctuation, a conjunction or particle, or a verb.
+AFTER_STOP = re.compile(
+    r"[，,；;。：:、（()）“”\s]|的|和|与|及|等|参加|参与|入驻|获得|获批|开展|进行|落户|申报|通过|成功|受到|达到|实现|完成|"
+    r"加入|积极|共|累计|分别|以上|左右"
 )
 KIND_BY_ROLE: dict[str, ItemKind] = {
     "work_done": "achievement",
@@ -72,16 +77,25 @@ def value_as_written(mention: NumberMention) -> str | None:
 
 
 def metric_name(text: str, clause_start: int, mention: NumberMention, clause_end: int) -> str:
-    """The nearest noun phrase: what precedes the figure in its clause, or failing that what follows it."""
-    before = LEADING_NOISE.sub("", text[clause_start : mention.start].strip())
-    before = TRAILING_VERBS.sub("", before).strip()
+    """The nearest noun phrase around the figure.
+
+    Two shapes dominate the genre: "技术合同成交额达到50亿元" (the name precedes the figure) and
+    "组织开展7场企业线上培训活动" (a verb precedes, the counted noun follows the measure word). So: the words
+    before the figure back to the previous list separator or figure, verbs at its end stripped; then, when
+    a noun follows the measure word, it is appended.
+    """
+    before = text[clause_start : mention.start]
+    before = re.split(r"[、（(]|\d[\d.]*[^\d\s]?|[xX]{2,}", before)[-1]
+    before = TRAILING_VERBS.sub("", LEADING_NOISE.sub("", before.strip())).strip()
     if len(before) > 16:
         before = before[-16:]
-    if len(before) >= 2:
-        return before
-    after = text[mention.end : clause_end].strip()
-    after = re.split(r"[的和与及、（(]", after, maxsplit=1)[0][:10]
-    return (before + after).strip() or mention.text
+    after = text[mention.end : clause_end]
+    after = AFTER_STOP.split(after, maxsplit=1)[0].strip()[:12]
+    if after and mention.kind == "count":
+        name = before[-8:] + after if before else after
+    else:
+        name = before or after
+    return name.strip() or mention.text
 
 
 def metric_kind(clause: str, role: str | None) -> str:
@@ -139,7 +153,12 @@ class OfflineExtractor:
 
     def extract(self, chunk: Chunk, label: str) -> ChunkResult:
         role = chunk.role
-        headed = [s for s in self._all if chunk.start <= s.start < chunk.end and s.title.strip()]
+        # Top-level headings are the sections themselves; items are the headings below them.
+        headed = [
+            s
+            for s in self._all
+            if chunk.start <= s.start < chunk.end and s.title.strip() and (s.level > 1 or not self.outline.sections)
+        ]
         # Each metric goes to the innermost heading in this chunk that precedes it.
         buckets: dict[int, list[ExtractedMetric]] = {}
         loose: list[tuple[NumberMention, ExtractedMetric]] = []
@@ -176,7 +195,7 @@ class OfflineExtractor:
                 )
             )
         items.sort(key=lambda it: chunk.text.find(it.quote))
-        summary = _leading_sentences(chunk.text, 2)
+        summary = _leading_sentences(_without_headings(self.text, chunk, self._all), 2)
         extraction = ChunkExtraction.model_validate(
             {"summary": summary, "items": [i.model_dump() for i in items]}, context={"chunk": chunk.text}
         )
@@ -195,15 +214,20 @@ class OfflineExtractor:
         sentences = [
             s
             for s in (x.strip() for x in SENTENCE_RE.findall(preamble))
-            if len(s) >= 12 and not re.search(r"(如下|汇报|总结如下|报告如下)[:：。]?$", s)
+            if len(s) >= 12
+            and not re.search(r"(如下|汇报|总结如下|报告如下)[:：。]?$", s)
             and (title is None or title not in s)
         ][:2]
         for section in points[:3]:
             if section["points"]:
                 sentences.append(f"{section['heading']}:{section['points'][0]}。")
         overview = "".join(s if s.endswith(("。", "；", ";", "！", "？")) else s + "。" for s in sentences[:5])
-        draft = OverviewDraft(title=title, organization=organization,
-                              period=period_match.group(0) if period_match else None, overview=overview)
+        draft = OverviewDraft(
+            title=title,
+            organization=organization,
+            period=period_match.group(0) if period_match else None,
+            overview=overview,
+        )
         return draft, CallStats()
 
 
@@ -230,6 +254,17 @@ def _group_by_sentence(
         if sentence:
             out.append((start + text[start:end].find(sentence), sentence, metrics))
     return out
+
+
+def _without_headings(text: str, chunk: Chunk, sections: list[Section]) -> str:
+    """The chunk's prose: heading markers and titles cut out, so a summary does not repeat the outline."""
+    pieces, at = [], chunk.start
+    for s in sorted(sections, key=lambda s: s.start):
+        if chunk.start <= s.start < chunk.end and s.body_start > at:
+            pieces.append(text[at : s.start])
+            at = min(s.body_start, chunk.end)
+    pieces.append(text[at : chunk.end])
+    return "\n".join(p.strip(" ：:。.") for p in pieces if p.strip(" ：:。."))
 
 
 def _leading_sentences(text: str, n: int) -> str:

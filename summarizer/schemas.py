@@ -24,7 +24,11 @@ EXPORTED: dict[str, type[BaseModel]] = {
 
 def schema_text(model: type[BaseModel]) -> str:
     schema: dict[str, Any] = model.model_json_schema()
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$comment": f"summarizer schema {SCHEMA_VERSION}", **schema}
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$comment": f"summarizer schema {SCHEMA_VERSION}",
+        **schema,
+    }
     return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 

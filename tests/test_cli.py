@@ -58,6 +58,7 @@ def test_stages_text_and_json(monkeypatch, capsys, stage: str) -> None:
 
 def test_stage_sections_shows_tree(monkeypatch, capsys) -> None:
     code, out, _ = run(monkeypatch, capsys, str(XIANNING), "--stage", "sections")
+    assert code == 0
     assert "一、参与和服务疫情防控情况" in out
     assert "三、存在的问题" in out or "存在的问题" in out
 
