@@ -1,0 +1,373 @@
+"""verify: check every number of a summary against the number mentions of its source.
+
+A summary is only worth having if its numbers are the source's. Both sides are read by the same
+``numbers.find_numbers`` and compared on normalised values (``1.2万`` = ``12000``, ``30.13亿元`` =
+3,013,000,000 元), never on spelling.
+
+Metrics are checked against *their own evidence*: a source mention inside or overlapping
+[evidence.start, evidence.end) must carry the metric's value with a compatible unit. A figure that exists in
+the source but elsewhere is a number moved between facts, and fails. Outcomes, first that applies:
+
+* ``verified``: such a mention exists (and ``metric.number`` agrees with ``metric.value``); or the metric is
+  redacted (``value=None``) and the evidence holds a redacted mention (``xx家``).
+* ``redacted_in_source``: the metric gives a figure where the evidence says ``xx`` (with a compatible unit).
+* ``unit_mismatch``: the figure is in the evidence but with an incompatible unit (40.5% vs 40.5亿元).
+* ``redacted_in_source`` again when the only redacted mention has another unit and nothing else matched.
+* ``not_in_source``: anything else: invented, digit changed, decimal point moved, 万/亿 swapped, number
+  disagreeing with its own value, or present in the source only outside this metric's evidence.
+
+Free text has no evidence span of its own. A section's summary and its items' texts summarise that section,
+so their quantities must be found in the section's span [start, end) of the source (the whole source when
+the span is empty); years, dates and ordinals are context a summary may carry over from anywhere, and the
+overview may use the whole source. Not checked, because they are wording rather than facts:
+list markers (``numbers`` never emits them), ordinal "first" (``第一``), and Chinese-numeral counts up to ten
+(``两个``, ``三家``, ``一批``, ``五年``): summaries paraphrase those freely. Everything else counts, years and
+dates included. Approximation words in the summary are read as rounding, which is what a summariser does:
+with X written to a last significant place u (``约30%``: u = 10; ``1.2万余``: u = 1000),
+
+* 约/大约/左右/上下 X   matches a source value v with |v - X| <= min(u/2, X/10);
+* 近/将近/接近/不足/不到/以下/以内 X   matches X - min(u/2, X/10) <= v <= X;
+* 余/多/超/超过/逾/以上/上 X   matches X <= v < X + min(u, X/2) (``150多`` = 150..159, ``1.2万余`` =
+  1.2万..1.3万).
+
+The caps keep a figure with one significant digit from swallowing everything (``近10000`` is not 8000,
+``1000余`` is not 1500).
+Exact equality always matches whatever the approximation words. A changed digit moves X by at least u, so
+perturbed figures stay caught.
+
+Units: compared after folding (万元 -> 元 with the 万 in the value; 個 -> 个; 年度 -> 年). An empty unit is
+compatible with any unit except the percent family; ``%`` and ``百分点`` match only themselves (40.5% is not
+40.5, and 1.5% is not 1.5个百分点). 人/名/位 are one unit (people); other measure words must agree (家 is not
+个: a count of firms is not a count of projects). Ordinals only match ordinals.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from .models import REDACTION_RE, Check, Metric, ReportSummary, Verification, VerificationFailure
+from .numbers import PERCENT_UNITS, NumberMention, find_numbers, fold_unit, parse_number
+
+_SAME_UNIT = {"名": "人", "位": "人"}
+_BELOW = frozenset({"近", "将近", "接近", "不足", "不到", "以下", "以内"})
+_AROUND = frozenset({"约", "大约", "左右", "上下"})
+_ABOVE = frozenset({"余", "多", "超", "超过", "逾", "以上", "之多", "上"})
+# Context rather than quantities: a summary may carry them across sections (the report's year, a date).
+_CONTEXT_KINDS = frozenset({"year", "date", "ordinal"})
+_SCALE_CHARS = {"万": 10_000, "亿": 100_000_000, "千": 1000, "百": 100}
+
+
+def units_compatible(a: NumberMention, b: NumberMention) -> bool:
+    """Whether two mentions measure the same kind of thing (see module doc)."""
+    if (a.kind == "ordinal") != (b.kind == "ordinal"):
+        return False
+    ua, ub = _SAME_UNIT.get(a.unit, a.unit), _SAME_UNIT.get(b.unit, b.unit)
+    if ua == ub:
+        return True
+    if ua in PERCENT_UNITS or ub in PERCENT_UNITS:
+        return False
+    return not ua or not ub
+
+
+def _same_figure(source: NumberMention, claim: NumberMention) -> bool:
+    """Same normalised value; a single figure also matches either end of a source range (5月 in 1-5月)."""
+    if claim.high is not None:
+        return source.scaled == claim.scaled and source.high == claim.high
+    return source.scaled == claim.scaled or (source.high is not None and source.high == claim.scaled)
+
+
+def _ulp(x: Decimal) -> Decimal:
+    """Place value of the last significant digit: 12000 -> 1000, 29.84 -> 0.01, 150 -> 10."""
+    if x == 0:
+        return Decimal(1)
+    exponent = x.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # finite Decimals only: find_numbers never makes NaN/Infinity
+    return Decimal(1).scaleb(exponent)
+
+
+def _approx_window(claim: NumberMention) -> tuple[Decimal, Decimal] | None:
+    """The source values an approximate figure stands for, read as rounding (see module doc)."""
+    if claim.approx is None or claim.scaled is None:
+        return None
+    x, u = claim.scaled, _ulp(claim.scaled)
+    if claim.approx in _AROUND:
+        d = min(u / 2, x / 10)
+        return x - d, x + d
+    if claim.approx in _BELOW:
+        return x - min(u / 2, x / 10), x
+    if claim.approx in _ABOVE:
+        d = min(u, x / 2)
+        return x, x + d - d / 1000  # half-open: 150多 is 150..159.x, not 160
+    return None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    check: Check
+    reason: str
+
+
+class _Source:
+    """The source mentions, indexed for the two questions verify asks: "what lies in this span?" and "is this
+    value anywhere?"."""
+
+    def __init__(self, mentions: Sequence[NumberMention]) -> None:
+        self.mentions = sorted(mentions, key=lambda m: m.start)
+        self.ends = [m.end for m in self.mentions]
+        self.by_value: dict[Decimal, list[NumberMention]] = {}
+        self.redacted: list[NumberMention] = []
+        self.approx_free: list[NumberMention] = []
+        for m in self.mentions:
+            if m.redacted or m.scaled is None:
+                self.redacted.append(m)
+                continue
+            self.by_value.setdefault(m.scaled, []).append(m)
+            if m.high is not None:
+                self.by_value.setdefault(m.high, []).append(m)
+            self.approx_free.append(m)
+
+    def in_span(self, start: int, end: int) -> list[NumberMention]:
+        """Mentions inside or overlapping [start, end)."""
+        out = []
+        i = bisect_right(self.ends, start)
+        while i < len(self.mentions) and self.mentions[i].start < end:
+            if self.mentions[i].end > start:
+                out.append(self.mentions[i])
+            i += 1
+        return out
+
+    def with_value(self, value: Decimal) -> list[NumberMention]:
+        return self.by_value.get(value, [])
+
+    def part(self, start: int, end: int) -> _Source:
+        """The mentions of one section of the source; the whole source when the span is empty or unknown."""
+        if end <= start:
+            return self
+        return _Source(self.in_span(start, end))
+
+
+# --------------------------------------------------------------------------------------------------
+# Metrics
+# --------------------------------------------------------------------------------------------------
+
+
+def metric_quantity(metric: Metric) -> NumberMention | None:
+    """The metric's figure read like a source mention: value and unit together (``30.95亿`` + ``元``)."""
+    if metric.value is None:
+        return None
+    value, unit = metric.value.strip(), metric.unit.strip()
+    joined = value if not unit or value.endswith(unit) else value + unit
+    q = parse_number(joined)
+    if q is not None and (q.unit or not unit):
+        return q
+    # The unit is not one the grammar knows (or is missing from the parse): read the value alone and fold a
+    # scale word leading the unit (万kWh) into the figure.
+    q = parse_number(value)
+    if q is None or q.scaled is None:
+        return q
+    mult = 1
+    while unit and unit[0] in _SCALE_CHARS:
+        mult *= _SCALE_CHARS[unit[0]]
+        unit = unit[1:]
+    return replace(q, scaled=q.scaled * mult, unit=fold_unit(unit) if unit else q.unit)
+
+
+def _number_agrees(metric: Metric, q: NumberMention) -> bool:
+    if metric.number is None or q.scaled is None:
+        return True  # nothing claimed beyond the value itself
+    if math.isclose(metric.number, float(q.scaled), rel_tol=1e-9, abs_tol=1e-9):
+        return True
+    # A scale word left in the unit ("750" + "万元"): the number may have been computed from the value alone.
+    if metric.value is not None and metric.unit.strip()[:1] in _SCALE_CHARS:
+        alone = parse_number(metric.value)
+        if alone is not None and alone.scaled is not None:
+            return math.isclose(metric.number, float(alone.scaled), rel_tol=1e-9, abs_tol=1e-9)
+    return False
+
+
+def _show(m: NumberMention) -> str:
+    return f"「{m.text}」"
+
+
+def check_metric(metric: Metric, source: _Source) -> _Outcome:
+    ev = metric.evidence
+    local = source.in_span(ev.start, ev.end)
+    redacted_here = [m for m in local if m.redacted]
+    unit_probe = NumberMention("", 0, 0, None, None, fold_unit(metric.unit.strip()), "count", None, True)
+
+    claims_redacted = metric.value is None or REDACTION_RE.fullmatch(metric.value.strip()) is not None
+    if claims_redacted:
+        if any(units_compatible(r, unit_probe) for r in redacted_here):
+            return _Outcome("verified", f"source is redacted here too: {_show(redacted_here[0])}")
+        if redacted_here:
+            return _Outcome("unit_mismatch", f"source redacts {_show(redacted_here[0])}, another unit")
+        return _Outcome("not_in_source", "metric says redacted, but its evidence holds no redacted figure")
+
+    q = metric_quantity(metric)
+    if q is None or q.scaled is None:
+        return _Outcome("not_in_source", f"value {metric.value!r} is not a number")
+    if not _number_agrees(metric, q):
+        return _Outcome("not_in_source", f"number {metric.number!r} disagrees with value {metric.value!r}")
+
+    same = [m for m in local if not m.redacted and _same_figure(m, q)]
+    for m in same:
+        if units_compatible(m, q):
+            return _Outcome("verified", f"matches {_show(m)} in the evidence")
+    compatible_red = [r for r in redacted_here if units_compatible(r, q)]
+    if compatible_red:
+        return _Outcome(
+            "redacted_in_source", f"source says {_show(compatible_red[0])} here: figure not given"
+        )
+    if same:
+        return _Outcome("unit_mismatch", f"evidence has {_show(same[0])}, not unit {q.unit or 'none'!r}")
+    same_digits = [m for m in local if not m.redacted and m.value == q.value]
+    for m in same_digits:
+        if not units_compatible(m, q):
+            return _Outcome("unit_mismatch", f"evidence has {_show(m)}, not unit {q.unit or 'none'!r}")
+    if redacted_here:
+        return _Outcome("redacted_in_source", f"source says {_show(redacted_here[0])} here: figure not given")
+    if same_digits:
+        return _Outcome("not_in_source", f"scale differs: evidence says {_show(same_digits[0])}")
+    elsewhere = [m for m in source.with_value(q.scaled) if units_compatible(m, q)]
+    if elsewhere:
+        return _Outcome(
+            "not_in_source", f"{_show(elsewhere[0])} is in the source, but outside this metric's evidence"
+        )
+    return _Outcome("not_in_source", f"{q.text or metric.value!r} is not in its evidence")
+
+
+# --------------------------------------------------------------------------------------------------
+# Free text
+# --------------------------------------------------------------------------------------------------
+
+
+def is_checkable(m: NumberMention) -> bool:
+    """Whether a number in free text states a fact worth checking (see module doc)."""
+    if m.kind == "ordinal" and m.value is not None and m.value <= 1:
+        return False
+    small_word = m.numeral == "chinese" and m.kind in ("count", "other") and m.scaled is not None
+    return not (small_word and m.scaled is not None and m.scaled <= 10)
+
+
+def check_free(claim: NumberMention, source: _Source) -> _Outcome:
+    if claim.redacted:
+        if any(units_compatible(r, claim) for r in source.redacted):
+            return _Outcome("verified", "the source is redacted with this unit too")
+        return _Outcome("not_in_source", "no redacted figure with this unit in the source")
+    assert claim.scaled is not None
+    same = [m for m in source.with_value(claim.scaled) if units_compatible(m, claim)]
+    if claim.high is not None:
+        if any(m.high == claim.high for m in same) or (
+            same and any(units_compatible(m, claim) for m in source.with_value(claim.high))
+        ):
+            return _Outcome("verified", "both ends of the range are in the source")
+    elif same:
+        return _Outcome("verified", f"matches {_show(same[0])}")
+    window = _approx_window(claim)
+    if window is not None:
+        lo, hi = window
+        for m in source.approx_free:
+            ends: Iterable[Decimal | None] = (m.scaled, m.high)
+            if units_compatible(m, claim) and any(v is not None and lo <= v <= hi for v in ends):
+                return _Outcome("verified", f"{claim.approx} matches {_show(m)}")
+    if any(not units_compatible(m, claim) for m in source.with_value(claim.scaled)):
+        other = next(m for m in source.with_value(claim.scaled) if not units_compatible(m, claim))
+        return _Outcome("unit_mismatch", f"the source has {_show(other)}, another unit")
+    return _Outcome("not_in_source", "no such number in the source")
+
+
+def _check_text(
+    text: str, field: str, source: _Source, scope: _Source, failures: list[VerificationFailure]
+) -> tuple[int, int]:
+    """(checked, verified) for one text field; failures appended. Quantities must come from ``scope`` (the
+    section the text summarises); years, dates and ordinals are context and may come from anywhere."""
+    checked = verified = 0
+    for claim in find_numbers(text):
+        if not is_checkable(claim):
+            continue
+        checked += 1
+        if claim.kind in _CONTEXT_KINDS or scope is source:
+            outcome = check_free(claim, source)
+        else:
+            outcome = check_free(claim, scope)
+            if outcome.check != "verified" and check_free(claim, source).check == "verified":
+                outcome = _Outcome(
+                    "not_in_source", "in the source, but not in the section this text summarises"
+                )
+        if outcome.check == "verified":
+            verified += 1
+        else:
+            failures.append(
+                VerificationFailure(field=field, text=claim.text, check=outcome.check, reason=outcome.reason)
+            )
+    return checked, verified
+
+
+# --------------------------------------------------------------------------------------------------
+# The summary
+# --------------------------------------------------------------------------------------------------
+
+
+def verify(
+    summary: ReportSummary, mentions: Sequence[NumberMention], *, drop_unverified: bool = False
+) -> ReportSummary:
+    """A copy of ``summary`` with every metric's ``check``/``check_reason``, items with ungrounded numbers
+    ``flagged``, and ``verification`` filled. ``mentions`` are ``find_numbers(clean_text)`` of the source.
+
+    With ``drop_unverified`` the failed metrics (and their ids in items) and the flagged items are removed;
+    ``verification`` still counts and lists them, with field paths into the summary as it was given.
+    Pure: no I/O, the input is not modified.
+    """
+    out = summary.model_copy(deep=True)
+    source = _Source(mentions)
+    failures: list[VerificationFailure] = []
+    checked = verified = 0
+
+    failed_ids: set[str] = set()
+    for i, metric in enumerate(out.metrics):
+        outcome = check_metric(metric, source)
+        metric.check = outcome.check
+        metric.check_reason = outcome.reason
+        checked += 1
+        if outcome.check == "verified":
+            verified += 1
+        else:
+            failed_ids.add(metric.id)
+            shown = "xx" if metric.value is None else f"{metric.value}{metric.unit}"
+            failures.append(
+                VerificationFailure(
+                    field=f"metrics[{i}]", text=shown, check=outcome.check, reason=outcome.reason
+                )
+            )
+
+    c, v = _check_text(out.overview, "overview", source, source, failures)
+    checked, verified = checked + c, verified + v
+    for si, section in enumerate(out.sections):
+        scope = source.part(section.start, section.end)
+        c, v = _check_text(section.summary, f"sections[{si}].summary", source, scope, failures)
+        checked, verified = checked + c, verified + v
+        for ii, item in enumerate(section.items):
+            before = len(failures)
+            c, v = _check_text(item.text, f"sections[{si}].items[{ii}].text", source, scope, failures)
+            checked, verified = checked + c, verified + v
+            item.flagged = len(failures) > before
+
+    if drop_unverified:
+        out.metrics = [m for m in out.metrics if m.check == "verified"]
+        for section in out.sections:
+            section.items = [item for item in section.items if not item.flagged]
+            for item in section.items:
+                item.metrics = [mid for mid in item.metrics if mid not in failed_ids]
+
+    out.verification = Verification(
+        numbers_checked=checked,
+        verified=verified,
+        failed=checked - verified,
+        grounded_share=verified / checked if checked else 1.0,
+        failures=failures,
+    )
+    return out
