@@ -305,11 +305,7 @@ def _read(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> 
             hi = _dec(hi_fig)
             # Ends out of order, or a year joined to a non-year, is not a range but two numbers joined by a
             # dash (a document code, 2020-22579): read them separately.
-            if (
-                hi <= value
-                or len(hi_fig) - len(figure) > 1
-                or (_is_year(figure, value) and not _is_year(hi_fig, hi))
-            ):
+            if hi <= value or len(hi_fig) - len(figure) > 1 or (_is_year(figure, value) and not _is_year(hi_fig, hi)):
                 out.append(_plain(text, start, m.start("a_sep"), pre, value))
                 offset = m.start("a_hi")
                 out.extend(_shift(sub, offset) for sub in find_numbers(text[offset:end]))
@@ -320,9 +316,7 @@ def _read(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> 
         approx = _first(pre, m.group("a_mid1"), m.group("a_mid2"), m.group("a_post"))
         year_like = mult == 1 and _is_year(figure, value)
         kind_ = _kind(unit, scaled, is_range=high is not None, approx=approx, year_like=year_like)
-        out.append(
-            NumberMention(text[start:end], start, end, value, scaled, unit, kind_, approx, False, high)
-        )
+        out.append(NumberMention(text[start:end], start, end, value, scaled, unit, kind_, approx, False, high))
     elif kind == "red":
         pre = _pre_approx(text, start, floor)
         if pre:
@@ -330,11 +324,7 @@ def _read(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> 
         unit = fold_unit(m.group("r_unit") or m.group("r_unit2") or "")
         approx = _first(pre, m.group("r_mid1"), m.group("r_mid2"), m.group("r_post"))
         kind_ = _kind(unit, None, is_range=False, approx=approx, year_like=False)
-        out.append(
-            NumberMention(
-                text[start:end], start, end, None, None, unit, kind_, approx, True, None, "redacted"
-            )
-        )
+        out.append(NumberMention(text[start:end], start, end, None, None, unit, kind_, approx, True, None, "redacted"))
     elif kind == "cn":
         num = m.group("c_num")
         value_cn = _cn(num) if num not in ("零", "〇") else None  # 零部件, 零突破: words, not zero
@@ -357,9 +347,7 @@ def _read(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> 
         year_like = len(num) == 4 and not any(c in num for c in "十百千")
         kind_ = _kind(unit, scaled, is_range=high is not None, approx=approx, year_like=year_like)
         out.append(
-            NumberMention(
-                text[start:end], start, end, value_cn, scaled, unit, kind_, approx, False, high, "chinese"
-            )
+            NumberMention(text[start:end], start, end, value_cn, scaled, unit, kind_, approx, False, high, "chinese")
         )
     elif kind == "bare":
         pre = _pre_approx(text, start, floor) or ("上" if text[start - 1] == "上" else None)
@@ -373,9 +361,7 @@ def _read(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> 
         approx = _first(pre, m.group("b_mid"), m.group("b_post"))
         kind_ = _kind(unit, scaled, is_range=False, approx=approx, year_like=False)
         out.append(
-            NumberMention(
-                text[start:end], start, end, value_b, scaled, unit, kind_, approx, False, None, "chinese"
-            )
+            NumberMention(text[start:end], start, end, value_b, scaled, unit, kind_, approx, False, None, "chinese")
         )
     elif kind in ("ymd", "md", "iso"):
         if kind == "ymd":
@@ -393,9 +379,7 @@ def _read(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> 
             return
         code = (int(y) * 10000 if y else 0) + month * 100 + day if d else (int(y) * 100 if y else 0) + month
         val = Decimal(code)
-        out.append(
-            NumberMention(text[start:end], start, end, val, val, "日" if d else "月", "date", None, False)
-        )
+        out.append(NumberMention(text[start:end], start, end, val, val, "日" if d else "月", "date", None, False))
     elif kind == "ord":
         if m.group("o_ar") is not None:
             fig, is_cn, unit_w = m.group("o_ar"), m.group("o_cn") is not None, m.group("o_unit")
@@ -466,9 +450,7 @@ def _read(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> 
         # 十四五 is the name of the 14th five-year plan, not the number 145.
         val_plan = _cn(m.group("plan")[:2]) or Decimal(0)
         out.append(
-            NumberMention(
-                text[start:end], start, end, val_plan, val_plan, "", "ordinal", None, False, None, "chinese"
-            )
+            NumberMention(text[start:end], start, end, val_plan, val_plan, "", "ordinal", None, False, None, "chinese")
         )
     # "mk" (a list marker) is skipped on purpose.
 
@@ -495,9 +477,7 @@ def parse_number(text: str) -> NumberMention | None:
     found = find_numbers("约" + text)
     if found and found[0].kind != "ordinal":
         f = found[0]
-        return NumberMention(
-            text, 0, len(text), f.value, f.scaled, f.unit, f.kind, None, f.redacted, f.high, f.numeral
-        )
+        return NumberMention(text, 0, len(text), f.value, f.scaled, f.unit, f.kind, None, f.redacted, f.high, f.numeral)
     body = text.translate(_T2S_TABLE)
     scale = ""
     while body and body[-1] in "万亿":
@@ -506,7 +486,5 @@ def parse_number(text: str) -> NumberMention | None:
     if body and all(c in _CN_DIGIT + "百千" for c in body):
         v = _cn(body)
         if v is not None:
-            return NumberMention(
-                text, 0, len(text), v, v * _scale(scale), "", "other", None, False, None, "chinese"
-            )
+            return NumberMention(text, 0, len(text), v, v * _scale(scale), "", "other", None, False, None, "chinese")
     return None

@@ -219,9 +219,7 @@ def check_metric(metric: Metric, source: _Source) -> _Outcome:
             return _Outcome("verified", f"matches {_show(m)} in the evidence")
     compatible_red = [r for r in redacted_here if units_compatible(r, q)]
     if compatible_red:
-        return _Outcome(
-            "redacted_in_source", f"source says {_show(compatible_red[0])} here: figure not given"
-        )
+        return _Outcome("redacted_in_source", f"source says {_show(compatible_red[0])} here: figure not given")
     if same:
         return _Outcome("unit_mismatch", f"evidence has {_show(same[0])}, not unit {q.unit or 'none'!r}")
     same_digits = [m for m in local if not m.redacted and m.value == q.value]
@@ -234,9 +232,7 @@ def check_metric(metric: Metric, source: _Source) -> _Outcome:
         return _Outcome("not_in_source", f"scale differs: evidence says {_show(same_digits[0])}")
     elsewhere = [m for m in source.with_value(q.scaled) if units_compatible(m, q)]
     if elsewhere:
-        return _Outcome(
-            "not_in_source", f"{_show(elsewhere[0])} is in the source, but outside this metric's evidence"
-        )
+        return _Outcome("not_in_source", f"{_show(elsewhere[0])} is in the source, but outside this metric's evidence")
     return _Outcome("not_in_source", f"{q.text or metric.value!r} is not in its evidence")
 
 
@@ -295,9 +291,7 @@ def _check_text(
         else:
             outcome = check_free(claim, scope)
             if outcome.check != "verified" and check_free(claim, source).check == "verified":
-                outcome = _Outcome(
-                    "not_in_source", "in the source, but not in the section this text summarises"
-                )
+                outcome = _Outcome("not_in_source", "in the source, but not in the section this text summarises")
         if outcome.check == "verified":
             verified += 1
         else:
@@ -339,9 +333,7 @@ def verify(
             failed_ids.add(metric.id)
             shown = "xx" if metric.value is None else f"{metric.value}{metric.unit}"
             failures.append(
-                VerificationFailure(
-                    field=f"metrics[{i}]", text=shown, check=outcome.check, reason=outcome.reason
-                )
+                VerificationFailure(field=f"metrics[{i}]", text=shown, check=outcome.check, reason=outcome.reason)
             )
 
     c, v = _check_text(out.overview, "overview", source, source, failures)

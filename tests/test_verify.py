@@ -261,9 +261,7 @@ def test_redacted_metric_with_the_wrong_unit_is_a_unit_mismatch() -> None:
         ("66.66", 66.66, "%", "占全年任务60.26%"),
     ],
 )
-def test_number_moved_to_another_metrics_evidence_is_caught(
-    value: str, number: float, unit: str, quote: str
-) -> None:
+def test_number_moved_to_another_metrics_evidence_is_caught(value: str, number: float, unit: str, quote: str) -> None:
     m = checked(metric("m", "x", value, number, unit, quote))
     assert m.check == "not_in_source"
     assert "outside this metric's evidence" in (m.check_reason or "")
@@ -336,7 +334,11 @@ def test_section_texts_are_checked_against_their_own_section() -> None:
         summary(
             sections=[
                 # 1600万元 is in the source, but in the Xuancheng part; 2019年 is context and may come from anywhere
-                section("合同成交总额30.13亿元,获扶持资金1600万元。", [item("i1", "2019年研发投入上报。")], span=xianning),
+                section(
+                    "合同成交总额30.13亿元,获扶持资金1600万元。",
+                    [item("i1", "2019年研发投入上报。")],
+                    span=xianning,
+                ),
                 section("获扶持资金1600万元。", [item("i2", "成交总额30.13亿元。")], sid="s2", span=xuancheng),
             ]
         ),
