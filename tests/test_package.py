@@ -37,7 +37,7 @@ def test_wheel_ships_prompts_and_schemas(tmp_path: Path) -> None:
         "import summarizer, summarizer.resources as r, summarizer.prompts as p;"
         "assert summarizer.__file__.startswith(sys.argv[1]), summarizer.__file__;"
         "assert (r.schemas_dir() / 'report_summary.schema.json').is_file();"
-        "print(r.prompts_dir()); print(p.extract_messages('一、测试', ())[0]['content'][:10])"
+        "print(r.prompts_dir()); print(p.extract_messages('一、测试', ())[0]['content'][:20])"
     )
     # Run from an empty folder so the repository checkout cannot be imported by accident.
     run = subprocess.run(
