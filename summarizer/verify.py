@@ -38,7 +38,7 @@ perturbed figures stay caught.
 Units: compared after folding (万元 -> 元 with the 万 in the value; 個 -> 个; 年度 -> 年). An empty unit is
 compatible with any unit except the percent family; ``%`` and ``百分点`` match only themselves (40.5% is not
 40.5, and 1.5% is not 1.5个百分点). 人/名/位 are one unit (people); other measure words must agree (家 is not
-个: a count of firms is not a count of projects). Ordinals only match ordinals.
+个: a count of firms is not a count of projects). In free text ordinals only match ordinals.
 """
 
 from __future__ import annotations
@@ -61,9 +61,10 @@ _CONTEXT_KINDS = frozenset({"year", "date", "ordinal"})
 _SCALE_CHARS = {"万": 10_000, "亿": 100_000_000, "千": 1000, "百": 100}
 
 
-def units_compatible(a: NumberMention, b: NumberMention) -> bool:
-    """Whether two mentions measure the same kind of thing (see module doc)."""
-    if (a.kind == "ordinal") != (b.kind == "ordinal"):
+def units_compatible(a: NumberMention, b: NumberMention, *, ordinals_apart: bool = True) -> bool:
+    """Whether two mentions measure the same kind of thing (see module doc). A metric is anchored by its
+    evidence and its value is written without 第/前, so metric checks pass ``ordinals_apart=False``."""
+    if ordinals_apart and (a.kind == "ordinal") != (b.kind == "ordinal"):
         return False
     ua, ub = _SAME_UNIT.get(a.unit, a.unit), _SAME_UNIT.get(b.unit, b.unit)
     if ua == ub:
@@ -201,7 +202,7 @@ def check_metric(metric: Metric, source: _Source) -> _Outcome:
 
     claims_redacted = metric.value is None or REDACTION_RE.fullmatch(metric.value.strip()) is not None
     if claims_redacted:
-        if any(units_compatible(r, unit_probe) for r in redacted_here):
+        if any(units_compatible(r, unit_probe, ordinals_apart=False) for r in redacted_here):
             return _Outcome("verified", f"source is redacted here too: {_show(redacted_here[0])}")
         if redacted_here:
             return _Outcome("unit_mismatch", f"source redacts {_show(redacted_here[0])}, another unit")
@@ -215,22 +216,22 @@ def check_metric(metric: Metric, source: _Source) -> _Outcome:
 
     same = [m for m in local if not m.redacted and _same_figure(m, q)]
     for m in same:
-        if units_compatible(m, q):
+        if units_compatible(m, q, ordinals_apart=False):
             return _Outcome("verified", f"matches {_show(m)} in the evidence")
-    compatible_red = [r for r in redacted_here if units_compatible(r, q)]
+    compatible_red = [r for r in redacted_here if units_compatible(r, q, ordinals_apart=False)]
     if compatible_red:
         return _Outcome("redacted_in_source", f"source says {_show(compatible_red[0])} here: figure not given")
     if same:
         return _Outcome("unit_mismatch", f"evidence has {_show(same[0])}, not unit {q.unit or 'none'!r}")
     same_digits = [m for m in local if not m.redacted and m.value == q.value]
     for m in same_digits:
-        if not units_compatible(m, q):
+        if not units_compatible(m, q, ordinals_apart=False):
             return _Outcome("unit_mismatch", f"evidence has {_show(m)}, not unit {q.unit or 'none'!r}")
     if redacted_here:
         return _Outcome("redacted_in_source", f"source says {_show(redacted_here[0])} here: figure not given")
     if same_digits:
         return _Outcome("not_in_source", f"scale differs: evidence says {_show(same_digits[0])}")
-    elsewhere = [m for m in source.with_value(q.scaled) if units_compatible(m, q)]
+    elsewhere = [m for m in source.with_value(q.scaled) if units_compatible(m, q, ordinals_apart=False)]
     if elsewhere:
         return _Outcome("not_in_source", f"{_show(elsewhere[0])} is in the source, but outside this metric's evidence")
     return _Outcome("not_in_source", f"{q.text or metric.value!r} is not in its evidence")

@@ -243,6 +243,18 @@ def test_redacted_metric_on_redacted_evidence_is_verified(unit: str, quote: str)
     assert m.check == "verified", m.check_reason
 
 
+def test_redacted_ordinal_metric_is_verified() -> None:
+    text = "力争年底企业吸纳技术合同成交额增速考核进宣城市前x名;"
+    m = checked(metric("m", "排名", None, None, "名", "考核进宣城市前x名", text=text), text)
+    assert m.check == "verified", m.check_reason
+
+
+@pytest.mark.parametrize(("value", "expected"), [("四", "verified"), ("第四", "verified"), ("五", "not_in_source")])
+def test_ordinal_metric(value: str, expected: str) -> None:
+    m = checked(metric("m", "增速排名", value, 4 if "四" in value else 5, "", "位居宣城市第四"))
+    assert m.check == expected, m.check_reason
+
+
 def test_redacted_metric_where_the_source_gives_a_figure_fails() -> None:
     m = checked(metric("m", "成果登记", None, None, "项", "完成省级科技成果登记40项"))
     assert m.check == "not_in_source"
