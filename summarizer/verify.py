@@ -8,11 +8,13 @@ Metrics are checked against *their own evidence*: a source mention inside or ove
 [evidence.start, evidence.end) must carry the metric's value with a compatible unit. A figure that exists in
 the source but elsewhere is a number moved between facts, and fails. Outcomes, first that applies:
 
-* ``verified``: such a mention exists (and ``metric.number`` agrees with ``metric.value``); or the metric is
-  redacted (``value=None``) and the evidence holds a redacted mention (``xx家``).
-* ``redacted_in_source``: the metric gives a figure where the evidence says ``xx`` (with a compatible unit).
-* ``unit_mismatch``: the figure is in the evidence but with an incompatible unit (40.5% vs 40.5亿元).
-* ``redacted_in_source`` again when the only redacted mention has another unit and nothing else matched.
+* ``verified``: such a mention exists, and ``metric.number`` agrees with ``metric.value`` read with its scale
+  word (a ``None`` number claims nothing and is not held against the metric); or the metric is redacted
+  (``value=None``) and the evidence holds a redacted mention with a compatible unit (``xx家``).
+* ``redacted_in_source``: the metric gives a figure where the evidence says ``xx`` with a compatible unit.
+* ``unit_mismatch``: the figure (or its digits) is in the evidence but with an incompatible unit (40.5% vs
+  40.5亿元; a redacted metric whose evidence redacts another unit).
+* ``redacted_in_source`` again when the only redacted mentions have another unit and nothing else matched.
 * ``not_in_source``: anything else: invented, digit changed, decimal point moved, 万/亿 swapped, number
   disagreeing with its own value, or present in the source only outside this metric's evidence.
 
@@ -31,9 +33,8 @@ with X written to a last significant place u (``约30%``: u = 10; ``1.2万余``:
   1.2万..1.3万).
 
 The caps keep a figure with one significant digit from swallowing everything (``近10000`` is not 8000,
-``1000余`` is not 1500).
-Exact equality always matches whatever the approximation words. A changed digit moves X by at least u, so
-perturbed figures stay caught.
+``1000余`` is not 1500). Exact equality always matches whatever the approximation words. A changed digit
+moves X by at least u, so perturbed figures stay caught.
 
 Units: compared after folding (万元 -> 元 with the 万 in the value; 個 -> 个; 年度 -> 年). An empty unit is
 compatible with any unit except the percent family; ``%`` and ``百分点`` match only themselves (40.5% is not
