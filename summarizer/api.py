@@ -31,9 +31,10 @@ from .sections import Outline, parse_sections
 from .verify import verify
 
 OVERVIEW_HEAD_CHARS = 300
-# A chunk this short with no figure in it (a lone heading, "现将…汇报如下:") is not worth a call: it
-# cannot carry an item the headings do not already show, and the overview sees the document head anyway.
+# A chunk this short with no figure and no finished sentence in it (a lone heading, "现将…汇报如下:") is
+# not worth a call: it carries no item the headings do not already show, and the overview sees the head.
 TRIVIAL_CHUNK_CHARS = 80
+SENTENCE_ENDS = frozenset("。！？；!?;")
 FIGURE_KINDS = frozenset({"count", "money", "percent", "percent_point", "ratio"})
 POINTS_PER_SECTION = 6
 
@@ -70,7 +71,7 @@ def analyze(document: Document, settings: Settings | None = None) -> Analysis:
 
 
 def is_trivial(chunk: Chunk, mentions: list[NumberMention]) -> bool:
-    if len(chunk.text) >= TRIVIAL_CHUNK_CHARS:
+    if len(chunk.text) >= TRIVIAL_CHUNK_CHARS or not SENTENCE_ENDS.isdisjoint(chunk.text):
         return False
     return not any(chunk.start <= m.start < chunk.end and (m.kind in FIGURE_KINDS or m.redacted) for m in mentions)
 

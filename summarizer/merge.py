@@ -28,7 +28,7 @@ from .models import (
     SourceInfo,
     Usage,
 )
-from .numbers import find_numbers
+from .numbers import parse_number
 from .sections import Outline, Role
 
 PREAMBLE_HEADING = "导语"
@@ -65,10 +65,10 @@ def figure_number(value: str | None, unit: str) -> float | None:
     """Normalised number of a figure as written (scale word applied): ``1.2万`` -> 12000."""
     if value is None:
         return None
-    mentions = find_numbers(f"{value}{unit}")
-    if not mentions or mentions[0].scaled is None:
+    mention = parse_number(f"{value}{unit}")
+    if mention is None or mention.scaled is None:
         return None
-    scaled: Decimal = mentions[0].scaled
+    scaled: Decimal = mention.scaled
     return float(scaled)
 
 

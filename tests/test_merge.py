@@ -105,3 +105,8 @@ def test_merge_dedups_and_orders_and_grounds() -> None:
     assert items[2].metrics == ["m2"]
     assert summary.sections[1].items[0].metrics == ["m4"]
     assert all(m.period == "2020年上半年" for m in summary.metrics)
+
+
+def test_figure_number_bare_scale_and_chinese_numerals() -> None:
+    assert figure_number("千万", "元") == 10_000_000
+    assert figure_number("二十四", "条") == 24

@@ -145,8 +145,11 @@ def no_tool_call(payload: Payload) -> Behaviour:
 
 
 def estimate_tokens(text: str) -> int:
-    """Rough token count (CJK-heavy text runs about two characters a token); only needs to be stable."""
-    return max(1, (len(text) + 1) // 2)
+    """Token count by the project's documented offline rule (``summarizer.tokens``), so the usage the
+    fake endpoint reports and the benchmarks' own counts agree."""
+    from ..tokens import estimate_tokens as estimate
+
+    return max(1, estimate(text))
 
 
 def _payload_text(payload: Payload | None) -> str:

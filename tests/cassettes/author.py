@@ -1,0 +1,175 @@
+"""Author, check and record the corpus cassettes.
+
+Nobody here can reach a real provider, so the answers in ``answers/<doc>.json`` are written by us, one per
+chunk, for the exact prompts the pipeline sends. This script turns them into real cassettes by running the
+real pipeline in record mode (``RecordTransport``) against the local fake OpenAI-compatible server, which
+answers each request with the authored answer for that chunk, in the real wire format (tool-call form in
+``tools`` mode). With a real endpoint, ``summarize FILE --backend llm --record DIR`` records real answers
+instead.
+
+    python tests/cassettes/author.py dump DOC          # the chunks a document is split into (to write answers)
+    python tests/cassettes/author.py check [DOC ...]   # validate answers against their chunks; show the overview prompt
+    python tests/cassettes/author.py record [DOC ...]  # rewrite tests/cassettes/corpus from the answers
+
+DOC is a stem of ``tests/data/*.txt``. ``answers/<doc>.json`` is
+``{"chunks": {"<chunk index>": <ChunkExtraction>}, "overview": <OverviewDraft>}``; chunks the pipeline does
+not send (see ``api.is_trivial``) need no answer.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from summarizer.api import Summarizer, analyze, is_trivial, overview_points
+from summarizer.extract import ChunkResult, overview_context
+from summarizer.llm import fake_server as fs
+from summarizer.load import load_path
+from summarizer.models import ChunkExtraction, OverviewDraft
+from summarizer.prompts import overview_messages
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parent / "data"
+ANSWERS = HERE / "answers"
+CORPUS_CASSETTES = HERE / "corpus"
+OVERVIEW_MARK = "摘要助手"  # a phrase only the overview system prompt has
+
+
+def answers_for(stem: str) -> dict[str, Any]:
+    path = ANSWERS / f"{stem}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"chunks": {}}
+
+
+def sent_chunks(stem: str) -> tuple[Any, list[Any]]:
+    analysis = analyze(load_path(DATA / f"{stem}.txt"))
+    return analysis, [c for c in analysis.chunks if not is_trivial(c, analysis.mentions)]
+
+
+def dump(stem: str) -> None:
+    _, chunks = sent_chunks(stem)
+    for c in chunks:
+        print(f"===== chunk {c.index}  breadcrumb: {' > '.join(c.breadcrumb) or '(preamble)'}  role: {c.section_role}")
+        print(c.text)
+        print()
+
+
+def check(stem: str) -> bool:
+    analysis, chunks = sent_chunks(stem)
+    answers = answers_for(stem)
+    ok = True
+    results = []
+    for c in chunks:
+        raw = answers["chunks"].get(str(c.index))
+        if raw is None:
+            print(f"{stem} chunk {c.index}: MISSING answer")
+            ok = False
+            continue
+        try:
+            value = ChunkExtraction.model_validate(raw, context={"chunk": c.text})
+        except ValidationError as exc:
+            print(f"{stem} chunk {c.index}: INVALID\n{exc}")
+            ok = False
+            continue
+        results.append(ChunkResult(c, value))
+    extra = set(answers["chunks"]) - {str(c.index) for c in chunks}
+    if extra:
+        print(f"{stem}: answers for chunks that are not sent: {sorted(extra)}")
+        ok = False
+    if ok:
+        skipped = [ChunkResult(c, ChunkExtraction(summary="")) for c in analysis.chunks if c not in chunks]
+        points = overview_points(analysis.outline, sorted([*results, *skipped], key=lambda r: r.chunk.index))
+        head = analysis.clean.text[:300]
+        print(f"----- {stem}: overview prompt (user message):")
+        print(overview_messages(head, points)[1]["content"])
+        if "overview" not in answers:
+            print(f"{stem}: MISSING overview")
+            ok = False
+        else:
+            OverviewDraft.model_validate(answers["overview"], context={"chunk": overview_context(head, points)})
+    # What verification says of the authored answers (an honest answer has nothing to flag).
+    if ok:
+        summary = replay_summary(stem, record_to=None)
+        v = summary.verification
+        print(f"{stem}: {len(summary.metrics)} metrics; grounded {v.verified}/{v.numbers_checked}")
+        for f in v.failures:
+            print(f"   FLAGGED {f.field}: {f.text} — {f.check}: {f.reason}")
+    print(f"{stem}: {'OK' if ok else 'NOT OK'}")
+    return ok
+
+
+def responder_for(stem: str) -> Any:
+    _, chunks = sent_chunks(stem)
+    answers = answers_for(stem)
+    by_text = {c.text: answers["chunks"][str(c.index)] for c in chunks}
+
+    def respond(body: dict[str, Any], n: int) -> fs.Behaviour:
+        messages = body["messages"]
+        if any(OVERVIEW_MARK in str(m.get("content")) for m in messages if m["role"] == "system"):
+            return fs.answer(answers["overview"])
+        user = str(messages[-1]["content"])
+        for text, answer in by_text.items():
+            if user.endswith(text):
+                return fs.answer(answer)
+        return fs.status(400, message=f"author.py: no authored answer for this request of {stem}")
+
+    return respond
+
+
+def replay_summary(stem: str, record_to: Path | None) -> Any:
+    with fs.FakeOpenAI(responder_for(stem)) as server, tempfile.TemporaryDirectory() as cache:
+        summarizer = Summarizer(
+            backend="llm",
+            base_url=server.base_url,
+            api_key="sk-authoring-not-a-real-key",
+            cache_dir=Path(cache),
+            use_cache=False,
+            record_dir=record_to,
+            concurrency=1,
+        )
+        with summarizer:
+            return summarizer.summarize(DATA / f"{stem}.txt")
+
+
+def record(stems: list[str]) -> None:
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        for stem in stems:
+            replay_summary(stem, record_to=tmp)
+            print(f"recorded {stem}")
+        if set(stems) == set(all_stems()):
+            shutil.rmtree(CORPUS_CASSETTES, ignore_errors=True)
+        CORPUS_CASSETTES.mkdir(parents=True, exist_ok=True)
+        for f in tmp.glob("*.json"):
+            shutil.copy(f, CORPUS_CASSETTES / f.name)
+        print(f"{len(list(tmp.glob('*.json')))} cassettes written to {CORPUS_CASSETTES}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def all_stems() -> list[str]:
+    return sorted(p.stem for p in DATA.glob("*.txt"))
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("dump", "check", "record"):
+        print(__doc__)
+        return 2
+    stems = argv[1:] or all_stems()
+    if argv[0] == "dump":
+        for s in stems:
+            dump(s)
+        return 0
+    if argv[0] == "check":
+        return 0 if all([check(s) for s in stems]) else 1
+    record(stems)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
