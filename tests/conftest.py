@@ -1,0 +1,36 @@
+"""Suite-wide guards: no network but loopback, no user environment, no user cache.
+
+Every test runs with non-loopback connections refused (a forgotten cassette can never call out), without
+the developer's OPENAI_*/SUMMARIZER_* variables, and with the result cache in a temporary folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from netguard import NetGuard, no_external_network  # noqa: F401  (fixture)
+
+ENV_VARS = (
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "SUMMARIZER_MODEL",
+    "SUMMARIZER_MODE",
+    "SUMMARIZER_BACKEND",
+    "SUMMARIZER_CACHE_DIR",
+    "SUMMARIZER_CONCURRENCY",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(
+    no_external_network: NetGuard,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[NetGuard]:
+    for var in ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(Path(cache)))
+    yield no_external_network
