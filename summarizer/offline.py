@@ -25,7 +25,7 @@ METRIC_KINDS = {"count", "money", "percent", "percent_point", "ratio"}
 CLAUSE_DELIMS = "，,；;。！？!?：:\n"
 SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 TARGET_WORDS = ("力争", "争取", "计划", "目标", "预计", "确保", "拟", "将")
-BASELINE_WORDS = ("基数", "上年同期", "去年同期")
+BASELINE_WORDS = ("基数",)  # "比去年同期增长15%" is a growth rate, a result
 HONOR_WORDS = ("荣誉", "先进", "表彰", "称号", "获评", "获得", "荣获")
 # Verbs and adverbs that sit between a measure's name and its figure ("成交额达到50亿元").
 TRAILING_VERBS = re.compile(
@@ -259,12 +259,14 @@ def _group_by_sentence(
 def _without_headings(text: str, chunk: Chunk, sections: list[Section]) -> str:
     """The chunk's prose: heading markers and titles cut out, so a summary does not repeat the outline."""
     pieces, at = [], chunk.start
-    for s in sorted(sections, key=lambda s: s.start):
+    # Enumerations (一是…) are prose, not outline: only real headings are cut.
+    for s in sorted((s for s in sections if s.style != "enum"), key=lambda s: s.start):
         if chunk.start <= s.start < chunk.end and s.body_start > at:
             pieces.append(text[at : s.start])
             at = min(s.body_start, chunk.end)
     pieces.append(text[at : chunk.end])
-    return "\n".join(p.strip(" ：:。.") for p in pieces if p.strip(" ：:。."))
+    strip = " ：:。.，,；;"
+    return "\n".join(p.strip(strip) for p in pieces if p.strip(strip))
 
 
 def _leading_sentences(text: str, n: int) -> str:
