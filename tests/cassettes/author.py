@@ -10,6 +10,7 @@ instead.
     python tests/cassettes/author.py dump DOC          # the chunks a document is split into (to write answers)
     python tests/cassettes/author.py check [DOC ...]   # validate answers against their chunks; show the overview prompt
     python tests/cassettes/author.py record [DOC ...]  # rewrite tests/cassettes/corpus from the answers
+    python tests/cassettes/author.py special           # rewrite the reask / stubborn / json_mode sets
 
 DOC is a stem of ``tests/data/*.txt``. ``answers/<doc>.json`` is
 ``{"chunks": {"<chunk index>": <ChunkExtraction>}, "overview": <OverviewDraft>}``; chunks the pipeline does
@@ -19,6 +20,7 @@ not send (see ``api.is_trivial``) need no answer.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -35,7 +37,7 @@ from summarizer.models import ChunkExtraction, OverviewDraft
 from summarizer.prompts import overview_messages
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parent / "data"
+DATA = Path("tests/data")
 ANSWERS = HERE / "answers"
 CORPUS_CASSETTES = HERE / "corpus"
 OVERVIEW_MARK = "摘要助手"  # a phrase only the overview system prompt has
@@ -152,14 +154,72 @@ def record(stems: list[str]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+MINI = DATA / "mini" / "mini_report.txt"
+SETS = ANSWERS / "mini_report.sets.json"
+
+
+def special_settings(name: str) -> dict[str, Any]:
+    """The settings a special set was recorded with; the replay tests must use the same ones."""
+    spec = json.loads(SETS.read_text(encoding="utf-8"))[name]
+    return {"mode": spec["mode"], "validation_retries": spec["validation_retries"]}
+
+
+def record_special() -> None:
+    """Scripted sets on a small report: answers are served in order per chunk (the last one repeats).
+
+    * reask: the first answer fills in a redacted ``xx`` and alters a figure; validation rejects it, the
+      re-ask gets the faithful answer, which is kept.
+    * stubborn: the model gives the same wrong answer every time; it is kept and verification flags it.
+    * json_mode: the same faithful answers in ``json`` mode (plain message content, no tool calls).
+    """
+    analysis = analyze(load_path(MINI))
+    sets = json.loads(SETS.read_text(encoding="utf-8"))
+    for name, spec in sets.items():
+        served: dict[str, int] = {}
+        by_text = {c.text: spec["chunks"][str(c.index)] for c in analysis.chunks if str(c.index) in spec["chunks"]}
+
+        def respond(body: dict[str, Any], n: int, by_text: Any = by_text, spec: Any = spec) -> fs.Behaviour:
+            messages = body["messages"]
+            if any(OVERVIEW_MARK in str(m.get("content")) for m in messages if m["role"] == "system"):
+                return fs.answer(spec["overview"])
+            first_user = next(str(m["content"]) for m in messages if m["role"] == "user")
+            for text, answers in by_text.items():
+                if first_user.endswith(text):
+                    k = served.get(text, 0)
+                    served[text] = k + 1
+                    return fs.answer(answers[min(k, len(answers) - 1)])
+            return fs.status(400, message="author.py: no scripted answer")
+
+        target = HERE / name
+        shutil.rmtree(target, ignore_errors=True)
+        with fs.FakeOpenAI(respond) as server, tempfile.TemporaryDirectory() as cache:
+            with Summarizer(
+                backend="llm",
+                base_url=server.base_url,
+                api_key="sk-authoring-not-a-real-key",
+                cache_dir=Path(cache),
+                use_cache=False,
+                record_dir=target,
+                concurrency=1,
+                **special_settings(name),
+            ) as summarizer:
+                summarizer.summarize(MINI)
+        print(f"{name}: {len(list(target.glob('*.json')))} cassettes")
+
+
 def all_stems() -> list[str]:
     return sorted(p.stem for p in DATA.glob("*.txt"))
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("dump", "check", "record"):
+    # Relative paths: the label stored beside each cassette then names the document, not this machine.
+    os.chdir(HERE.parent.parent)
+    if not argv or argv[0] not in ("dump", "check", "record", "special"):
         print(__doc__)
         return 2
+    if argv[0] == "special":
+        record_special()
+        return 0
     stems = argv[1:] or all_stems()
     if argv[0] == "dump":
         for s in stems:
