@@ -17,12 +17,12 @@ from typing import Any
 
 from .cache import ResultCache
 from .chunks import Chunk, make_chunks
-from .clean import CleanText, clean
+from .clean import CleanText, clean, source_facts
 from .config import Settings
 from .cost import estimate_cost
 from .extract import CallStats, ChunkResult, Extractor, LLMExtractor
 from .load import Document, load_path, load_text
-from .merge import RunInfo, merge
+from .merge import GroupKey, RunInfo, group_key, merge
 from .models import ChunkExtraction, ReportSummary, Usage
 from .numbers import NumberMention, find_numbers
 from .offline import OfflineExtractor
@@ -36,7 +36,8 @@ OVERVIEW_HEAD_CHARS = 300
 TRIVIAL_CHUNK_CHARS = 80
 SENTENCE_ENDS = frozenset("。！？；!?;")
 FIGURE_KINDS = frozenset({"count", "money", "percent", "percent_point", "ratio"})
-POINTS_PER_SECTION = 6
+POINTS_PER_SECTION = 10
+POINTS_PER_CHUNK = 3
 
 # Called after each chunk finishes: (document name, chunk result). Used by the batch progress bar.
 ChunkCallback = Callable[[str, ChunkResult], None]
@@ -88,16 +89,29 @@ def as_document(source: str | Path | Document, name: str | None = None) -> Docum
 
 
 def overview_points(outline: Outline, results: list[ChunkResult]) -> list[dict[str, Any]]:
-    """Headings and item texts per top-level section: the overview call's material."""
-    groups: dict[int | None, list[str]] = {}
+    """Headings and item texts per summary section (a top-level section, or a sub-section with its own
+    role, as ``merge`` groups them): the overview call's material, a few points each."""
+    groups: dict[GroupKey, list[str]] = {}
     for r in results:
-        groups.setdefault(r.chunk.top_index, []).extend(i.text for i in r.extraction.items)
+        # A few points from every chunk, so a long section is represented along its whole length.
+        groups.setdefault(group_key(r.chunk), []).extend(i.text for i in r.extraction.items[:POINTS_PER_CHUNK])
     points = []
-    if groups.get(None):
-        points.append({"heading": "导语" if outline.sections else "全文", "points": groups[None][:POINTS_PER_SECTION]})
-    for k, top in enumerate(outline.sections):
-        points.append({"heading": top.heading(), "points": groups.get(k, [])[:POINTS_PER_SECTION]})
+    for (top, sub), texts in groups.items():
+        if top is None:
+            if not texts:
+                continue
+            heading = "导语" if outline.sections else "全文"
+        else:
+            heading = outline.sections[top].heading() + (f" › {sub}" if sub else "")
+        points.append({"heading": heading, "points": texts[:POINTS_PER_SECTION]})
     return points
+
+
+def overview_head(analysis: Analysis) -> str:
+    """The document head the overview sees, with the issuing body and date from the metadata block."""
+    facts = source_facts(analysis.document.text)
+    head = analysis.clean.text[:OVERVIEW_HEAD_CHARS]
+    return "\n".join([*facts, head]) if facts else head
 
 
 class Summarizer:
@@ -176,7 +190,7 @@ class Summarizer:
         stats = CallStats()
         for r in results:
             stats.add(r.stats)
-        head = analysis.clean.text[:OVERVIEW_HEAD_CHARS]
+        head = overview_head(analysis)
         draft, overview_stats = extractor.overview(head, overview_points(analysis.outline, results), f"{name} overview")
         stats.add(overview_stats)
         usage = Usage(

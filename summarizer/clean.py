@@ -514,3 +514,17 @@ def _repeated_title(text: str) -> list[Edit]:
                 edits.append((at - 1 if at and text[at - 1] in "\n " else at, after, ""))
         pos = after
     return edits
+
+
+# Government sites put who issued a report and when in a metadata block that ``clean`` removes as chrome
+# ("发文单位: 咸宁市科技局 发布日期: 2020年12月11日"); the overview still needs those facts.
+_FACT_RE = re.compile(r"(发文单位|发文机关|发布机构|成文日期|发布日期|发文日期)\s*[:：]\s*([^\s:：|]{2,30})")
+FACT_SCAN_CHARS = 3000
+
+
+def source_facts(original: str) -> list[str]:
+    """``label:value`` facts from the metadata block at the head of the original text, first of each label."""
+    facts: dict[str, str] = {}
+    for m in _FACT_RE.finditer(original[:FACT_SCAN_CHARS]):
+        facts.setdefault(m.group(1), m.group(2))
+    return [f"{k}:{v}" for k, v in facts.items()]

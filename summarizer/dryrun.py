@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .api import Summarizer, analyze, is_trivial, overview_points
+from .api import Summarizer, analyze, is_trivial, overview_head, overview_points
 from .extract import ChunkResult, LLMExtractor
 from .load import Document
 from .models import ChunkExtraction, OverviewDraft
@@ -69,7 +69,7 @@ def dry_run(summarizer: Summarizer, document: Document) -> DryRunPlan:
         points = overview_points(analysis.outline, results)
         from .prompts import overview_messages
 
-        head = analysis.clean.text[:300]
+        head = overview_head(analysis)
         messages = overview_messages(head, points)
         if extractor.is_cached(messages, OverviewDraft):
             cached += 1

@@ -9,6 +9,7 @@ baseline the LLM must beat. Every answer goes through the same validators as an 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,11 +53,13 @@ KIND_BY_ROLE: dict[str, ItemKind] = {
 }
 
 
-def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The clause around [start, end): between the nearest delimiters on each side."""
-    left = max(text.rfind(d, 0, start) for d in CLAUSE_DELIMS) + 1
-    rights = [i for i in (text.find(d, end) for d in CLAUSE_DELIMS) if i >= 0]
-    right = min(rights) if rights else len(text)
+def clause_span(text: str, start: int, end: int, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """The clause around [start, end): between the nearest delimiters on each side, within [lo, hi)
+    (the chunk: searching the whole document for a delimiter it never uses would be quadratic)."""
+    hi = len(text) if hi is None else hi
+    left = max(max(text.rfind(d, lo, start) for d in CLAUSE_DELIMS) + 1, lo)
+    rights = [i for i in (text.find(d, end, hi) for d in CLAUSE_DELIMS) if i >= 0]
+    right = min(rights) if rights else hi
     return left, right
 
 
@@ -122,6 +125,7 @@ class OfflineExtractor:
         self.mentions = mentions
         self.original = original
         self._all = list(walk(outline.sections))
+        self._starts = [m.start for m in mentions]  # mentions come in source order
 
     def _role_at(self, position: int) -> str | None:
         for top in self.outline.sections:
@@ -132,8 +136,7 @@ class OfflineExtractor:
     def _metric(self, m: NumberMention, chunk: Chunk, role: str | None) -> ExtractedMetric | None:
         if m.kind not in METRIC_KINDS and not (m.redacted and m.unit and m.kind not in ("date", "year")):
             return None
-        cs, ce = clause_span(self.text, m.start, m.end)
-        cs, ce = max(cs, chunk.start), min(ce, chunk.end)
+        cs, ce = clause_span(self.text, m.start, m.end, chunk.start, chunk.end)
         clause = self.text[cs:ce].strip()
         try:
             return ExtractedMetric.model_validate(
@@ -162,8 +165,10 @@ class OfflineExtractor:
         # Each metric goes to the innermost heading in this chunk that precedes it.
         buckets: dict[int, list[ExtractedMetric]] = {}
         loose: list[tuple[NumberMention, ExtractedMetric]] = []
-        for m in self.mentions:
-            if not (chunk.start <= m.start and m.end <= chunk.end):
+        first = bisect_left(self._starts, chunk.start)
+        last = bisect_left(self._starts, chunk.end)
+        for m in self.mentions[first:last]:
+            if m.end > chunk.end:
                 continue
             metric = self._metric(m, chunk, self._role_at(m.start) or role)
             if metric is None:
@@ -218,9 +223,12 @@ class OfflineExtractor:
             and not re.search(r"(如下|汇报|总结如下|报告如下)[:：。]?$", s)
             and (title is None or title not in s)
         ][:2]
-        for section in points[:3]:
-            if section["points"]:
-                sentences.append(f"{section['heading']}:{section['points'][0]}。")
+        for section in points[:4]:
+            heading = str(section["heading"]).split(" › ")[-1]
+            # The first point that says more than the heading it sits under.
+            point = next((p for p in section["points"] if p not in heading), None)
+            if point:
+                sentences.append(f"{heading}:{point}。")
         overview = "".join(s if s.endswith(("。", "；", ";", "！", "？")) else s + "。" for s in sentences[:5])
         draft = OverviewDraft(
             title=title,
@@ -244,9 +252,9 @@ def _group_by_sentence(
 ) -> list[tuple[int, str, list[ExtractedMetric]]]:
     groups: dict[tuple[int, int], list[ExtractedMetric]] = {}
     for m, metric in loose:
-        start = max(max(text.rfind(d, 0, m.start) for d in "。！？!?\n") + 1, chunk.start)
-        ends = [i for i in (text.find(d, m.end) for d in "。！？!?\n") if i >= 0]
-        end = min(min(ends) if ends else len(text), chunk.end)
+        start = max(max(text.rfind(d, chunk.start, m.start) for d in "。！？!?\n") + 1, chunk.start)
+        ends = [i for i in (text.find(d, m.end, chunk.end) for d in "。！？!?\n") if i >= 0]
+        end = min(ends) if ends else chunk.end
         groups.setdefault((start, end), []).append(metric)
     out = []
     for (start, end), metrics in sorted(groups.items()):

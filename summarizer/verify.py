@@ -199,7 +199,12 @@ def check_metric(metric: Metric, source: _Source) -> _Outcome:
     ev = metric.evidence
     local = source.in_span(ev.start, ev.end)
     redacted_here = [m for m in local if m.redacted]
-    unit_probe = NumberMention("", 0, 0, None, None, fold_unit(metric.unit.strip()), "count", None, True)
+    # A redacted amount keeps its scale word in the unit ("xx万元"): compare the unit without it, as the
+    # source mention does (its 万 went into the figure, which is redacted anyway).
+    probe_unit = metric.unit.strip()
+    while len(probe_unit) > 1 and probe_unit[0] in _SCALE_CHARS:
+        probe_unit = probe_unit[1:]
+    unit_probe = NumberMention("", 0, 0, None, None, fold_unit(probe_unit), "count", None, True)
 
     claims_redacted = metric.value is None or REDACTION_RE.fullmatch(metric.value.strip()) is not None
     if claims_redacted:

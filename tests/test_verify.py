@@ -559,3 +559,26 @@ def test_perturbation_catch_rate_on_a_real_report(name: str) -> None:
     out = verify(summary(perturbed), mentions)
     missed = [(m.value, m.unit, m.evidence.quote) for m in out.metrics if m.check == "verified"]
     assert len(missed) / len(perturbed) <= 0.01, missed
+
+
+def test_redacted_amount_with_scale_word_in_unit_is_verified() -> None:
+    # An answer may keep the scale word with the unit when the figure itself is redacted ("xx万元").
+    from summarizer.models import Evidence, Metric, ReportSummary, SourceInfo
+    from summarizer.numbers import find_numbers
+    from summarizer.verify import verify
+
+    text = "截止6月底,累计对上争取资金xx万元。上报投入总额xx亿元。"
+    metrics = []
+    for n, (quote, unit) in enumerate((("累计对上争取资金xx万元", "万元"), ("上报投入总额xx亿元", "亿元")), 1):
+        start = text.index(quote)
+        ev = Evidence(quote=quote, start=start, end=start + len(quote), original_start=start,
+                      original_end=start + len(quote))
+        metrics.append(Metric(id=f"m{n}", name=quote[:4], value=None, number=None, unit=unit, kind="result",
+                              redacted=True, evidence=ev))
+    summary = ReportSummary(
+        source=SourceInfo(path=None, name="t", sha256="0", format="text", encoding="utf-8", raw_chars=len(text),
+                          clean_chars=len(text), script="simplified"),
+        metrics=metrics, backend="offline", prompt_version="v1",
+    )
+    checked = verify(summary, find_numbers(text))
+    assert [m.check for m in checked.metrics] == ["verified", "verified"]

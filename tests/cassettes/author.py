@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from summarizer.api import Summarizer, analyze, is_trivial, overview_points
+from summarizer.api import Summarizer, analyze, is_trivial, overview_head, overview_points
 from summarizer.extract import ChunkResult, overview_context
 from summarizer.llm import fake_server as fs
 from summarizer.load import load_path
@@ -86,7 +86,7 @@ def check(stem: str) -> bool:
     if ok:
         skipped = [ChunkResult(c, ChunkExtraction(summary="")) for c in analysis.chunks if c not in chunks]
         points = overview_points(analysis.outline, sorted([*results, *skipped], key=lambda r: r.chunk.index))
-        head = analysis.clean.text[:300]
+        head = overview_head(analysis)
         print(f"----- {stem}: overview prompt (user message):")
         print(overview_messages(head, points)[1]["content"])
         if "overview" not in answers:
@@ -178,7 +178,9 @@ def record_special() -> None:
         served: dict[str, int] = {}
         by_text = {c.text: spec["chunks"][str(c.index)] for c in analysis.chunks if str(c.index) in spec["chunks"]}
 
-        def respond(body: dict[str, Any], n: int, by_text: Any = by_text, spec: Any = spec) -> fs.Behaviour:
+        def respond(
+            body: dict[str, Any], n: int, by_text: Any = by_text, spec: Any = spec, served: Any = served
+        ) -> fs.Behaviour:
             messages = body["messages"]
             if any(OVERVIEW_MARK in str(m.get("content")) for m in messages if m["role"] == "system"):
                 return fs.answer(spec["overview"])
@@ -192,18 +194,17 @@ def record_special() -> None:
 
         target = HERE / name
         shutil.rmtree(target, ignore_errors=True)
-        with fs.FakeOpenAI(respond) as server, tempfile.TemporaryDirectory() as cache:
-            with Summarizer(
-                backend="llm",
-                base_url=server.base_url,
-                api_key="sk-authoring-not-a-real-key",
-                cache_dir=Path(cache),
-                use_cache=False,
-                record_dir=target,
-                concurrency=1,
-                **special_settings(name),
-            ) as summarizer:
-                summarizer.summarize(MINI)
+        with fs.FakeOpenAI(respond) as server, tempfile.TemporaryDirectory() as cache, Summarizer(
+            backend="llm",
+            base_url=server.base_url,
+            api_key="sk-authoring-not-a-real-key",
+            cache_dir=Path(cache),
+            use_cache=False,
+            record_dir=target,
+            concurrency=1,
+            **special_settings(name),
+        ) as summarizer:
+            summarizer.summarize(MINI)
         print(f"{name}: {len(list(target.glob('*.json')))} cassettes")
 
 
