@@ -13,6 +13,7 @@ miss) instead of passing silently; see tests/cassettes/README.md to re-record.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from pathlib import Path
@@ -41,7 +42,7 @@ def _summary_json(backend: str, stem: str, tmp_path: Path) -> str:
         summary = s.summarize(DATA / f"{stem}.txt")
     data = json.loads(render_json(summary))
     # The golden file must not depend on where the repository is checked out.
-    data["source"]["path"] = f"tests/data/{stem}.txt"
+    data["source"]["path"] = data["source"]["name"] = f"tests/data/{stem}.txt"
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -51,7 +52,11 @@ def _compare(path: Path, actual: str) -> None:
         return
     assert path.is_file(), f"{path.name} missing: run SUMMARIZER_REGEN_GOLDEN=1 pytest tests/test_golden.py"
     expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"{path.name} differs: regenerate (see module docstring) and review the diff"
+    if actual != expected:
+        diff = "".join(
+            difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "golden", "actual", n=1)
+        )
+        pytest.fail(f"{path.name} differs (regenerate, see module docstring, and review):\n{diff[:4000]}")
 
 
 @pytest.mark.parametrize("stem", STEMS)
