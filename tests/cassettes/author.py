@@ -123,19 +123,27 @@ def responder_for(stem: str) -> Any:
     return respond
 
 
+def recording_summarizer(base_url: str, cache: str, record_to: Path | None, **extra: Any) -> Summarizer:
+    """The real pipeline, LLM backend, pointed at the local fake endpoint (a dummy key, no cache)."""
+    return Summarizer(
+        backend="llm",
+        base_url=base_url,
+        api_key="sk-authoring-not-a-real-key",
+        cache_dir=Path(cache),
+        use_cache=False,
+        record_dir=record_to,
+        concurrency=1,
+        **extra,
+    )
+
+
 def replay_summary(stem: str, record_to: Path | None) -> Any:
-    with fs.FakeOpenAI(responder_for(stem)) as server, tempfile.TemporaryDirectory() as cache:
-        summarizer = Summarizer(
-            backend="llm",
-            base_url=server.base_url,
-            api_key="sk-authoring-not-a-real-key",
-            cache_dir=Path(cache),
-            use_cache=False,
-            record_dir=record_to,
-            concurrency=1,
-        )
-        with summarizer:
-            return summarizer.summarize(DATA / f"{stem}.txt")
+    with (
+        fs.FakeOpenAI(responder_for(stem)) as server,
+        tempfile.TemporaryDirectory() as cache,
+        recording_summarizer(server.base_url, cache, record_to) as summarizer,
+    ):
+        return summarizer.summarize(DATA / f"{stem}.txt")
 
 
 def record(stems: list[str]) -> None:
@@ -194,16 +202,11 @@ def record_special() -> None:
 
         target = HERE / name
         shutil.rmtree(target, ignore_errors=True)
-        with fs.FakeOpenAI(respond) as server, tempfile.TemporaryDirectory() as cache, Summarizer(
-            backend="llm",
-            base_url=server.base_url,
-            api_key="sk-authoring-not-a-real-key",
-            cache_dir=Path(cache),
-            use_cache=False,
-            record_dir=target,
-            concurrency=1,
-            **special_settings(name),
-        ) as summarizer:
+        with (
+            fs.FakeOpenAI(respond) as server,
+            tempfile.TemporaryDirectory() as cache,
+            recording_summarizer(server.base_url, cache, target, **special_settings(name)) as summarizer,
+        ):
             summarizer.summarize(MINI)
         print(f"{name}: {len(list(target.glob('*.json')))} cassettes")
 
