@@ -88,8 +88,9 @@ def metric_name(text: str, clause_start: int, mention: NumberMention, clause_end
     a noun follows the measure word, it is appended.
     """
     before = text[clause_start : mention.start]
-    before = re.split(r"[、（(]|\d[\d.]*[^\d\s]?|[xX]{2,}", before)[-1]
-    before = TRAILING_VERBS.sub("", LEADING_NOISE.sub("", before.strip())).strip()
+    # Cut at the previous list separator or figure (with its measure word: "明确2名消毒员、5名…").
+    before = re.split(r"[、（(]|\d+(?:\.\d+)?[^\d\s.．、，,]?|[xX]{2,}", before)[-1]
+    before = TRAILING_VERBS.sub("", LEADING_NOISE.sub("", before.strip(" .．、，,：:"))).strip()
     if len(before) > 16:
         before = before[-16:]
     after = text[mention.end : clause_end]
