@@ -268,6 +268,11 @@ class Batch:
         except KeyboardInterrupt:
             for fut in pending:
                 fut.cancel()
+            # Documents already being summarized finish (their calls are paid for): keep them in the index.
+            pool.shutdown(wait=True, cancel_futures=True)
+            for fut in pending:
+                if fut.done() and not fut.cancelled() and fut.exception() is None:
+                    self._record(fut.result())
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -315,8 +315,8 @@ def main() -> None:
     """Console entry point: library errors become one line and an exit code, never a traceback."""
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        _err("interrupted")
+    except click.exceptions.Abort:  # click turns Ctrl-C into Abort
+        _err("interrupted; finished documents are kept, rerun to resume")
         sys.exit(130)
     except KeyboardInterrupt:
         _err("interrupted; finished documents are kept, rerun to resume")
