@@ -159,14 +159,26 @@ def _chunk_text(info: ValidationInfo) -> str | None:
     return None
 
 
-class ExtractedMetric(_Model):
-    name: str = Field(description="指标名称(测量的是什么)")
-    value: str | None = Field(description="原文数字,含万/亿等量级词,不含单位;原文为xx等涂改时为null")
-    unit: str = Field(description="单位,如 元、%、家、项;无则空串")
-    kind: MetricKind = Field(description="result=已完成, target=目标/计划, baseline=基数")
-    approx: str | None = Field(default=None, description="余/多/近/约/以上/左右,原文没有则null")
-    redacted: bool = Field(default=False, description="原文数字被xx/**涂改时为true")
-    quote: str = Field(description="逐字摘自原文、包含该数字的短句")
+def _compact_schema(schema: dict[str, Any]) -> None:
+    """The schema is sent with every call and paid for in prompt tokens: drop the titles pydantic derives from
+    field names (the property keys already say it; the model title stays: instructor names the tool after it).
+    The rules live once, in the system prompt; descriptions here are reminders."""
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+
+
+class _PromptModel(_Model):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_compact_schema)
+
+
+class ExtractedMetric(_PromptModel):
+    name: str = Field(description="测量对象")
+    value: str | None = Field(description="原文数字含万/亿,不含单位;涂改为null")
+    unit: str
+    kind: MetricKind
+    approx: str | None = Field(default=None, description="余/多/近/约/以上…")
+    redacted: bool = False
+    quote: str = Field(description="含该数字的原文短句")
 
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> ExtractedMetric:
@@ -200,10 +212,10 @@ def _has_cn_numeral(text: str) -> bool:
     return _CN_NUMERAL_RE.search(text) is not None
 
 
-class ExtractedItem(_Model):
-    text: str = Field(description="一句话概括的工作事项/成绩/问题/计划")
+class ExtractedItem(_PromptModel):
+    text: str = Field(description="一句话概括")
     kind: ItemKind
-    quote: str = Field(description="逐字摘自原文的依据")
+    quote: str = Field(description="原文依据")
     metrics: list[ExtractedMetric] = Field(default_factory=list)
 
     @field_validator("quote")
@@ -215,14 +227,16 @@ class ExtractedItem(_Model):
         return quote
 
 
-class ChunkExtraction(_Model):
-    """Everything one chunk contributes to the summary."""
+class ChunkExtraction(_PromptModel):
+    """报告片段的摘要、事项与指标。"""
 
-    summary: str = Field(description="本段内容的一段话摘要(简体中文)")
+    summary: str = Field(description="本段摘要")
     items: list[ExtractedItem] = Field(default_factory=list)
 
 
-class OverviewDraft(_Model):
+class OverviewDraft(_PromptModel):
+    """整份报告的概述。"""
+
     title: str | None = Field(default=None, description="报告标题")
     organization: str | None = Field(default=None, description="发文单位,如 咸宁市科技局")
     period: str | None = Field(default=None, description="报告期,如 2020年上半年")
