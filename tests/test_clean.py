@@ -521,3 +521,19 @@ def test_document_site_page_fixture() -> None:
         "1、持续抓好高企培育，力争新增高企15家；\n"
         "2、加快创新平台建设。"
     )
+
+
+def test_combined_line_rules_match_the_union_of_the_table() -> None:
+    # clean() scans all whole-line rules as one alternation; it must remove exactly the lines that the
+    # rules of patterns.RULES, each on its own, would remove.
+    import re
+
+    from summarizer.clean import _compiled_rules
+    from summarizer.patterns import RULES
+
+    combined = _compiled_rules()[0][2]
+    singles = [re.compile(f"^(?:{r.pattern})$", re.M) for r in RULES if r.kind == "line"]
+    extra = (DATA / "extra" / "docsite_page.txt").read_text(encoding="utf-8")
+    for text in [*(load_path(DATA / f"{stem}.txt").text for stem in STEMS), extra]:
+        union = {m.span() for rx in singles for m in rx.finditer(text)}
+        assert {m.span() for m in combined.finditer(text)} == union
