@@ -134,3 +134,17 @@ def test_batch_writes_each_and_keeps_going(monkeypatch, capsys, tmp_path) -> Non
     assert status["xianning_city_2020h1.txt"] == "skipped"
     assert status["empty.txt"] == "failed"
     assert (out / "xianning_city_2020h1.json").stat().st_mtime_ns == before
+
+
+def test_batch_metrics_parquet_when_pyarrow(monkeypatch, capsys, tmp_path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is an optional extra")
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    shutil.copy(XIANNING, corpus / XIANNING.name)
+    code, _, err = run(monkeypatch, capsys, str(corpus), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    table = pq.read_table(tmp_path / "out" / "metrics.parquet")
+    csv_rows = (tmp_path / "out" / "metrics.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert table.num_rows == len(csv_rows) - 1 > 10
+    assert table.column_names[:3] == ["document", "organization", "period"]
+    assert "30.95亿" in table.column("value").to_pylist()
