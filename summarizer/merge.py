@@ -28,7 +28,7 @@ from .models import (
     SourceInfo,
     Usage,
 )
-from .numbers import parse_number
+from .numbers import find_numbers, parse_number
 from .sections import Outline, Role
 
 PREAMBLE_HEADING = "导语"
@@ -70,6 +70,16 @@ def figure_number(value: str | None, unit: str) -> float | None:
         return None
     scaled: Decimal = mention.scaled
     return float(scaled)
+
+
+def metric_period(quote: str) -> str | None:
+    """The year a metric's own evidence names ("2020年建设…60家" -> "2020年"); None leaves the report's period.
+
+    An annual report mixes last year's results with this year's targets, so the report period alone would
+    date half of its figures wrongly.
+    """
+    years = [m.text for m in find_numbers(quote) if m.kind == "year"]
+    return years[0] if len(set(years)) == 1 else None
 
 
 def _evidence(clean: CleanText, offset: int, span: tuple[int, int]) -> Evidence:
@@ -159,7 +169,8 @@ def merge(
     final_metrics: list[Metric] = []
     for n, (mkey, metric) in enumerate(ordered, 1):
         ids[mkey] = f"m{n}"
-        final_metrics.append(metric.model_copy(update={"id": f"m{n}", "period": overview.period}))
+        period = metric_period(metric.evidence.quote) or overview.period
+        final_metrics.append(metric.model_copy(update={"id": f"m{n}", "period": period}))
 
     sections: list[SectionSummary] = []
     item_counter = 0

@@ -110,3 +110,12 @@ def test_merge_dedups_and_orders_and_grounds() -> None:
 def test_figure_number_bare_scale_and_chinese_numerals() -> None:
     assert figure_number("千万", "元") == 10_000_000
     assert figure_number("二十四", "条") == 24
+
+
+def test_metric_period_from_its_own_evidence() -> None:
+    from summarizer.merge import metric_period
+
+    assert metric_period("2011年全区实现地区生产总值198.5亿元") == "2011年"
+    assert metric_period("2020年建设市级以上新型研发机构60家") == "2020年"
+    assert metric_period("1-5月份,我市高新技术产业增加值增速为xx%") is None  # the report's period applies
+    assert metric_period("2019年完成10项,2020年完成12项") is None  # ambiguous: no single year
