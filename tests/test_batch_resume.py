@@ -73,11 +73,23 @@ def start(folder: Path, out: Path, cache: Path, server: fs.FakeOpenAI) -> subpro
 
 
 def statuses(out: Path) -> dict[str, str]:
+    """index.json overlaid with the batch's journal (one line per finished document, between index writes)."""
+    found: dict[str, str] = {}
     try:
         data = json.loads((out / "index.json").read_text(encoding="utf-8"))
+        found = {Path(d["source"]).name: d["status"] for d in data["documents"]}
     except (OSError, ValueError):
-        return {}
-    return {Path(d["source"]).name: d["status"] for d in data["documents"]}
+        pass
+    try:
+        for line in (out / ".index.journal.jsonl").read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            found[Path(entry["source"]).name] = entry["status"]
+    except OSError:
+        pass
+    return found
 
 
 def test_sigint_keeps_finished_documents_and_rerun_asks_nothing_twice(tmp_path: Path) -> None:
@@ -111,6 +123,7 @@ def test_sigint_keeps_finished_documents_and_rerun_asks_nothing_twice(tmp_path: 
         assert len([ln for ln in lines if "interrupted" in ln]) == 1, stderr
         # click prints a blank line after ^C, then ours (cli.main turns click's Abort into this line).
         assert lines[-1] == "summarize: interrupted; finished documents are kept, rerun to resume", stderr
+        assert not (out / ".index.journal.jsonl").exists()  # a clean stop folds the journal into the index
         done_before = statuses(out)  # valid JSON (or this is empty and the next line fails)
         finished = sorted(n for n, s in done_before.items() if s == "ok")
         assert len(finished) >= 2
