@@ -349,7 +349,7 @@ class LLMClient:
                             "to flag",
                             label,
                             reasks,
-                            exc.reason[:200],
+                            " ".join(exc.reason.split())[:300],
                         )
                         return CallResult(
                             value=exc.unchecked,
