@@ -208,12 +208,36 @@ def throughput(args: argparse.Namespace) -> int:
 # Part 3: token cost
 # --------------------------------------------------------------------------------------------------
 
+# How tokens are counted: the project's offline rule (summarizer/tokens.py), or a real BPE vocabulary when
+# the optional package bpe-openai is installed (pip install bpe-openai: it embeds OpenAI's cl100k/o200k
+# vocabularies, so nothing is downloaded at run time).
+TOKENIZER: dict[str, Any] = {
+    "name": "summarizer.tokens.estimate_tokens (1 per CJK char/punctuation, 1 per other punctuation, "
+    "1 per started 4 ASCII letters/digits; whitespace free)",
+    "count": estimate_tokens,
+}
+
+
+def use_tokenizer(name: str) -> None:
+    if name == "estimate":
+        return
+    import bpe_openai  # optional: only for --tokenizer o200k_base / cl100k_base
+
+    encoding = bpe_openai.get_encoding(name)
+    TOKENIZER["name"] = f"{name} (bpe-openai {bpe_openai.__version__}, exact BPE counts)"
+    TOKENIZER["count"] = lambda text: len(encoding.encode(text)) if text else 0
+
+
+def count_tokens(text: str) -> int:
+    return int(TOKENIZER["count"](text))
+
+
 PER_MESSAGE = 3  # chat-format tokens around each message, plus PER_REQUEST to prime the reply
 PER_REQUEST = 3  # (OpenAI's published rule for gpt-3.5/4-class chat models)
 
 
 def _tok_json(obj: Any) -> int:
-    return estimate_tokens(json.dumps(obj, ensure_ascii=False)) if obj else 0
+    return count_tokens(json.dumps(obj, ensure_ascii=False)) if obj else 0
 
 
 def request_parts(body: dict[str, Any]) -> dict[str, int]:
@@ -222,20 +246,20 @@ def request_parts(body: dict[str, Any]) -> dict[str, int]:
     system = messages[0]["content"] if messages else ""
     user = messages[-1]["content"] if messages else ""
     parts = {
-        "system": estimate_tokens(system),
+        "system": count_tokens(system),
         "schema": _tok_json(body.get("tools"))
         + _tok_json(body.get("tool_choice"))
         + _tok_json(body.get("response_format")),
         "framing": PER_REQUEST
         + PER_MESSAGE * len(messages)
-        + sum(estimate_tokens(m.get("content") or "") for m in messages[1:-1]),  # re-asks, if any
+        + sum(count_tokens(m.get("content") or "") for m in messages[1:-1]),  # re-asks, if any
     }
     if OVERVIEW_MARK in system:
-        parts["user"] = estimate_tokens(user)
+        parts["user"] = count_tokens(user)
         return {f"ov_{k}": v for k, v in parts.items()}
     head, _, chunk = user.partition(CHUNK_MARK)
-    parts["chunk"] = estimate_tokens(chunk)
-    parts["breadcrumb"] = estimate_tokens(head)
+    parts["chunk"] = count_tokens(chunk)
+    parts["breadcrumb"] = count_tokens(head)
     return parts
 
 
@@ -276,7 +300,7 @@ def token_cost(budget: int, quiet: bool = False) -> dict[str, Any]:
             overview_total = sum(v for k, v in parts.items() if k.startswith("ov_"))
             sent = sum(parts.values())
             clean_text = result.analysis.clean.text
-            clean_tokens = estimate_tokens(clean_text)
+            clean_tokens = count_tokens(clean_text)
             doc = result.analysis.document
             per_doc.append(
                 {
@@ -325,8 +349,7 @@ def _drop_keys(obj: Any, keys: set[str], names: bool = False) -> Any:
 def tokens(args: argparse.Namespace) -> int:
     print(machine_line())
     print(
-        "token rule: summarizer.tokens.estimate_tokens (1 per CJK char/punctuation, 1 per other punctuation, "
-        "1 per started 4 ASCII letters/digits; whitespace free)"
+        f"token rule: {TOKENIZER['name']}"
     )
     print(
         f"sent = system + user message contents + tools schema JSON (+ tool_choice) + {PER_MESSAGE}/message + "
@@ -418,7 +441,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     k = sub.add_parser("tokens", help="part 3")
     k.add_argument("--budgets", type=int, nargs="+", default=[1500], help="chunk budgets to compare")
+    k.add_argument(
+        "--tokenizer",
+        choices=["estimate", "o200k_base", "cl100k_base"],
+        default="estimate",
+        help="token counting (o200k_base/cl100k_base need: pip install bpe-openai)",
+    )
     args = parser.parse_args(argv)
+    if args.cmd == "tokens":
+        use_tokenizer(args.tokenizer)
     return throughput(args) if args.cmd == "throughput" else tokens(args)
 
 
