@@ -11,6 +11,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -61,6 +62,7 @@ class Extractor(Protocol):
     def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]: ...
 
 
+@cache
 def schema_hash(model: type[BaseModel]) -> str:
     """Changes whenever the response schema (fields, descriptions) changes."""
     blob = json.dumps(model.model_json_schema(), sort_keys=True, ensure_ascii=False)

@@ -160,25 +160,42 @@ def _chunk_text(info: ValidationInfo) -> str | None:
 
 
 def _compact_schema(schema: dict[str, Any]) -> None:
-    """The schema is sent with every call and paid for in prompt tokens: drop the titles pydantic derives from
-    field names (the property keys already say it; the model title stays: instructor names the tool after it).
-    The rules live once, in the system prompt; descriptions here are reminders."""
+    """The schema is sent with every call and paid for in prompt tokens, so it carries no decoration: no
+    titles (property keys say it), no ``additionalProperties`` (validation still forbids extra keys), no
+    descriptions (the rules live once, in the system prompt)."""
+    schema.pop("title", None)
+    schema.pop("additionalProperties", None)
+    schema.pop("description", None)
     for prop in schema.get("properties", {}).values():
         prop.pop("title", None)
+        prop.pop("description", None)
+
+
+def _compact_top_schema(schema: dict[str, Any]) -> None:
+    """As ``_compact_schema``, but the top-level title stays: instructor names the tool after it."""
+    title = schema.get("title")
+    _compact_schema(schema)
+    if title is not None:
+        schema["title"] = title
 
 
 class _PromptModel(_Model):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_compact_schema)
 
 
+class _PromptTopModel(_Model):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_compact_top_schema)
+
+
 class ExtractedMetric(_PromptModel):
-    name: str = Field(description="测量对象")
-    value: str | None = Field(description="原文数字含万/亿,不含单位;涂改为null")
+    # What each field means is told to the model once, in prompts/*/extract_system.j2.
+    name: str  # what is measured
+    value: str | None  # the figure as written, scale word included, unit excluded; null when redacted
     unit: str
     kind: MetricKind
-    approx: str | None = Field(default=None, description="余/多/近/约/以上…")
+    approx: str | None = None  # 余/多/近/约/以上/左右 as written
     redacted: bool = False
-    quote: str = Field(description="含该数字的原文短句")
+    quote: str  # the verbatim clause holding the figure (or its redaction mark)
 
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> ExtractedMetric:
@@ -213,9 +230,9 @@ def _has_cn_numeral(text: str) -> bool:
 
 
 class ExtractedItem(_PromptModel):
-    text: str = Field(description="一句话概括")
+    text: str  # one sentence
     kind: ItemKind
-    quote: str = Field(description="原文依据")
+    quote: str  # verbatim support from the chunk
     metrics: list[ExtractedMetric] = Field(default_factory=list)
 
     @field_validator("quote")
@@ -227,20 +244,20 @@ class ExtractedItem(_PromptModel):
         return quote
 
 
-class ChunkExtraction(_PromptModel):
+class ChunkExtraction(_PromptTopModel):
     """报告片段的摘要、事项与指标。"""
 
-    summary: str = Field(description="本段摘要")
+    summary: str
     items: list[ExtractedItem] = Field(default_factory=list)
 
 
-class OverviewDraft(_PromptModel):
+class OverviewDraft(_PromptTopModel):
     """整份报告的概述。"""
 
-    title: str | None = Field(default=None, description="报告标题")
-    organization: str | None = Field(default=None, description="发文单位,如 咸宁市科技局")
-    period: str | None = Field(default=None, description="报告期,如 2020年上半年")
-    overview: str = Field(description="3-5句话的总体概述")
+    title: str | None = None
+    organization: str | None = None  # the issuing body, e.g. 咸宁市科技局
+    period: str | None = None  # e.g. 2020年上半年
+    overview: str  # 3-5 sentences
 
 
 def json_schema() -> dict[str, Any]:

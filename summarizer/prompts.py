@@ -9,7 +9,7 @@ import jinja2
 
 from .resources import prompts_dir
 
-PROMPT_VERSION = "v1"
+PROMPT_VERSION = "v2"
 
 
 @lru_cache(maxsize=4)
