@@ -14,7 +14,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +135,7 @@ def metric_rows(summary: ReportSummary) -> list[dict[str, Any]]:
             "section_path": " > ".join(m.section_path),
             "name": m.name,
             "value": m.value or "",
-            "number": "" if m.number is None else repr(m.number),
+            "number": m.number,  # None is an empty cell in the CSV, null in parquet
             "unit": m.unit,
             "kind": m.kind,
             "approx": m.approx or "",
@@ -333,9 +333,7 @@ class Batch:
             self.write_metrics_table()
         return [self.statuses[str(f)] for f in self.files if str(f) in self.statuses]
 
-    def write_metrics_table(self) -> Path | None:
-        """OUT/metrics.csv (and .parquet with pyarrow): one row per metric across every finished report."""
-        rows: list[dict[str, Any]] = []
+    def _finished_summaries(self) -> Iterator[ReportSummary]:
         for f in self.files:
             st = self.statuses.get(str(f))
             if st is None or st.status not in ("ok", "skipped"):
@@ -344,22 +342,43 @@ class Batch:
             if json_out is None:
                 continue
             try:
-                summary = ReportSummary.model_validate_json((self.out / json_out).read_text(encoding="utf-8"))
+                yield ReportSummary.model_validate_json((self.out / json_out).read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            rows.extend(metric_rows(summary))
-        path = self.out / "metrics.csv"
-        tmp = path.with_suffix(".csv.tmp")
-        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens Chinese CSV right
-            writer = csv.DictWriter(fh, fieldnames=METRIC_COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, path)
+
+    def write_metrics_table(self) -> Path | None:
+        """OUT/metrics.csv (and .parquet with pyarrow): one row per metric across every finished report.
+
+        Streamed a report at a time (rows are never all in memory), so a 10,000-report batch ends flat.
+        """
         try:
             import pyarrow as pa  # optional extra
             import pyarrow.parquet as pq
-
-            pq.write_table(pa.Table.from_pylist(rows), self.out / "metrics.parquet")
         except ImportError:
-            pass
+            pa = pq = None
+        path = self.out / "metrics.csv"
+        tmp = path.with_suffix(".csv.tmp")
+        parquet_tmp = self.out / ".metrics.parquet.tmp"
+        parquet: Any = None
+        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens Chinese CSV right
+            writer = csv.DictWriter(fh, fieldnames=METRIC_COLUMNS)
+            writer.writeheader()
+            for summary in self._finished_summaries():
+                rows = metric_rows(summary)
+                writer.writerows(rows)
+                if pa is not None and rows:
+                    table = pa.Table.from_pylist(rows, schema=_parquet_schema(pa))
+                    if parquet is None:
+                        parquet = pq.ParquetWriter(parquet_tmp, table.schema)
+                    parquet.write_table(table)
+        os.replace(tmp, path)
+        if parquet is not None:
+            parquet.close()
+            os.replace(parquet_tmp, self.out / "metrics.parquet")
         return path
+
+
+def _parquet_schema(pa: Any) -> Any:
+    """Fixed column types, so every report's batch of rows appends to one file."""
+    types = {"number": pa.float64(), "redacted": pa.bool_()}
+    return pa.schema([(name, types.get(name, pa.string())) for name in METRIC_COLUMNS])
