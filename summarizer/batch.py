@@ -29,6 +29,7 @@ from .prompts import PROMPT_VERSION
 
 JOURNAL = ".index.journal.jsonl"
 INDEX_EVERY_SECONDS = 2.0
+PARQUET_ROWS = 20_000
 
 METRIC_COLUMNS = (
     "document",
@@ -360,17 +361,30 @@ class Batch:
         tmp = path.with_suffix(".csv.tmp")
         parquet_tmp = self.out / ".metrics.parquet.tmp"
         parquet: Any = None
+        pending: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            # Row groups of PARQUET_ROWS rows: a group per report would make the footer metadata grow
+            # with the batch.
+            nonlocal parquet
+            if pa is None or not pending:
+                return
+            if parquet is None:
+                parquet = pq.ParquetWriter(parquet_tmp, _parquet_schema(pa))
+            parquet.write_table(pa.Table.from_pylist(pending, schema=_parquet_schema(pa)))
+            pending.clear()
+
         with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens Chinese CSV right
             writer = csv.DictWriter(fh, fieldnames=METRIC_COLUMNS)
             writer.writeheader()
             for summary in self._finished_summaries():
                 rows = metric_rows(summary)
                 writer.writerows(rows)
-                if pa is not None and rows:
-                    table = pa.Table.from_pylist(rows, schema=_parquet_schema(pa))
-                    if parquet is None:
-                        parquet = pq.ParquetWriter(parquet_tmp, table.schema)
-                    parquet.write_table(table)
+                if pa is not None:
+                    pending.extend(rows)
+                    if len(pending) >= PARQUET_ROWS:
+                        flush()
+        flush()
         os.replace(tmp, path)
         if parquet is not None:
             parquet.close()
