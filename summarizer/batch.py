@@ -29,7 +29,7 @@ from .prompts import PROMPT_VERSION
 
 JOURNAL = ".index.journal.jsonl"
 INDEX_EVERY_SECONDS = 2.0
-PARQUET_ROWS = 20_000
+PARQUET_ROWS = 5_000
 
 METRIC_COLUMNS = (
     "document",
