@@ -122,7 +122,6 @@ class Summarizer:
         if settings is not None and overrides:
             self.settings = settings.model_copy(update=overrides)
         self.backend = self.settings.resolved_backend()
-        self._gate = threading.BoundedSemaphore(self.settings.concurrency)
         self._client: Any = None
         self._cache: ResultCache | None = None
         self._lock = threading.Lock()
@@ -147,6 +146,7 @@ class Summarizer:
                         backoff_max=s.backoff_max,
                         temperature=s.temperature,
                         max_tokens=s.max_tokens,
+                        max_in_flight=s.concurrency,
                         cassettes=s.cassettes if self.backend == "replay" else None,
                         record_dir=s.record_dir,
                     )
@@ -163,7 +163,7 @@ class Summarizer:
                 analysis.clean.text, analysis.outline, analysis.mentions, original=analysis.document.text
             )
         client, cache = self._llm()
-        return LLMExtractor(client, cache, self.settings, backend=self.backend, gate=self._gate)
+        return LLMExtractor(client, cache, self.settings, backend=self.backend)
 
     # -- pipeline ---------------------------------------------------------------------------------
     def run(self, source: str | Path | Document, *, on_chunk: ChunkCallback | None = None) -> Result:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Protocol, TypeVar
@@ -88,15 +87,12 @@ class LLMExtractor:
         settings: Settings,
         *,
         backend: str = "llm",
-        gate: threading.Semaphore | None = None,
     ) -> None:
         self.client = client
         self.cache = cache
         self.settings = settings
         self.backend = backend
         self.model: str | None = settings.model
-        # Bounds the calls in flight across every document of a batch, whatever the thread layout.
-        self._gate = gate or threading.BoundedSemaphore(settings.concurrency)
 
     def cache_key(self, messages: list[dict[str, str]], response_model: type[BaseModel]) -> str:
         s = self.settings
@@ -119,8 +115,8 @@ class LLMExtractor:
         if cached is not None:
             value = response_model.model_validate(cached["value"], context=context)
             return value, CallStats(cache_hits=1)
-        with self._gate:
-            result = self.client.complete(messages, response_model, context=context, label=label)
+        # Requests in flight are bounded by the client (LLMSettings.max_in_flight), across every document.
+        result = self.client.complete(messages, response_model, context=context, label=label)
         if result.grounded:  # only validated answers are cached; an ungrounded one is asked again next run
             self.cache.set(key, {"value": result.value.model_dump(mode="json"), "mode": result.mode})
         stats = CallStats(

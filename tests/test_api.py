@@ -57,3 +57,33 @@ def test_steps_are_public() -> None:
     assert [s.heading() for s in outline.sections] == ["一、上半年工作开展情况", "二、下半年工作安排"]
     assert all(cleaned.text[c.start : c.end] == c.text for c in chunks)
     assert any(m.text == "30.13亿元" and m.scaled == 3_013_000_000 for m in mentions)
+
+
+def test_concurrency_bounds_requests_on_the_wire(tmp_path: Path) -> None:
+    from typing import Any
+
+    from summarizer.llm import fake_server as fs
+
+    latency = 0.2
+
+    def respond(body: dict[str, Any], n: int) -> fs.Behaviour:
+        if any("摘要助手" in str(m.get("content")) for m in body["messages"] if m["role"] == "system"):
+            return fs.answer({"overview": "概述。"})
+        return fs.answer({"summary": "本段摘要。", "items": []})
+
+    from summarizer.batch import Batch
+
+    # Three documents at once, each with several chunks: without the limit on the wire, up to 3 x 3 threads
+    # would have requests out together.
+    files = [DATA / f"{stem}.txt" for stem in ("national_2022_gov_report", "hailar_2012_gov_report",
+                                                "county_trad_pinyin_2020h1")]
+    with fs.FakeOpenAI(respond, latency=latency) as server, Summarizer(
+        backend="llm", base_url=server.base_url, api_key="x", cache_dir=tmp_path / "c", concurrency=3
+    ) as s:
+        statuses = Batch(s, files, tmp_path / "out").run()
+        arrivals = sorted(r.received_at for r in server.requests)
+    assert [st.status for st in statuses] == ["ok"] * 3
+    assert len(arrivals) == 16 + 11 + 5  # chunks + one overview per document
+    # Each request keeps the endpoint busy for `latency` after it arrives: count the overlaps.
+    peak = max(sum(1 for b in arrivals if a <= b < a + latency * 0.9) for a in arrivals)
+    assert peak == 3  # never more than --concurrency at once, and the limit is used
