@@ -78,8 +78,28 @@ def metric_period(quote: str) -> str | None:
     An annual report mixes last year's results with this year's targets, so the report period alone would
     date half of its figures wrongly.
     """
-    years = [m.text for m in find_numbers(quote) if m.kind == "year"]
+    # "2013年以来…" is a span up to now, not the metric's year.
+    years = [m.text for m in find_numbers(quote) if m.kind == "year" and not quote.startswith(("以来", "至今"), m.end)]
     return years[0] if len(set(years)) == 1 else None
+
+
+_YEAR_RE = re.compile(r"((?:19|20)\d\d)年")
+_LAST_YEAR_RE = re.compile(r"过去一年|上一年|去年|上年")
+
+
+def section_period(outline: Outline, position: int, report_period: str | None) -> str | None:
+    """The year a top-level heading dates its content to: "一、2021年工作回顾" -> "2021年"; "一、过去一年工作
+    回顾" in a 2012 report -> "2011年" (annual reports review last year and plan this one)."""
+    top = next((t for t in outline.sections if t.start <= position < t.end), None)
+    if top is None:
+        return None
+    years = set(_YEAR_RE.findall(top.title))
+    if len(years) == 1:
+        return f"{years.pop()}年"
+    report_year = _YEAR_RE.match(report_period or "")
+    if not years and report_year and _LAST_YEAR_RE.search(top.title):
+        return f"{int(report_year.group(1)) - 1}年"
+    return None
 
 
 def _evidence(clean: CleanText, offset: int, span: tuple[int, int]) -> Evidence:
@@ -169,7 +189,11 @@ def merge(
     final_metrics: list[Metric] = []
     for n, (mkey, metric) in enumerate(ordered, 1):
         ids[mkey] = f"m{n}"
-        period = metric_period(metric.evidence.quote) or overview.period
+        period = (
+            metric_period(metric.evidence.quote)
+            or section_period(outline, metric.evidence.start, overview.period)
+            or overview.period
+        )
         final_metrics.append(metric.model_copy(update={"id": f"m{n}", "period": period}))
 
     sections: list[SectionSummary] = []

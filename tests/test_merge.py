@@ -119,3 +119,24 @@ def test_metric_period_from_its_own_evidence() -> None:
     assert metric_period("2020年建设市级以上新型研发机构60家") == "2020年"
     assert metric_period("1-5月份,我市高新技术产业增加值增速为xx%") is None  # the report's period applies
     assert metric_period("2019年完成10项,2020年完成12项") is None  # ambiguous: no single year
+
+
+def test_section_period_from_top_level_headings() -> None:
+    from summarizer.merge import section_period
+    from summarizer.sections import parse_sections
+
+    text = (
+        "一、过去一年工作回顾\n完成10项。\n二、2012年政府工作总体要求和目标任务\n力争完成12项。\n"
+        "三、存在的问题\n不足。"
+    )
+    outline = parse_sections(text)
+    assert section_period(outline, text.index("完成10项"), "2012年") == "2011年"
+    assert section_period(outline, text.index("力争完成12项"), "2012年") == "2012年"
+    assert section_period(outline, text.index("不足"), "2012年") is None  # the report's period applies
+    assert section_period(outline, text.index("完成10项"), None) is None
+
+
+def test_metric_period_ignores_since_phrases() -> None:
+    from summarizer.merge import metric_period
+
+    assert metric_period("2013年以来新增涉税市场主体纳税额4.76万亿元") is None
