@@ -137,7 +137,7 @@ def cli(inputs: tuple[str, ...], out: Path | None, fmt: str | None, stage: str |
 
     files, root = _expand(inputs)
     if stage:
-        sys.exit(_run_stage(files, stage, fmt or "text"))
+        sys.exit(_run_stage(files, stage, fmt or "text", settings))
     if fmt == "text":
         raise click.UsageError("--format text goes with --stage")
     fmt = fmt or "json"
@@ -201,11 +201,12 @@ def _load(item: str) -> Any:
     return load_path(item)
 
 
-def _run_stage(files: list[str], stage: str, fmt: str) -> int:
+def _run_stage(files: list[str], stage: str, fmt: str, settings: Settings) -> int:
     code = 0
     for item in files:
         try:
-            analysis = analyze(_load(item), Settings.from_env())
+            # The flags that shape the core (--chunk-size, --keep-traditional) apply here too.
+            analysis = analyze(_load(item), settings)
         except SummarizerError as exc:
             _err(f"error: {exc}")
             code = 2

@@ -148,3 +148,12 @@ def test_batch_metrics_parquet_when_pyarrow(monkeypatch, capsys, tmp_path) -> No
     assert table.num_rows == len(csv_rows) - 1 > 10
     assert table.column_names[:3] == ["document", "organization", "period"]
     assert "30.95亿" in table.column("value").to_pylist()
+
+
+def test_stage_honours_core_flags(monkeypatch, capsys) -> None:
+    trad = DATA / "county_trad_pinyin_2020h1.txt"
+    _, default, _ = run(monkeypatch, capsys, str(trad), "--stage", "chunks", "--format", "json")
+    _, small, _ = run(monkeypatch, capsys, str(trad), "--stage", "chunks", "--format", "json", "--chunk-size", "400")
+    assert len(json.loads(small)) > len(json.loads(default))
+    _, kept, _ = run(monkeypatch, capsys, str(trad), "--stage", "clean", "--keep-traditional")
+    assert "創新" in kept and "创新" not in kept
