@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from .api import Result, Summarizer
 from .errors import SummarizerError
-from .extract import ChunkResult
+from .extract import CallStats, ChunkResult
 from .load import load_path
 from .models import SCHEMA_VERSION, ReportSummary
 from .prompts import PROMPT_VERSION
@@ -65,16 +65,14 @@ class DocStatus:
 
 
 @dataclass
-class BatchTotals:
+class BatchTotals(CallStats):
+    """The batch's call usage (summed with ``CallStats.add``) and its document counts."""
+
     documents: int = 0
     done: int = 0
     failed: int = 0
     skipped: int = 0
     chunks: int = 0
-    calls: int = 0
-    cache_hits: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
     cost_usd: float = 0.0
 
 
@@ -225,10 +223,7 @@ class Batch:
     def _on_chunk(self, _name: str, result: ChunkResult) -> None:
         with self._lock:
             self.totals.chunks += 1
-            self.totals.calls += result.stats.calls
-            self.totals.cache_hits += result.stats.cache_hits
-            self.totals.prompt_tokens += result.stats.prompt_tokens
-            self.totals.completion_tokens += result.stats.completion_tokens
+            self.totals.add(result.stats)
         self.on_event("chunk", self.totals)
 
     def _one(self, path: Path) -> DocStatus:
