@@ -33,7 +33,7 @@ from summarizer.numbers import find_numbers  # noqa: E402
 from summarizer.tokens import estimate_tokens  # noqa: E402
 
 OVERVIEW_MARK = "摘要助手"  # only the overview system prompt has it
-CHUNK_MARK = "片段:\n"  # the chunk follows this in the extraction call's user message
+CHUNK_MARK = fs.CHUNK_MARK  # the chunk follows this in the extraction call's user message
 MAX_ITEMS = 4  # items the fake model returns per chunk (a real model returns a handful)
 FIGURE_KINDS = frozenset({"count", "money", "percent", "percent_point"})
 
@@ -97,7 +97,6 @@ def _metric_for(sentence: str) -> dict[str, Any] | None:
                 "value": None,
                 "unit": m.unit,
                 "kind": "result",
-                "redacted": True,
                 "quote": sentence,
             }
         if m.numeral != "arabic" or m.value is None:
@@ -113,16 +112,14 @@ def _metric_for(sentence: str) -> dict[str, Any] | None:
             "value": value,
             "unit": m.unit,
             "kind": "result",
-            "approx": m.approx,
-            "redacted": False,
             "quote": sentence,
         }
     return None
 
 
-def chunk_answer(chunk: str) -> dict[str, Any]:
-    """A ``ChunkExtraction`` grounded in ``chunk``: up to ``MAX_ITEMS`` items from its first sentences
-    (those with a figure first, each with that figure as a metric), quotes verbatim."""
+def chunk_answer(chunk: str, parts: int = 1) -> dict[str, Any]:
+    """A ``ChunkExtraction`` grounded in ``chunk``: a summary per part, up to ``MAX_ITEMS`` items from its
+    first sentences (those with a figure first, each with that figure as a metric), quotes verbatim."""
     sentences = _sentences(chunk)
     scored = [(s, _metric_for(s)) for s in sentences[: 3 * MAX_ITEMS]]
     chosen = ([x for x in scored if x[1]] + [x for x in scored if not x[1]])[:MAX_ITEMS]  # figures first
@@ -130,7 +127,7 @@ def chunk_answer(chunk: str) -> dict[str, Any]:
         {"text": s[:40], "kind": "measure", "quote": s, "metrics": [metric] if metric else []} for s, metric in chosen
     ]
     summary = sentences[0][:60] if sentences else chunk.strip()[:60]
-    return {"summary": summary, "items": items}
+    return {"summaries": [summary] * parts, "items": items}
 
 
 def overview_answer(user: str) -> dict[str, Any]:
@@ -181,8 +178,8 @@ class Responder:
         user = messages[-1].get("content", "") if messages else ""
         if OVERVIEW_MARK in system:
             return fs.answer(overview_answer(user))
-        chunk = user.split(CHUNK_MARK, 1)[1] if CHUNK_MARK in user else user
-        return fs.answer(chunk_answer(chunk))
+        chunk = user.partition(CHUNK_MARK)[2] if CHUNK_MARK in user else user
+        return fs.answer(chunk_answer(chunk, parts=fs.part_count(body)))
 
 
 class LeanFakeOpenAI(fs.FakeOpenAI):

@@ -22,22 +22,21 @@ from .config import Settings
 from .cost import estimate_cost
 from .extract import CallStats, ChunkResult, Extractor, LLMExtractor
 from .load import Document, load_path, load_text
-from .merge import GroupKey, RunInfo, group_key, merge
-from .models import ChunkExtraction, ReportSummary, Usage
+from .merge import RunInfo, merge, part_summaries, placed_items
+from .models import ReportSummary, Usage
 from .numbers import NumberMention, find_numbers
 from .offline import OfflineExtractor
 from .prompts import PROMPT_VERSION
-from .sections import Outline, parse_sections
+from .sections import Outline, Part, PartKey, parse_sections
 from .verify import verify
 
-OVERVIEW_HEAD_CHARS = 300
+OVERVIEW_HEAD_CHARS = 200
 # A chunk this short with no figure and no finished sentence in it (a lone heading, "现将…汇报如下:") is
 # not worth a call: it carries no item the headings do not already show, and the overview sees the head.
 TRIVIAL_CHUNK_CHARS = 80
 SENTENCE_ENDS = frozenset("。！？；!?;")
 FIGURE_KINDS = frozenset({"count", "money", "percent", "percent_point", "ratio"})
 POINTS_PER_SECTION = 10
-POINTS_PER_CHUNK = 3
 
 # Called after each chunk finishes: (document name, chunk result). Used by the batch progress bar.
 ChunkCallback = Callable[[str, ChunkResult], None]
@@ -89,28 +88,37 @@ def as_document(source: str | Path | Document, name: str | None = None) -> Docum
 
 
 def overview_points(outline: Outline, results: list[ChunkResult]) -> list[dict[str, Any]]:
-    """Headings and item texts per summary section (a top-level section, or a sub-section with its own
-    role, as ``merge`` groups them): the overview call's material, a few points each."""
-    groups: dict[GroupKey, list[str]] = {}
+    """The overview call's material, per summary part: its heading and summary (the chunks' summaries of it,
+    joined), or its first items when it has no summary. Summaries, not items: they cover each part along
+    its whole length in a fraction of the tokens."""
+    summaries: dict[PartKey, list[str]] = {}
+    items: dict[PartKey, list[str]] = {}
+    parts: dict[PartKey, Part] = {}
     for r in results:
-        # A few points from every chunk, so a long section is represented along its whole length.
-        groups.setdefault(group_key(r.chunk), []).extend(i.text for i in r.extraction.items[:POINTS_PER_CHUNK])
+        for part, text in part_summaries(r):
+            parts[part.key] = part
+            if text:
+                summaries.setdefault(part.key, []).append(text)
+        for item, _, part in placed_items(r):
+            parts[part.key] = part
+            items.setdefault(part.key, []).append(item.text)
     points = []
-    for (top, sub), texts in groups.items():
-        if top is None:
-            if not texts:
-                continue
-            heading = "导语" if outline.sections else "全文"
-        else:
-            heading = outline.sections[top].heading() + (f" › {sub}" if sub else "")
-        points.append({"heading": heading, "points": texts[:POINTS_PER_SECTION]})
+    for key, part in sorted(parts.items(), key=lambda kv: kv[1].start):
+        texts = ["".join(summaries[key])] if key in summaries else items.get(key, [])[:POINTS_PER_SECTION]
+        if texts:
+            heading = " › ".join(part.path) or ("导语" if outline.sections else "全文")
+            points.append({"heading": heading, "points": texts})
     return points
 
 
 def overview_head(analysis: Analysis) -> str:
-    """The document head the overview sees, with the issuing body and date from the metadata block."""
+    """What the overview call sees of the document itself, for title, organization and period: the
+    metadata block's issuing body and date, and the text before the first heading (where titles live)."""
     facts = source_facts(analysis.document.text)
-    head = analysis.clean.text[:OVERVIEW_HEAD_CHARS]
+    start, end = analysis.outline.preamble
+    head = analysis.clean.text[start : min(end, start + OVERVIEW_HEAD_CHARS)].strip()
+    if not head:  # the report opens with a heading
+        head = analysis.clean.text[:OVERVIEW_HEAD_CHARS // 2].strip()
     return "\n".join([*facts, head]) if facts else head
 
 
@@ -174,7 +182,7 @@ class Summarizer:
 
         def one(chunk: Chunk) -> ChunkResult:
             if is_trivial(chunk, analysis.mentions):
-                result = ChunkResult(chunk, ChunkExtraction(summary=""))
+                result = ChunkResult.skipped(chunk)
             else:
                 result = extractor.extract(chunk, f"{name} chunk {chunk.index + 1}/{total}")
             if on_chunk is not None:

@@ -1,29 +1,30 @@
-"""chunks: sections -> chunks under a character budget, each with its heading path and span.
+"""chunks: the cleaned text -> chunks under a character budget, each with its heading path, parts and span.
 
-Packing rules, in order of precedence:
+Every chunk is one LLM request, and each request carries a fixed cost (instructions and schema, a few
+hundred tokens) besides its text. So chunks are packed as full as the budget allows, across section
+boundaries, and cut where the report's structure gives a good place:
 
-* a chunk never spans two top-level sections (nor the preamble and a section): ``merge`` attributes each
-  chunk's output to exactly one top-level section;
 * a chunk is never longer than ``budget`` characters;
-* a section that fits the budget stays whole, and whole neighbouring sections are packed together
-  when they play the same role (so a chunk never mixes "存在的问题" with "下半年工作安排" content);
-* the heading and intro of a section too big to stay whole open a new chunk, which its first child
-  (or first sentences) may join;
-* a section that does not fit is split at sentence ends (。！？；!?; and line breaks); a sentence longer
-  than the budget gets chunks of its own, split at commas, and only as a last resort mid-clause.
+* a chunk is cut only between sentences (。！？；!?; and line breaks); a sentence longer than the budget is
+  cut at commas, and only as a last resort mid-clause;
+* a heading is never the last thing in a chunk: it stays with the sentence that follows it;
+* the text gets as few chunks as these rules allow, and among the cuts that keep that number the best
+  boundary is taken: the start of a summary part (a top-level section, or a sub-section with a role of its
+  own), else of another section (levels 1-2 before deeper ones), else a sentence end.
 
-Chunks are trimmed of surrounding whitespace, so only whitespace lies between consecutive chunks.
+A chunk may therefore hold the end of one section and the start of the next. It lists the summary
+``parts`` it touches (see ``sections.summary_parts``); the model writes one summary per part, and
+``merge`` attributes each item to the part its quote lies in. Chunks are trimmed of surrounding
+whitespace, so only whitespace lies between consecutive chunks.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
 
-from .sections import Outline, Role, Section
+from .sections import Outline, Part, path_at, summary_parts, walk
 
 DEFAULT_BUDGET = 1500
 
@@ -34,38 +35,27 @@ class Chunk:
     text: str  # == clean_text[start:end], always
     start: int
     end: int
-    breadcrumb: tuple[str, ...]  # heading path of the chunk's first section, e.g. ("一、…", "（一）…")
-    top_index: int | None  # index of the top-level section this chunk lies in; None for the preamble
-    role: Role | None  # role of the top-level section
-    # Role of the deepest section on the breadcrumb that has one: finer than ``role`` when a top-level
-    # section mixes roles ("二、上半年工作落实情况及下半年工作安排" -> its "(三)下半年…" chunks are plans).
-    section_role: Role | None = None
+    breadcrumb: tuple[str, ...]  # heading path at the chunk's start, e.g. ("一、…", "（一）…"); () in the preamble
+    parts: tuple[Part, ...]  # the summary parts with text in this chunk, in source order (at least one)
+
+    def part_at(self, position: int) -> Part:
+        """The part that text at ``position`` (clean-text offset) belongs to; the first part before it."""
+        return next((p for p in reversed(self.parts) if p.start <= position), self.parts[0])
 
 
 # A sentence ends after its terminator run plus any closing quotes/brackets that belong to it.
 _SENTENCE_END_RE = re.compile(r"[。！？；!?;]+[”’\"'」』）)】]*|\n")
 _CLAUSE_END_RE = re.compile(r"[，,、：:]+")
 
-# block: a whole section (or what is left of one); intro: heading + text before the first child of a
-# section too big to stay whole; sentence/clause: pieces of a block too big for the budget.
-_Kind = Literal["block", "intro", "sentence", "clause"]
+# How good a place to cut the boundary before a piece is.
+_CLAUSE, _SENTENCE, _SUBSECTION, _SECTION, _PART = -1, 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
-class _Block:
+class _Piece:
     start: int
     end: int
-    kind: _Kind
-    role: Role | None
-
-
-@dataclass(frozen=True)
-class _Atom:
-    start: int
-    end: int
-    kind: _Kind
-    group: int  # atoms of kind sentence/clause only merge within their group (one block / one sentence)
-    role: Role | None
+    score: int  # of the boundary before this piece
 
 
 def make_chunks(text: str, outline: Outline, budget: int = DEFAULT_BUDGET) -> list[Chunk]:
@@ -73,63 +63,67 @@ def make_chunks(text: str, outline: Outline, budget: int = DEFAULT_BUDGET) -> li
         raise ValueError(f"budget must be positive, got {budget}")
     if outline.text_length != len(text):
         raise ValueError("outline was parsed from a different text")
+    parts = summary_parts(outline)
     chunks: list[Chunk] = []
-    regions: list[tuple[int, int, Section | None]] = [(outline.preamble[0], outline.preamble[1], None)]
-    regions += [(s.start, s.end, s) for s in outline.sections]
-    top_index = {id(s): i for i, s in enumerate(outline.sections)}
-    for start, end, top in regions:
-        blocks = _blocks(top, budget, top.role) if top else iter([_Block(start, end, "block", None)])
-        for c_start, c_end in _pack(_atoms(text, blocks, budget), budget):
-            path = _path(top, c_start)
-            chunks.append(
-                Chunk(
-                    index=len(chunks),
-                    text=text[c_start:c_end],
-                    start=c_start,
-                    end=c_end,
-                    breadcrumb=tuple(s.heading() for s in path),
-                    top_index=top_index[id(top)] if top is not None else None,
-                    role=top.role if top is not None else None,
-                    section_role=next((s.role for s in reversed(path) if s.role is not None), None),
-                )
+    for start, end in _pack(list(_pieces(text, outline, parts, budget)), budget):
+        chunks.append(
+            Chunk(
+                index=len(chunks),
+                text=text[start:end],
+                start=start,
+                end=end,
+                breadcrumb=tuple(s.heading() for s in path_at(outline, start)),
+                parts=tuple(p for p in parts if _has_text(text, max(p.start, start), min(p.end, end))),
             )
+        )
     return chunks
 
 
-def _blocks(sec: Section, budget: int, role: Role | None) -> Iterator[_Block]:
-    """The section as whole as the budget allows: itself, or its intro followed by its children's blocks."""
-    role = sec.role or role
-    if sec.end - sec.start <= budget or not sec.children:
-        yield _Block(sec.start, sec.end, "block", role)
-        return
-    yield _Block(sec.start, sec.children[0].start, "intro", role)
-    for child in sec.children:
-        yield from _blocks(child, budget, role)
-
-
-def _atoms(text: str, blocks: Iterator[_Block], budget: int) -> Iterator[_Atom]:
-    group = 0
-    for block in blocks:
-        group += 1
-        role = block.role
-        span = _strip(text, block.start, block.end)
+def _pieces(text: str, outline: Outline, parts: list[Part], budget: int) -> Iterator[_Piece]:
+    """The text cut at every sentence end and section start, each piece scored by the boundary before it."""
+    score: dict[int, int] = {}
+    heading_ends: dict[int, int] = {}  # section start -> end of its heading line
+    for sec in walk(outline.sections):
+        score[sec.start] = _SECTION if sec.level <= 2 else _SUBSECTION
+        heading_ends[sec.start] = sec.body_start
+    for part in parts:
+        score[part.start] = _PART
+    cuts = sorted({m.end() for m in _SENTENCE_END_RE.finditer(text)} | score.keys() | {len(text)})
+    prev = 0
+    pending: _Piece | None = None  # heading(s) waiting for the sentence after them
+    for cut in cuts:
+        span = _strip(text, prev, cut)
+        boundary, prev = prev, cut
         if span is None:
             continue
-        if span[1] - span[0] <= budget:
-            yield _Atom(span[0], span[1], block.kind, group, role)
+        piece = _Piece(span[0], span[1], score.get(boundary, _SENTENCE))
+        if pending is not None:
+            if span[1] - pending.start <= budget:
+                piece = _Piece(pending.start, span[1], pending.score)
+            else:
+                yield pending  # the heading and what follows do not fit together: it has to stand alone
+            pending = None
+        is_heading = span[0] in heading_ends and span[1] <= heading_ends[span[0]]
+        if is_heading and cut < len(text):
+            pending = piece
             continue
-        for s_start, s_end in _split(text, span[0], span[1], _SENTENCE_END_RE):
-            if s_end - s_start <= budget:
-                yield _Atom(s_start, s_end, "sentence", group, role)
-                continue
-            group += 1  # a long sentence is packed on its own, apart from its neighbours
-            for c_start, c_end in _split(text, s_start, s_end, _CLAUSE_END_RE):
-                for h_start in range(c_start, c_end, budget):
-                    # No clause boundary within the budget: cut blindly, the only way to honour it.
-                    piece = _strip(text, h_start, min(h_start + budget, c_end))
-                    if piece is not None:
-                        yield _Atom(piece[0], piece[1], "clause", group, role)
-            group += 1
+        yield from _split_long(text, piece, budget)
+    if pending is not None:
+        yield pending
+
+
+def _split_long(text: str, piece: _Piece, budget: int) -> Iterator[_Piece]:
+    """A piece over the budget, cut at clause ends, and blindly only where a clause alone is too long."""
+    if piece.end - piece.start <= budget:
+        yield piece
+        return
+    score = piece.score
+    for c_start, c_end in _split(text, piece.start, piece.end, _CLAUSE_END_RE):
+        for h_start in range(c_start, c_end, budget):
+            span = _strip(text, h_start, min(h_start + budget, c_end))
+            if span is not None:
+                yield _Piece(span[0], span[1], score)
+                score = _CLAUSE
 
 
 def _split(text: str, start: int, end: int, boundary: re.Pattern[str]) -> Iterator[tuple[int, int]]:
@@ -145,28 +139,33 @@ def _split(text: str, start: int, end: int, boundary: re.Pattern[str]) -> Iterat
         yield piece
 
 
-def _pack(atoms: Iterator[_Atom], budget: int) -> Iterator[tuple[int, int]]:
-    cur: tuple[int, int] | None = None
-    last: _Atom | None = None
-    for atom in atoms:
-        if cur is not None and last is not None:
-            if _joins(last, atom) and atom.end - cur[0] <= budget:
-                cur = (cur[0], atom.end)
-                last = atom
-                continue
-            yield cur
-        cur, last = (atom.start, atom.end), atom
-    if cur is not None:
-        yield cur
+def _pack(pieces: list[_Piece], budget: int) -> Iterator[tuple[int, int]]:
+    """As few chunks as the budget allows, cut at the best-scored boundaries that keep that number.
 
-
-def _joins(last: _Atom, atom: _Atom) -> bool:
-    """May ``atom`` extend the chunk whose last atom is ``last`` (budget permitting)?"""
-    if last.kind == "intro":
-        return atom.kind in ("block", "sentence") and atom.role == last.role
-    if last.kind == "block":
-        return atom.kind == "block" and atom.role == last.role
-    return atom.kind == last.kind and atom.group == last.group
+    ``reach[i]``: the first piece that does not fit a chunk opening at piece i; ``need[i]``: the fewest
+    chunks for pieces[i:], which filling each chunk greedily achieves. A chunk opening at i may end before
+    any piece k in (i, reach[i]] with ``need[k] == need[i] - 1`` without costing a request; of those, the
+    best boundary wins (the latest among equals, so chunks stay full).
+    """
+    n = len(pieces)
+    reach = [0] * n
+    j = 0
+    for i in range(n):
+        j = max(j, i + 1)
+        while j < n and pieces[j].end - pieces[i].start <= budget:
+            j += 1
+        reach[i] = j
+    need = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        need[i] = 1 + need[reach[i]]
+    first = 0
+    while first < n:
+        cut = max(
+            (k for k in range(first + 1, reach[first] + 1) if need[k] == need[first] - 1),
+            key=lambda k: (pieces[k].score if k < n else _PART + 1, k),
+        )
+        yield pieces[first].start, pieces[cut - 1].end
+        first = cut
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -177,17 +176,5 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if start < end else None
 
 
-def _path(top: Section | None, pos: int) -> list[Section]:
-    """Sections containing ``pos``, outermost first."""
-    path: list[Section] = []
-    sec = top
-    while sec is not None:
-        path.append(sec)
-        # Bisect, not a scan: a long report can give one section thousands of children.
-        i = bisect_right(sec.children, pos, key=_start) - 1
-        sec = sec.children[i] if i >= 0 and pos < sec.children[i].end else None
-    return path
-
-
-def _start(sec: Section) -> int:
-    return sec.start
+def _has_text(text: str, start: int, end: int) -> bool:
+    return start < end and bool(text[start:end].strip())

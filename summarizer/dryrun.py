@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 
 from .api import Summarizer, analyze, is_trivial, overview_head, overview_points
-from .extract import ChunkResult, LLMExtractor
+from .extract import ChunkResult, LLMExtractor, part_labels
 from .load import Document
 from .models import ChunkExtraction, OverviewDraft
 from .prompts import extract_messages
@@ -52,9 +52,9 @@ def dry_run(summarizer: Summarizer, document: Document) -> DryRunPlan:
     results: list[ChunkResult] = []
     for chunk in analysis.chunks:
         if is_trivial(chunk, analysis.mentions):
-            results.append(ChunkResult(chunk, ChunkExtraction(summary="")))
+            results.append(ChunkResult.skipped(chunk))
             continue
-        messages = extract_messages(chunk.text, chunk.breadcrumb)
+        messages = extract_messages(chunk.text, part_labels(chunk))
         calls += 1
         hit = extractor.cache.get(extractor.cache_key(messages, ChunkExtraction))
         if hit is not None:

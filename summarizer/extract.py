@@ -49,6 +49,11 @@ class ChunkResult:
     extraction: ChunkExtraction
     stats: CallStats = field(default_factory=CallStats)
 
+    @classmethod
+    def skipped(cls, chunk: Chunk) -> ChunkResult:
+        """A chunk not worth a call (``api.is_trivial``): nothing extracted, nothing spent."""
+        return cls(chunk, ChunkExtraction(summaries=[]))
+
 
 class Extractor(Protocol):
     """What the pipeline needs from a backend (LLM, replay, offline)."""
@@ -66,6 +71,21 @@ def schema_hash(model: type[BaseModel]) -> str:
     """Changes whenever the response schema (fields, descriptions) changes."""
     blob = json.dumps(model.model_json_schema(), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def part_labels(chunk: Chunk) -> list[str]:
+    """How the prompt names each summary part in the chunk: its heading path, marked when the part began
+    in an earlier chunk (its heading is then not in the text)."""
+    labels = []
+    for part in chunk.parts:
+        label = part.path[-1] if part.path else "报告开头"
+        labels.append(f"{label}(接上文)" if part.start < chunk.start and part.path else label)
+    return labels
+
+
+def extraction_context(chunk: Chunk) -> dict[str, Any]:
+    """What an extraction answer is validated against: the chunk's text and how many summaries it owes."""
+    return {"chunk": chunk.text, "parts": len(chunk.parts)}
 
 
 def overview_context(head: str, points: list[dict[str, Any]]) -> str:
@@ -131,8 +151,8 @@ class LLMExtractor:
         return self.cache.get(self.cache_key(messages, response_model)) is not None
 
     def extract(self, chunk: Chunk, label: str) -> ChunkResult:
-        messages = extract_messages(chunk.text, chunk.breadcrumb)
-        value, stats = self._call(messages, ChunkExtraction, {"chunk": chunk.text}, label)
+        messages = extract_messages(chunk.text, part_labels(chunk))
+        value, stats = self._call(messages, ChunkExtraction, extraction_context(chunk), label)
         return ChunkResult(chunk=chunk, extraction=value, stats=stats)
 
     def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]:

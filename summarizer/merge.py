@@ -2,23 +2,24 @@
 
 Every quote a backend returns is aligned back to the cleaned text (exact match first, then a
 whitespace-insensitive match, as models drop or add spaces), and from there to the original text through
-the cleaner's offset map. Each chunk lies in exactly one top-level section (``chunks`` guarantees it), so a
-chunk's items belong to that section.
+the cleaner's offset map. A chunk may span several summary parts (``sections.summary_parts``): each item goes
+to the part its quote lies in, and the chunk's summaries to its parts in order.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .chunks import Chunk
 from .clean import CleanText
 from .extract import ChunkResult
 from .load import Document
 from .models import (
+    REDACTION_RE,
     Evidence,
+    ExtractedItem,
     ExtractedMetric,
     Item,
     Metric,
@@ -28,8 +29,8 @@ from .models import (
     SourceInfo,
     Usage,
 )
-from .numbers import find_numbers, parse_number
-from .sections import Outline, Role
+from .numbers import NumberMention, find_numbers, parse_number
+from .sections import Outline, Part, PartKey, path_at, rstrip_end, summary_parts
 
 PREAMBLE_HEADING = "导语"
 WHOLE_TEXT_HEADING = "全文"
@@ -111,9 +112,12 @@ def _evidence(clean: CleanText, offset: int, span: tuple[int, int]) -> Evidence:
 def _metric(em: ExtractedMetric, evidence: Evidence, section_path: list[str]) -> Metric:
     unit = em.unit.strip()
     value = em.value.strip() if em.value is not None else None
+    if value is not None and REDACTION_RE.fullmatch(value):
+        value = None  # the redaction mark itself given as the value: still redacted
     # Models sometimes put the scale word in the unit ("万元"); fold it back into the value as written.
     if value is not None and len(unit) > 1 and unit[0] in "万亿千百" and not value.endswith(unit[0]):
         value, unit = value + unit[0], unit[1:]
+    mention = _mention_of(value, evidence.quote)
     return Metric(
         id="",
         name=em.name.strip(),
@@ -121,23 +125,40 @@ def _metric(em: ExtractedMetric, evidence: Evidence, section_path: list[str]) ->
         number=figure_number(value, unit),
         unit=unit,
         kind=em.kind,
-        approx=em.approx or None,
-        redacted=em.redacted,
+        approx=mention.approx if mention else None,
+        redacted=value is None,
         section_path=section_path,
         evidence=evidence,
     )
 
 
+def _mention_of(value: str | None, quote: str) -> NumberMention | None:
+    """The mention of ``value`` in its quote, which carries the approximation word ("1.2万余份": 余)."""
+    if value is None:
+        return None
+    needle = _SPACE_RE.sub("", value)
+    return next((m for m in find_numbers(quote) if needle and needle in _SPACE_RE.sub("", m.text)), None)
+
+
 MetricKey = tuple[int, int, str | None, str]
-GroupKey = tuple[int | None, str | None]
 
 
-def group_key(chunk: Chunk) -> GroupKey:
-    """Which summary section a chunk feeds: its top-level section, or the sub-section that gives it
-    a different role ("二、上半年…及下半年…": "(二)存在的问题" and "(三)下半年…" become sections)."""
-    if chunk.section_role and chunk.role and chunk.section_role != chunk.role and len(chunk.breadcrumb) > 1:
-        return chunk.top_index, chunk.breadcrumb[1]
-    return chunk.top_index, None
+def placed_items(result: ChunkResult) -> Iterator[tuple[ExtractedItem, tuple[int, int] | None, Part]]:
+    """Each item of a chunk with its quote's span in the chunk and the part it belongs to: the part its
+    quote lies in (a chunk may hold the end of one section and the start of the next)."""
+    chunk = result.chunk
+    for item in result.extraction.items:
+        span = locate(item.quote, chunk.text)
+        yield item, span, chunk.part_at(chunk.start + (span[0] if span else 0))
+
+
+def part_summaries(result: ChunkResult) -> list[tuple[Part, str]]:
+    """The chunk's summaries paired with its parts, in order. A kept answer that failed validation may
+    have the wrong number: extra ones go to the last part, missing ones leave their parts without."""
+    parts, texts = result.chunk.parts, [t.strip() for t in result.extraction.summaries]
+    if len(texts) > len(parts):
+        texts = [*texts[: len(parts) - 1], "".join(texts[len(parts) - 1 :])]
+    return list(zip(parts, texts, strict=False))
 
 
 def merge(
@@ -151,19 +172,19 @@ def merge(
     usage: Usage,
 ) -> ReportSummary:
     metrics: dict[MetricKey, Metric] = {}
-    groups: dict[GroupKey, tuple[list[str], list[tuple[Item, list[MetricKey]]], Role | None]] = {}
+    summaries: dict[PartKey, list[str]] = {}
+    items: dict[PartKey, list[tuple[Item, list[MetricKey]]]] = {}
     seen_items: set[tuple[str, int]] = set()
+
+    def section_path(position: int) -> list[str]:
+        return [s.heading() for s in path_at(outline, position)]
 
     for result in results:
         chunk = result.chunk
-        key = group_key(chunk)
-        role = chunk.section_role if key[1] else chunk.role
-        summaries, items, _ = groups.setdefault(key, ([], [], role))
-        if result.extraction.summary.strip():
-            summaries.append(result.extraction.summary.strip())
-        path = list(chunk.breadcrumb)
-        for extracted in result.extraction.items:
-            span = locate(extracted.quote, chunk.text)
+        for part, text in part_summaries(result):
+            if text:
+                summaries.setdefault(part.key, []).append(text)
+        for extracted, span, part in placed_items(result):
             evidence = _evidence(clean, chunk.start, span) if span else None
             keys: list[MetricKey] = []
             for em in extracted.metrics:
@@ -171,7 +192,8 @@ def merge(
                 # chunk: anchor it to its item (or the chunk) so verification flags it instead of it
                 # silently disappearing.
                 mspan = locate(em.quote, chunk.text) or span or (0, len(chunk.text))
-                metric = _metric(em, _evidence(clean, chunk.start, mspan), path)
+                mevidence = _evidence(clean, chunk.start, mspan)
+                metric = _metric(em, mevidence, section_path(mevidence.start))
                 mkey = (metric.evidence.start, metric.evidence.end, metric.value, metric.unit)
                 metrics.setdefault(mkey, metric)  # the same fact from two items/chunks counts once
                 if mkey not in keys:
@@ -181,7 +203,7 @@ def merge(
                 continue
             seen_items.add(dedup)
             item = Item(id="", text=extracted.text.strip(), kind=extracted.kind, evidence=evidence)
-            items.append((item, keys))
+            items.setdefault(part.key, []).append((item, keys))
 
     # Ids in source order.
     ordered = sorted(metrics.items(), key=lambda kv: (kv[1].evidence.start, kv[1].evidence.end, kv[0]))
@@ -198,39 +220,33 @@ def merge(
 
     sections: list[SectionSummary] = []
     item_counter = 0
-
-    def build(key: GroupKey, heading: list[str], role: str, start: int, end: int) -> None:
-        nonlocal item_counter
-        summaries, items, _ = groups.get(key, ([], [], None))
-        if key[0] is None and not items and outline.sections:
-            return
+    parts = summary_parts(outline)
+    split_tops = {p.key[0] for p in parts if p.key[1] is not None}
+    for part in parts:
+        part_items = items.get(part.key, [])
+        if part.key[0] is None:
+            shown = bool(part_items) or not outline.sections  # the preamble only when it holds items
+        else:
+            # A top-level section always shows, unless sub-sections with roles of their own took its content.
+            shown = bool(part_items or summaries.get(part.key)) or part.key[0] not in split_tops
+        if not shown:
+            continue
         final_items = []
-        for item, keys in sorted(items, key=lambda it: it[0].evidence.start if it[0].evidence else -1):
+        for item, keys in sorted(part_items, key=lambda it: it[0].evidence.start if it[0].evidence else -1):
             item_counter += 1
             final_items.append(item.model_copy(update={"id": f"i{item_counter}", "metrics": [ids[k] for k in keys]}))
+        heading = list(part.path) or [PREAMBLE_HEADING if outline.sections else WHOLE_TEXT_HEADING]
         sections.append(
             SectionSummary(
                 id=f"s{len(sections) + 1}",
                 heading_path=heading,
-                role=role,  # type: ignore[arg-type]
-                summary="".join(summaries),
+                role=part.role or "other",
+                summary="".join(summaries.get(part.key, [])),
                 items=final_items,
-                start=start,
-                end=end,
+                start=part.start,
+                end=rstrip_end(clean.text, part.start, part.end),
             )
         )
-
-    # With no headings at all, the whole text is one section (its chunks have top_index None).
-    first = PREAMBLE_HEADING if outline.sections else WHOLE_TEXT_HEADING
-    build((None, None), [first], "other", outline.preamble[0], outline.preamble[1])
-    for k, top in enumerate(outline.sections):
-        subs = [g for g in groups if g[0] == k and g[1] is not None]
-        if (k, None) in groups or not subs:
-            build((k, None), [top.heading()], top.role or "other", top.start, top.end)
-        for g in subs:
-            child = next((c for c in top.children if c.heading() == g[1]), None)
-            span = (child.start, child.end) if child else (top.start, top.end)
-            build(g, [top.heading(), str(g[1])], groups[g][2] or top.role or "other", *span)
 
     return ReportSummary(
         source=SourceInfo(

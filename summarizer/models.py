@@ -159,32 +159,51 @@ def _chunk_text(info: ValidationInfo) -> str | None:
     return None
 
 
-def _compact_schema(schema: dict[str, Any]) -> None:
+def _compact(node: Any, defs: dict[str, Any]) -> Any:
     """The schema is sent with every call and paid for in prompt tokens, so it carries no decoration: no
     titles (property keys say it), no ``additionalProperties`` (validation still forbids extra keys), no
-    descriptions (the rules live once, in the system prompt)."""
-    schema.pop("title", None)
-    schema.pop("additionalProperties", None)
-    schema.pop("description", None)
-    for prop in schema.get("properties", {}).values():
-        prop.pop("title", None)
-        prop.pop("description", None)
-
-
-def _compact_top_schema(schema: dict[str, Any]) -> None:
-    """As ``_compact_schema``, but the top-level title stays: instructor names the tool after it."""
-    title = schema.get("title")
-    _compact_schema(schema)
-    if title is not None:
-        schema["title"] = title
+    descriptions (the rules live once, in the system prompt), no defaults; sub-models inlined instead of
+    ``$defs``/``$ref``, ``X | None`` written ``"type": [X, "null"]`` rather than an ``anyOf``, and no type
+    beside an ``enum``."""
+    if isinstance(node, list):
+        return [_compact(v, defs) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _compact(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    any_of = node.get("anyOf")
+    if any_of and len(any_of) == 2 and {"type": "null"} in any_of:
+        other = next(v for v in any_of if v != {"type": "null"})
+        if set(other) == {"type"} and isinstance(other["type"], str):
+            return {"type": [other["type"], "null"]}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("title", "additionalProperties", "description", "default", "$defs"):
+            continue
+        if key == "type" and "enum" in node:
+            continue  # the enum's values say it
+        if key == "properties":
+            out[key] = {name: _compact(prop, defs) for name, prop in value.items()}
+        else:
+            out[key] = _compact(value, defs)
+    return out
 
 
 class _PromptModel(_Model):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_compact_schema)
+    """A model an LLM fills: strict about extra keys, and sent as a compact JSON schema."""
 
+    model_config = ConfigDict(extra="forbid")
 
-class _PromptTopModel(_Model):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_compact_top_schema)
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        schema = super().model_json_schema(*args, **kwargs)
+        compact: dict[str, Any] = _compact(schema, schema.get("$defs", {}))
+        # The title stays on top (instructor names the tool after it), and so does the docstring: without
+        # one instructor sends a long English default description.
+        compact["title"] = schema["title"]
+        if cls.__doc__:
+            compact["description"] = cls.__doc__.strip()
+        return compact
 
 
 class ExtractedMetric(_PromptModel):
@@ -193,17 +212,14 @@ class ExtractedMetric(_PromptModel):
     value: str | None  # the figure as written, scale word included, unit excluded; null when redacted
     unit: str
     kind: MetricKind
-    approx: str | None = None  # 余/多/近/约/以上/左右 as written
-    redacted: bool = False
     quote: str  # the verbatim clause holding the figure (or its redaction mark)
+    # Not asked of the model: ``merge`` reads the approximation word (余, 近, 以上…) from the figure's
+    # mention in the quote, and a null value is what marks a redacted figure. Fewer fields, fewer tokens,
+    # and two fewer things a model can get wrong.
 
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> ExtractedMetric:
         chunk = _chunk_text(info)
-        if self.redacted and self.value is not None:
-            raise ValueError(f"指标「{self.name}」标记为redacted,value必须为null")
-        if not self.redacted and self.value is None:
-            raise ValueError(f"指标「{self.name}」value为null但redacted为false")
         if chunk is None:
             return self
         quote = _squash(self.quote)
@@ -218,7 +234,7 @@ class ExtractedMetric(_PromptModel):
             ):
                 raise ValueError(f"指标「{self.name}」的value {self.value!r} 不是数字")
         elif REDACTION_RE.search(self.quote) is None:
-            raise ValueError(f"指标「{self.name}」标记为redacted,但其quote中没有xx等涂改标记")
+            raise ValueError(f"指标「{self.name}」的value为null,但其quote中没有xx等涂改标记")
         return self
 
 
@@ -244,14 +260,22 @@ class ExtractedItem(_PromptModel):
         return quote
 
 
-class ChunkExtraction(_PromptTopModel):
+class ChunkExtraction(_PromptModel):
     """报告片段的摘要、事项与指标。"""
 
-    summary: str
+    summaries: list[str]  # one per summary part the chunk touches (listed in the prompt), in order
     items: list[ExtractedItem] = Field(default_factory=list)
 
+    @field_validator("summaries")
+    @classmethod
+    def _one_per_part(cls, summaries: list[str], info: ValidationInfo) -> list[str]:
+        parts = info.context.get("parts") if isinstance(info.context, dict) else None
+        if isinstance(parts, int) and len(summaries) != parts:
+            raise ValueError(f"summaries须为「部分」所列的每个部分各写一段,共{parts}段,而不是{len(summaries)}段")
+        return summaries
 
-class OverviewDraft(_PromptTopModel):
+
+class OverviewDraft(_PromptModel):
     """整份报告的概述。"""
 
     title: str | None = None

@@ -16,10 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from .chunks import Chunk
-from .extract import CallStats, ChunkResult
+from .extract import CallStats, ChunkResult, extraction_context
 from .models import ChunkExtraction, ExtractedItem, ExtractedMetric, ItemKind, OverviewDraft
 from .numbers import NumberMention
-from .sections import Outline, Section, walk
+from .sections import Outline, Section, summary_parts, walk
 
 # Mentions worth reporting as metrics; dates, years and ordinals are context, not facts to extract.
 METRIC_KINDS = {"count", "money", "percent", "percent_point", "ratio"}
@@ -126,13 +126,12 @@ class OfflineExtractor:
         self.mentions = mentions
         self.original = original
         self._all = list(walk(outline.sections))
+        self._parts = summary_parts(outline)
         self._starts = [m.start for m in mentions]  # mentions come in source order
 
     def _role_at(self, position: int) -> str | None:
-        for top in self.outline.sections:
-            if top.start <= position < top.end:
-                return top.role
-        return None
+        """The role of the summary part at ``position`` (a sub-section with a role of its own counts)."""
+        return next((p.role for p in self._parts if p.start <= position < p.end), None)
 
     def _metric(self, m: NumberMention, chunk: Chunk, role: str | None) -> ExtractedMetric | None:
         if m.kind not in METRIC_KINDS and not (m.redacted and m.unit and m.kind not in ("date", "year")):
@@ -146,8 +145,6 @@ class OfflineExtractor:
                     "value": value_as_written(m),
                     "unit": m.unit,
                     "kind": metric_kind(clause, role),
-                    "approx": m.approx,
-                    "redacted": m.redacted,
                     "quote": clause,
                 },
                 context={"chunk": chunk.text},
@@ -156,7 +153,7 @@ class OfflineExtractor:
             return None  # a figure we cannot ground exactly is left out, never guessed
 
     def extract(self, chunk: Chunk, label: str) -> ChunkResult:
-        role = chunk.role
+        role = chunk.parts[0].role
         # Top-level headings are the sections themselves; items are the headings below them.
         headed = [
             s
@@ -201,9 +198,15 @@ class OfflineExtractor:
                 )
             )
         items.sort(key=lambda it: chunk.text.find(it.quote))
-        summary = _leading_sentences(_without_headings(self.text, chunk, self._all), 2)
+        # One summary per part: the leading sentences of that part's prose in this chunk.
+        summaries = [
+            _leading_sentences(
+                _without_headings(self.text, max(p.start, chunk.start), min(p.end, chunk.end), self._all), 2
+            )
+            for p in chunk.parts
+        ]
         extraction = ChunkExtraction.model_validate(
-            {"summary": summary, "items": [i.model_dump() for i in items]}, context={"chunk": chunk.text}
+            {"summaries": summaries, "items": [i.model_dump() for i in items]}, context=extraction_context(chunk)
         )
         return ChunkResult(chunk=chunk, extraction=extraction, stats=CallStats())
 
@@ -265,15 +268,16 @@ def _group_by_sentence(
     return out
 
 
-def _without_headings(text: str, chunk: Chunk, sections: list[Section]) -> str:
-    """The chunk's prose: heading markers and titles cut out, so a summary does not repeat the outline."""
-    pieces, at = [], chunk.start
+def _without_headings(text: str, start: int, end: int, sections: list[Section]) -> str:
+    """The prose of text[start:end]: heading markers and titles cut out, so a summary does not repeat the
+    outline."""
+    pieces, at = [], start
     # Enumerations (一是…) are prose, not outline: only real headings are cut.
     for s in sorted((s for s in sections if s.style != "enum"), key=lambda s: s.start):
-        if chunk.start <= s.start < chunk.end and s.body_start > at:
+        if start <= s.start < end and s.body_start > at:
             pieces.append(text[at : s.start])
-            at = min(s.body_start, chunk.end)
-    pieces.append(text[at : chunk.end])
+            at = min(s.body_start, end)
+    pieces.append(text[at:end])
     strip = " ：:。.，,；;"
     return "\n".join(p.strip(strip) for p in pieces if p.strip(strip))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -9,7 +10,7 @@ import jinja2
 
 from .resources import prompts_dir
 
-PROMPT_VERSION = "v2"
+PROMPT_VERSION = "v3"
 
 
 @lru_cache(maxsize=4)
@@ -27,10 +28,11 @@ def render(name: str, version: str = PROMPT_VERSION, **context: Any) -> str:
     return _environment(version).get_template(f"{name}.j2").render(**context).strip()
 
 
-def extract_messages(chunk_text: str, breadcrumb: tuple[str, ...]) -> list[dict[str, str]]:
+def extract_messages(chunk_text: str, parts: Sequence[str]) -> list[dict[str, str]]:
+    """``parts``: a label per summary part the chunk touches; the model writes one summary for each."""
     return [
         {"role": "system", "content": render("extract_system")},
-        {"role": "user", "content": render("extract_user", chunk=chunk_text, breadcrumb=" > ".join(breadcrumb))},
+        {"role": "user", "content": render("extract_user", chunk=chunk_text, parts=parts)},
     ]
 
 

@@ -14,6 +14,7 @@ would add nothing but a dependency.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, cast
@@ -44,6 +45,57 @@ class Outline:
     sections: list[Section]  # top level, in source order
     preamble: tuple[int, int]  # span of the text before the first heading
     text_length: int
+
+
+PartKey = tuple[int | None, str | None]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of the report that gets a summary section of its own.
+
+    Usually a top-level section; but a top-level section whose sub-sections change role
+    ("二、上半年…落实情况及下半年…安排" -> "（二）存在的问题", "（三）下半年…") is cut at each such
+    sub-section, so problems and plans do not hide under a "work done" heading. Parts are contiguous,
+    in source order, and together cover the whole text.
+    """
+
+    key: PartKey  # (index of the top-level section, heading of the sub-section that opens it); preamble (None, None)
+    path: tuple[str, ...]  # heading path; () for the preamble
+    role: Role | None
+    start: int
+    end: int
+
+
+def summary_parts(outline: Outline) -> list[Part]:
+    if not outline.sections:
+        return [Part((None, None), (), None, 0, outline.text_length)]
+    # (start, key, path, role) of each part; each ends where the next begins.
+    opens: list[tuple[int, PartKey, tuple[str, ...], Role | None]] = [(0, (None, None), (), None)]
+    for k, top in enumerate(outline.sections):
+        opens.append((top.start, (k, None), (top.heading(),), top.role))
+        for child in top.children:
+            if child.role is not None and child.role != opens[-1][3]:
+                opens.append((child.start, (k, child.heading()), (top.heading(), child.heading()), child.role))
+    ends = [o[0] for o in opens[1:]] + [outline.text_length]
+    return [Part(key, path, role, start, end) for (start, key, path, role), end in zip(opens, ends, strict=True)]
+
+
+def path_at(outline: Outline, pos: int) -> list[Section]:
+    """Sections containing ``pos``, outermost first."""
+    path: list[Section] = []
+    level = outline.sections
+    while True:
+        # Bisect, not a scan: a long report can give one section thousands of children.
+        i = bisect_right(level, pos, key=_start) - 1
+        if i < 0 or pos >= level[i].end:
+            return path
+        path.append(level[i])
+        level = level[i].children
+
+
+def _start(sec: Section) -> int:
+    return sec.start
 
 
 def walk(sections: list[Section]) -> Iterator[Section]:
@@ -365,13 +417,13 @@ def parse_sections(text: str) -> Outline:
         stack.append(_Open(sec, cand.value))
     close_to(0, n)
     for sec in walk(top):
-        sec.end = _rstrip_end(text, sec.start, sec.end)
+        sec.end = rstrip_end(text, sec.start, sec.end)
     _assign_roles(top)
     preamble = (0, top[0].start if top else n)
     return Outline(sections=top, preamble=preamble, text_length=n)
 
 
-def _rstrip_end(text: str, start: int, end: int) -> int:
+def rstrip_end(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
     return end

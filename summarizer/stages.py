@@ -50,7 +50,7 @@ def stage_data(analysis: Analysis, stage: str) -> Any:
                 "end": c.end,
                 "chars": len(c.text),
                 "breadcrumb": list(c.breadcrumb),
-                "role": c.role,
+                "parts": [{"path": list(p.path), "role": p.role} for p in c.parts],
                 "text": c.text,
             }
             for c in analysis.chunks
@@ -80,8 +80,8 @@ def render_stage(analysis: Analysis, stage: str, fmt: str) -> str:
         tree(data["sections"])
     elif stage == "chunks":
         for c in data:
-            crumb = " > ".join(c["breadcrumb"]) or "(preamble)"
-            lines.append(f"--- chunk {c['index'] + 1} [{c['start']}-{c['end']}] {c['chars']} chars · {crumb}")
+            parts = " | ".join(" › ".join(p["path"]) or "(preamble)" for p in c["parts"])
+            lines.append(f"--- chunk {c['index'] + 1} [{c['start']}-{c['end']}] {c['chars']} chars · parts: {parts}")
             lines.append(c["text"])
     else:
         for m in data:

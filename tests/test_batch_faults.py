@@ -26,7 +26,7 @@ from summarizer.batch import Batch
 from summarizer.cache import ResultCache
 from summarizer.cli import main
 from summarizer.config import Settings
-from summarizer.extract import LLMExtractor
+from summarizer.extract import LLMExtractor, part_labels
 from summarizer.llm import fake_server as fs
 from summarizer.llm.client import LLMClient, LLMSettings
 from summarizer.llm.replay import LABEL_HEADER, decode_label
@@ -35,18 +35,22 @@ from summarizer.models import ChunkExtraction
 from summarizer.prompts import extract_messages
 
 DATA = Path(__file__).resolve().parent / "data"
-MINI = (DATA / "mini" / "mini_report.txt").read_text(encoding="utf-8")
+# Two chunks at --chunk-size 200: title + 一、 (which holds FAIL_MARK), then 二、.
+REPORT = (DATA / "mini" / "two_chunk_report.txt").read_text(encoding="utf-8")
+BUDGET = 200
 COUNTIES = ("甲县", "乙县", "丙县", "丁县")
-FAILING = 3  # 丁县: its first content chunk ("chunk 2/3") is the one that fails
+FAILING = 3  # 丁县: its first chunk ("chunk 1/2") is the one that fails
 MODEL = "fake-model"
 SECRET = "sk-test-SECRET-123"
 CONTRACTS_RE = re.compile(r"完成技术合同认定登记(\d+)项")
 
 
 def variant(i: int) -> str:
-    """The mini report with its own county and figures, so no two documents share a chunk (or a cache key)."""
+    """The two-chunk report with its own county and figures, so no two documents share a chunk (or a cache key)."""
     return (
-        MINI.replace("某县", COUNTIES[i]).replace("登记649项", f"登记{649 + i}项").replace("增长10%", f"增长{10 + i}%")
+        REPORT.replace("某县", COUNTIES[i])
+        .replace("登记649项", f"登记{649 + i}项")
+        .replace("增长10%", f"增长{10 + i}%")
     )
 
 
@@ -84,7 +88,7 @@ def good_answer(body: dict[str, Any]) -> fs.Behaviour:
         return fs.answer({"title": None, "organization": None, "period": None, "overview": "科技工作稳步推进。"})
     m = CONTRACTS_RE.search(user_text(body))
     if m is None:
-        return fs.answer({"summary": "本段部署下一步工作。", "items": []})
+        return fs.answer({"summaries": fs.summaries(body, "本段部署下一步工作。"), "items": []})
     quote = m.group(0)
     item = {
         "text": "完成技术合同认定登记",
@@ -92,7 +96,7 @@ def good_answer(body: dict[str, Any]) -> fs.Behaviour:
         "quote": quote,
         "metrics": [{"name": "技术合同认定登记", "value": m.group(1), "unit": "项", "kind": "result", "quote": quote}],
     }
-    return fs.answer({"summary": "本段介绍科技成果转化。", "items": [item]})
+    return fs.answer({"summaries": fs.summaries(body, "本段介绍科技成果转化。"), "items": [item]})
 
 
 class Endpoint:
@@ -138,6 +142,8 @@ def llm_args(server: fs.FakeOpenAI, *, retries: int, validation_retries: int, ke
         "--concurrency",
         "2",
         "--no-progress",
+        "--chunk-size",
+        str(BUDGET),
     ]
 
 
@@ -156,7 +162,7 @@ def _fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def failed_chunk_keys(path: Path, base_url: str, cache_dir: Path) -> tuple[str, str]:
     """Cache keys of the failing chunk and of its (answered) sibling, computed as the extractor does."""
-    analysis = analyze(load_path(path))
+    analysis = analyze(load_path(path), Settings(chunk_budget=BUDGET))
     chunks = [c for c in analysis.chunks if not is_trivial(c, analysis.mentions)]
     failing = next(c for c in chunks if FAIL_MARK in c.text)
     sibling = next(c for c in chunks if c is not failing)
@@ -164,8 +170,8 @@ def failed_chunk_keys(path: Path, base_url: str, cache_dir: Path) -> tuple[str, 
     with LLMClient(LLMSettings(model=MODEL, base_url=base_url)) as client, ResultCache(cache_dir) as cache:
         ex = LLMExtractor(client, cache, settings)
         return (
-            ex.cache_key(extract_messages(failing.text, failing.breadcrumb), ChunkExtraction),
-            ex.cache_key(extract_messages(sibling.text, sibling.breadcrumb), ChunkExtraction),
+            ex.cache_key(extract_messages(failing.text, part_labels(failing)), ChunkExtraction),
+            ex.cache_key(extract_messages(sibling.text, part_labels(sibling)), ChunkExtraction),
         )
 
 
@@ -220,14 +226,14 @@ def test_one_failing_document_is_reported_others_written_rerun_redoes_only_it(
         # -- the failed run ------------------------------------------------------------------------------
         assert code == 2, err
         assert "Traceback" not in err
-        fail_label = f"{fail_path} chunk 2/3"
+        fail_label = f"{fail_path} chunk 1/2"
         per_label = Counter(label_of(r) for r in first)
         assert per_label[fail_label] == attempts  # exactly the configured bound, by the server's count
         assert all(FAIL_MARK in user_text(r.body) for r in first if label_of(r) == fail_label)
         # every other call was answered at the first request; the failed document never reached its overview
         assert {lbl: n for lbl, n in per_label.items() if lbl != fail_label} == {
-            **{f"{p} chunk {k}/3": 1 for p in paths for k in (2, 3) if p is not fail_path},
-            f"{fail_path} chunk 3/3": 1,
+            **{f"{p} chunk {k}/2": 1 for p in paths for k in (1, 2) if p is not fail_path},
+            f"{fail_path} chunk 2/2": 1,
             **{f"{p} overview": 1 for p in paths if p is not fail_path},
         }
 
@@ -314,6 +320,7 @@ def test_transient_503_then_answers_ends_ok(tmp_path: Path) -> None:
             backoff_max=0.05,
             timeout=5.0,
             concurrency=2,
+            chunk_budget=BUDGET,
         )
         with Summarizer(settings) as s:
             statuses = Batch(s, paths, out, root=tmp_path / "in", formats=("json", "html")).run()
@@ -322,7 +329,7 @@ def test_transient_503_then_answers_ends_ok(tmp_path: Path) -> None:
     assert [st.status for st in statuses] == ["ok"] * 4
     fail_path = paths[FAILING]
     per_label = Counter(label_of(r) for r in reqs)
-    assert per_label[f"{fail_path} chunk 2/3"] == 2 and per_label[f"{fail_path} chunk 3/3"] == 2
+    assert per_label[f"{fail_path} chunk 1/2"] == 2 and per_label[f"{fail_path} chunk 2/2"] == 2
     assert sum(1 for r in reqs if r.behaviour.kind == "status") == 2
     assert len(reqs) == 4 * 3 + 2
     summary = json.loads((out / f"{fail_path.stem}.json").read_text(encoding="utf-8"))

@@ -22,7 +22,9 @@ from summarizer.llm import fake_server as fs
 from summarizer.llm.replay import LABEL_HEADER, decode_label
 
 DATA = Path(__file__).resolve().parent / "data"
-MINI = (DATA / "mini" / "mini_report.txt").read_text(encoding="utf-8")
+# Two chunks at --chunk-size 200 (title + 一、, then 二、): a document is part done when interrupted.
+REPORT = (DATA / "mini" / "two_chunk_report.txt").read_text(encoding="utf-8")
+BUDGET = "200"
 DOCS = 8
 ENV_VARS = (
     "OPENAI_BASE_URL",
@@ -42,7 +44,7 @@ ENTRY = (
 def variant(i: int) -> str:
     # distinct figures per document, so no two documents share a chunk text (or a cache key)
     return (
-        MINI.replace("某县", f"第{i}县").replace("登记649项", f"登记{700 + i}项").replace("增长10%", f"增长{20 + i}%")
+        REPORT.replace("某县", f"第{i}县").replace("登记649项", f"登记{700 + i}项").replace("增长10%", f"增长{20 + i}%")
     )
 
 
@@ -50,7 +52,7 @@ def responder(body: dict[str, Any], n: int) -> fs.Behaviour:
     system = " ".join(str(m.get("content")) for m in body["messages"] if m.get("role") == "system")
     if "摘要助手" in system:
         return fs.answer({"title": None, "organization": None, "period": None, "overview": "科技工作稳步推进。"})
-    return fs.answer({"summary": "本段介绍科技工作。", "items": []})
+    return fs.answer({"summaries": fs.summaries(body, "本段介绍科技工作。"), "items": []})
 
 
 def label_of(req: fs.RecordedRequest) -> str:
@@ -62,7 +64,7 @@ def start(folder: Path, out: Path, cache: Path, server: fs.FakeOpenAI) -> subpro
     env["SUMMARIZER_CACHE_DIR"] = str(cache)
     args = [str(folder), "--out", str(out), "--backend", "llm", "--base-url", server.base_url]
     args += ["--api-key", "sk-test-resume", "--model", "fake-model", "--concurrency", "2", "--timeout", "5"]
-    args += ["--retries", "0", "--validation-retries", "0", "--no-progress"]
+    args += ["--retries", "0", "--validation-retries", "0", "--no-progress", "--chunk-size", BUDGET]
     return subprocess.Popen(
         [sys.executable, "-c", ENTRY, *args],
         stdout=subprocess.PIPE,
@@ -155,9 +157,9 @@ def test_sigint_keeps_finished_documents_and_rerun_asks_nothing_twice(tmp_path: 
     for name in names:
         assert (out / f"{Path(name).stem}.json").is_file()
 
-    # Every call of every document was sent exactly once, across both runs: 2 content chunks + overview each.
+    # Every call of every document was sent exactly once, across both runs: 2 chunks + overview each.
     per_label = Counter(label_of(r) for r in [*first, *second])
-    expected = {f"{folder / n} {what}" for n in names for what in ("chunk 2/3", "chunk 3/3", "overview")}
+    expected = {f"{folder / n} {what}" for n in names for what in ("chunk 1/2", "chunk 2/2", "overview")}
     assert set(per_label) == expected
     assert [lbl for lbl, k in per_label.items() if k > 1] == []
     # The finished documents cost the rerun nothing; the rerun did ask for what was missing.

@@ -53,7 +53,7 @@ def test_key_refuses_non_json_values() -> None:
 
 
 def test_round_trip_and_persistence(tmp_path: Path) -> None:
-    value = {"value": {"summary": "全市实现高新技术产业增加值30.95亿元"}, "mode": "tools"}
+    value = {"value": {"summaries": ["全市实现高新技术产业增加值30.95亿元"]}, "mode": "tools"}
     key = ResultCache.key(**PARTS)
     with ResultCache(tmp_path) as cache:
         assert cache.get(key) is None

@@ -1,4 +1,4 @@
-"""chunks: exact spans, full coverage, the budget, sentence integrity, and top-level isolation."""
+"""chunks: exact spans, full coverage, the budget, sentence integrity, parts, and the fewest chunks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.chunks import DEFAULT_BUDGET, Chunk, make_chunks
-from summarizer.sections import Outline, parse_sections, walk
+from summarizer.sections import Outline, parse_sections, path_at, walk
 
 DATA = Path(__file__).parent / "data"
 CORPUS = sorted(p.name for p in DATA.glob("*.txt"))
@@ -32,14 +32,18 @@ def check_chunks(text: str, outline: Outline, chunks: list[Chunk], budget: int) 
     assert text[prev_end:].strip() == ""
     assert "".join(_WS.sub("", c.text) for c in chunks) == _WS.sub("", text)
     for c in chunks:
-        if c.top_index is None:
-            assert c.end <= outline.preamble[1]
-            assert c.breadcrumb == () and c.role is None
-        else:
-            top = outline.sections[c.top_index]
-            assert top.start <= c.start and c.end <= top.end  # never spans two top-level sections
-            assert c.breadcrumb[0] == top.heading()
-            assert c.role == top.role
+        assert c.breadcrumb == tuple(s.heading() for s in path_at(outline, c.start))
+        # Every visible character of the chunk lies in exactly one of its parts; every part has some.
+        assert c.parts and [p.start for p in c.parts] == sorted(p.start for p in c.parts)
+        owners = [[p for p in c.parts if p.start <= i < p.end] for i in range(c.start, c.end)]
+        assert all(len(o) == 1 for i, o in zip(range(c.start, c.end), owners, strict=True) if not text[i].isspace())
+        for p in c.parts:
+            assert text[max(p.start, c.start) : min(p.end, c.end)].strip()
+        # A chunk never ends on a heading, unless the sentence after it could not join it.
+        for sec in walk(outline.sections):
+            if c.start <= sec.start and c.end <= sec.body_start and c.index + 1 < len(chunks):
+                nxt = chunks[c.index + 1]
+                assert nxt.end - c.start > budget or not sentence_boundary(text, nxt.end), (c.text[-20:], budget)
 
 
 def sentence_boundary(text: str, pos: int) -> bool:
@@ -68,34 +72,74 @@ REPORT = (
 )
 
 
-def test_every_top_level_section_gets_its_own_chunk_even_when_tiny() -> None:
+def _paths(chunk: Chunk) -> list[tuple[str, ...]]:
+    return [p.path for p in chunk.parts]
+
+
+def test_small_sections_share_a_chunk_and_each_is_a_part() -> None:
     o = parse_sections(REPORT)
     chunks = make_chunks(REPORT, o, budget=1000)
     check_chunks(REPORT, o, chunks, 1000)
-    assert [(c.top_index, c.role) for c in chunks] == [
-        (None, None),
-        (0, "work_done"),
-        (1, "problems"),
-        (2, "plans"),
-    ]
-    assert chunks[0].text == "科技局2020年上半年工作总结\n现将有关情况汇报如下。"
-    assert chunks[2].text == "二、存在的问题\n投入不足。"
-    assert chunks[1].breadcrumb == ("一、上半年工作开展情况",)
+    assert [c.text for c in chunks] == [REPORT.strip()]  # one request, not four
+    assert _paths(chunks[0]) == [(), ("一、上半年工作开展情况",), ("二、存在的问题",), ("三、下半年工作安排",)]
+    assert [p.role for p in chunks[0].parts] == [None, "work_done", "problems", "plans"]
+    assert chunks[0].breadcrumb == ()
 
 
-def test_big_section_splits_at_children_and_packs_small_siblings() -> None:
+def test_fewest_chunks_then_a_cut_at_a_part_start() -> None:
     o = parse_sections(REPORT)
-    first = o.sections[0]
-    budget = 40  # 一、 (83 chars) must split; each （…） item is 17 chars
-    chunks = [c for c in make_chunks(REPORT, o, budget=budget) if c.top_index == 0]
-    check_chunks(REPORT, o, make_chunks(REPORT, o, budget=budget), budget)
-    assert [c.text for c in chunks] == [
-        "一、上半年工作开展情况\n（一）项目建设。完成投资3亿元。",  # heading joins its first child
-        "（二）企业服务。走访企业30家。\n（三）人才引进。引进人才5人。",  # two whole siblings packed
+    # 131 characters need two chunks of at most 100. Ending the first at 二、 (position 90) is the only
+    # part start that keeps two (at 三、 the first would be 103 long; at 一、 the second would).
+    chunks = make_chunks(REPORT, o, budget=100)
+    check_chunks(REPORT, o, chunks, 100)
+    assert [c.text.split("\n")[0] for c in chunks] == ["科技局2020年上半年工作总结", "二、存在的问题"]
+    assert _paths(chunks[1]) == [("二、存在的问题",), ("三、下半年工作安排",)]
+    # At 60, three chunks are needed; the first ends before 一、 (a part start, 27 characters in) rather
+    # than at a later sentence end.
+    chunks = make_chunks(REPORT, o, budget=60)
+    check_chunks(REPORT, o, chunks, 60)
+    assert len(chunks) == 3
+    assert chunks[0].text == "科技局2020年上半年工作总结\n现将有关情况汇报如下。"
+    assert chunks[1].text.startswith("一、上半年工作开展情况\n")
+
+
+def test_a_part_continued_from_the_previous_chunk() -> None:
+    o = parse_sections(REPORT)
+    chunks = make_chunks(REPORT, o, budget=40)
+    check_chunks(REPORT, o, chunks, 40)
+    assert [c.text for c in chunks[1:3]] == [
+        "一、上半年工作开展情况\n（一）项目建设。完成投资3亿元。",  # the heading keeps its first sentence
+        "（二）企业服务。走访企业30家。\n（三）人才引进。引进人才5人。",
     ]
-    assert chunks[0].breadcrumb == ("一、上半年工作开展情况",)
-    assert chunks[1].breadcrumb == ("一、上半年工作开展情况", "（二）企业服务")
-    assert chunks[1].start == first.children[1].start
+    assert _paths(chunks[2]) == [("一、上半年工作开展情况",)]
+    assert chunks[2].parts[0].start < chunks[2].start  # began in an earlier chunk
+    assert chunks[2].breadcrumb == ("一、上半年工作开展情况", "（二）企业服务")
+
+
+def _fewest_chunks(text: str, cuts: list[int], budget: int) -> int:
+    """Brute force over every set of allowed cut positions: the fewest chunks within the budget."""
+    best = {0: 0}
+    points = [0, *cuts, len(text)]
+    for j in points[1:]:
+        options = [
+            best[i] + 1 for i in points if i < j and i in best and len(text[i:j].strip()) <= budget
+        ]
+        if options:
+            best[j] = min(options)
+    return best[len(text)]
+
+
+@pytest.mark.parametrize("budget", [30, 45, 70, 120])
+def test_chunk_count_is_the_fewest_possible(budget: int) -> None:
+    sentences = [f"第{i}项工作{'完成' * (i % 5)}投资{i}亿元。" for i in range(1, 30)]
+    text = "一、工作\n" + "".join(sentences[:10]) + "\n二、问题\n" + "".join(sentences[10:14])
+    text += "\n三、安排\n" + "".join(sentences[14:]) + "\n"
+    o = parse_sections(text)
+    chunks = make_chunks(text, o, budget=budget)
+    check_chunks(text, o, chunks, budget)
+    # Allowed cuts: after every sentence, and before every heading (never right after one).
+    cuts = [i + 1 for i, ch in enumerate(text) if ch == "。"] + [s.start for s in o.sections]
+    assert len(chunks) == _fewest_chunks(text, sorted(set(cuts)), budget)
 
 
 def test_long_section_splits_at_sentence_ends_only() -> None:
@@ -108,26 +152,23 @@ def test_long_section_splits_at_sentence_ends_only() -> None:
     for c in chunks:
         assert sentence_boundary(text, c.end)
         assert c.text.endswith("。")
-    # Greedy packing: no chunk could have taken the next chunk's first sentence.
+    # All boundaries are equally good here, so every chunk is filled: none could have taken the next
+    # chunk's first sentence.
     for a, b in itertools.pairwise(chunks):
         first_sentence = b.text[: b.text.index("。") + 1]
         assert len(a.text) + len(first_sentence) > 100
 
 
-def test_sentence_longer_than_budget_is_alone_and_split_at_commas() -> None:
+def test_sentence_longer_than_budget_is_split_at_commas() -> None:
     long_sentence = "，".join(f"加强第{i}项工作" for i in range(1, 30)) + "。"
     text = f"一、工作情况\n开头一句。{long_sentence}结尾一句。\n"
     o = parse_sections(text)
     chunks = make_chunks(text, o, budget=60)
     check_chunks(text, o, chunks, 60)
-    texts = [c.text for c in chunks]
-    assert texts[0] == "一、工作情况\n开头一句。"
-    assert texts[-1] == "结尾一句。"
-    middle = texts[1:-1]
-    assert "".join(middle) == long_sentence
-    assert len(middle) >= len(long_sentence) // 60 + 1
-    for piece in middle[:-1]:
-        assert piece.endswith("，")  # cut after a comma, never inside a clause
+    joined = "".join(c.text for c in chunks)
+    assert joined == text.strip()  # cut mid-sentence: no whitespace between the chunks
+    for c in chunks[:-1]:
+        assert c.text.endswith(("，", "。")), c.text[-5:]  # after a comma or a full stop, never mid-clause
 
 
 def test_clause_longer_than_budget_is_cut_hard() -> None:
@@ -135,10 +176,11 @@ def test_clause_longer_than_budget_is_cut_hard() -> None:
     o = parse_sections(text)
     chunks = make_chunks(text, o, budget=100)
     check_chunks(text, o, chunks, 100)
+    # The heading cannot join a 251-character sentence, so it stands alone.
     assert [len(c.text) for c in chunks] == [4, 100, 100, 51]
 
 
-def test_mixed_roles_are_not_packed_together() -> None:
+def test_sub_sections_with_their_own_role_are_parts() -> None:
     text = (
         "一、上半年工作落实情况及下半年工作安排\n"
         "（一）上半年工作落实情况\n完成任务。\n"
@@ -146,16 +188,19 @@ def test_mixed_roles_are_not_packed_together() -> None:
         "（三）下半年工作安排\n继续努力。\n"
     )
     o = parse_sections(text)
-    assert len(text) > 60
-    chunks = make_chunks(text, o, budget=60)  # room for (二)+(三), but their roles differ
-    check_chunks(text, o, chunks, 60)
-    assert [c.section_role for c in chunks] == ["work_done", "problems", "plans"]
-    assert [c.role for c in chunks] == ["work_done"] * 3
-    assert [c.breadcrumb[-1] for c in chunks] == [
-        o.sections[0].heading(),
-        "（二）存在的问题",
-        "（三）下半年工作安排",
+    chunks = make_chunks(text, o, budget=200)
+    check_chunks(text, o, chunks, 200)
+    assert len(chunks) == 1
+    assert _paths(chunks[0]) == [
+        (o.sections[0].heading(),),
+        (o.sections[0].heading(), "（二）存在的问题"),
+        (o.sections[0].heading(), "（三）下半年工作安排"),
     ]
+    assert [p.role for p in chunks[0].parts] == ["work_done", "problems", "plans"]
+    # With room for two of the three, the cut falls where a part starts.
+    chunks = make_chunks(text, o, budget=60)
+    check_chunks(text, o, chunks, 60)
+    assert chunks[1].text.startswith(("（二）", "（三）"))
 
 
 def test_breadcrumb_is_the_deepest_section_at_chunk_start() -> None:
@@ -164,16 +209,15 @@ def test_breadcrumb_is_the_deepest_section_at_chunk_start() -> None:
     chunks = make_chunks(text, o, budget=70)
     check_chunks(text, o, chunks, 70)
     crumbs = [c.breadcrumb for c in chunks]
-    assert ("一、工作", "（一）甲类", "1.子项一") in crumbs
-    assert ("一、工作", "（一）甲类", "2.子项二") in crumbs
-    assert crumbs[0] == ("一、工作",)  # the heading chunk: 一、 and （一） are both intros here
+    assert ("一、工作", "（一）甲类", "2.子项二") in crumbs  # a cut at a section start is preferred
+    assert crumbs[0] == ("一、工作",)
 
 
 def test_no_headings_and_empty_text() -> None:
     text = "今年以来工作顺利。\n\n下一步继续努力。"
     o = parse_sections(text)
     chunks = make_chunks(text, o)
-    assert [(c.text, c.top_index, c.breadcrumb) for c in chunks] == [(text, None, ())]
+    assert [(c.text, c.breadcrumb, _paths(c)) for c in chunks] == [(text, (), [()])]
     assert make_chunks("", parse_sections("")) == []
     assert make_chunks("  \n ", parse_sections("  \n ")) == []
 
@@ -213,10 +257,10 @@ def test_corpus_chunk_invariants(name: str, budget: int, source: str) -> None:
     o = parse_sections(text)
     chunks = make_chunks(text, o, budget=budget)
     check_chunks(text, o, chunks, budget)
-    assert {c.top_index for c in chunks} >= set(range(len(o.sections)))
+    assert {p.key[0] for c in chunks for p in c.parts} >= set(range(len(o.sections)))
     starts = {s.start for s in walk(o.sections)}
     for a, b in itertools.pairwise(chunks):
-        if b.start in starts or b.top_index != a.top_index:
+        if b.start in starts:
             continue
         # Inside a section a chunk ends at a sentence end, or mid-sentence only when that sentence
         # alone exceeds the budget.

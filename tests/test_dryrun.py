@@ -18,7 +18,7 @@ MINI = Path(__file__).resolve().parent / "data" / "mini" / "mini_report.txt"
 def respond(body: dict[str, Any], n: int) -> fs.Behaviour:
     if any("摘要助手" in str(m.get("content")) for m in body["messages"] if m["role"] == "system"):
         return fs.answer({"title": None, "organization": None, "period": None, "overview": "概述。"})
-    return fs.answer({"summary": "本段摘要。", "items": []})
+    return fs.answer({"summaries": fs.summaries(body, "本段摘要。"), "items": []})
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -38,17 +38,17 @@ def test_dry_run_sends_nothing_then_sees_the_cache(monkeypatch, capsys, tmp_path
         code, out = run_cli(monkeypatch, capsys, str(MINI), "--dry-run", *common)
         assert code == 0
         assert server.requests == []  # nothing sent
-        # 3 chunks, 1 of them trivial (the title line): 2 chunk calls + the overview
-        assert "3 calls (0 from cache)" in out and "prompt" in out and "$" in out
+        # The whole report fits one chunk: 1 chunk call + the overview
+        assert "2 calls (0 from cache)" in out and "prompt" in out and "$" in out
 
         with Summarizer(backend="llm", base_url=server.base_url, api_key="sk-x", cache_dir=cache) as s:
             s.summarize(MINI)
         sent = len(server.requests)
-        assert sent == 3
+        assert sent == 2
 
         code, out = run_cli(monkeypatch, capsys, str(MINI), "--dry-run", *common)
         assert code == 0
-        assert "3 calls (3 from cache)" in out and "~0 prompt" in out
+        assert "2 calls (2 from cache)" in out and "~0 prompt" in out
         assert len(server.requests) == sent  # still nothing new
 
 

@@ -35,7 +35,7 @@ CHUNK = _chunk()
 
 # Written by reading the chunk: "一季度,全市实现高新技术产业增加值30.95亿元,同比下跌40.5%"
 GOOD: dict[str, Any] = {
-    "summary": "受疫情影响,一季度咸宁高新技术产业增加值30.95亿元,同比下跌40.5%。",
+    "summaries": ["受疫情影响,一季度咸宁高新技术产业增加值30.95亿元,同比下跌40.5%。"],
     "items": [
         {
             "text": "一季度高新技术产业增加值30.95亿元",
@@ -187,7 +187,7 @@ def test_bad_answer_is_reasked_then_succeeds(bad: fs.Behaviour) -> None:
         result = run(server, validation_retries=2)
         reqs = server.requests
     assert len(reqs) == 2 and result.attempts == 2
-    assert result.value.summary == GOOD["summary"]
+    assert result.value.summaries == GOOD["summaries"]
     # The re-ask is the original conversation plus the bad answer and one error message.
     sent = reqs[1].body["messages"]
     assert sent[: len(MESSAGES)] == MESSAGES

@@ -34,7 +34,7 @@ MESSAGES = [
 
 def extraction(value: str, quote: str) -> dict[str, Any]:
     return {
-        "summary": "一季度高新技术产业增加值下降。",
+        "summaries": ["一季度高新技术产业增加值下降。"],
         "items": [
             {
                 "text": "高新技术产业增加值",

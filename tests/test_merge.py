@@ -1,14 +1,17 @@
-"""merge: alignment of quotes to the source, dedup, ids in source order, sections from chunks."""
+"""merge: alignment of quotes to the source, dedup, ids in source order, sections from parts."""
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from summarizer.chunks import Chunk
 from summarizer.clean import CleanText
-from summarizer.extract import ChunkResult
+from summarizer.extract import ChunkResult, extraction_context
 from summarizer.load import load_text
-from summarizer.merge import RunInfo, figure_number, locate, merge
-from summarizer.models import ChunkExtraction, OverviewDraft, Usage
-from summarizer.sections import Outline, Section
+from summarizer.merge import RunInfo, figure_number, locate, merge, part_summaries
+from summarizer.models import ChunkExtraction, OverviewDraft, ReportSummary, Usage
+from summarizer.sections import Outline, Section, summary_parts
 
 TEXT = (
     "科技局工作总结\n"
@@ -32,12 +35,25 @@ def _outline() -> Outline:
     )
 
 
-def _chunk(i: int, start: int, end: int, top: int | None, crumb: tuple[str, ...], role: str | None) -> Chunk:
-    return Chunk(i, TEXT[start:end], start, end, crumb, top, role)  # type: ignore[arg-type]
+def _chunk(i: int, start: int, end: int) -> Chunk:
+    parts = tuple(p for p in summary_parts(_outline()) if TEXT[max(p.start, start) : min(p.end, end)].strip())
+    return Chunk(i, TEXT[start:end], start, end, (), parts)
 
 
 def _extraction(chunk: Chunk, data: dict) -> ChunkResult:
-    return ChunkResult(chunk, ChunkExtraction.model_validate(data, context={"chunk": chunk.text}))
+    return ChunkResult(chunk, ChunkExtraction.model_validate(data, context=extraction_context(chunk)))
+
+
+def _merge(results: list[ChunkResult]) -> ReportSummary:
+    return merge(
+        document=load_text(TEXT, name="t.txt"),
+        clean=CleanText(TEXT, list(range(len(TEXT) + 1)), "simplified"),
+        outline=_outline(),
+        results=results,
+        overview=OverviewDraft(title="科技局工作总结", period="2020年上半年", overview="概述。"),
+        run=RunInfo("offline", None, "v1"),
+        usage=Usage(),
+    )
 
 
 def test_locate_exact_and_whitespace_insensitive() -> None:
@@ -55,45 +71,36 @@ def test_figure_number_applies_scale() -> None:
 
 
 def test_merge_dedups_and_orders_and_grounds() -> None:
-    outline = _outline()
     two = TEXT.index("二、")
     one = TEXT.index("一、")
-    c1 = _chunk(0, one, two, 0, ("一、上半年工作",), "work_done")
-    c2 = _chunk(1, two, len(TEXT), 1, ("二、下半年工作安排",), "plans")
-    metric = {"name": "科普资料", "value": "1.2万", "unit": "份", "kind": "result", "approx": "余",
-              "quote": "发放科普资料1.2万余份"}
+    c1 = _chunk(0, one, two - 1)
+    c2 = _chunk(1, two, len(TEXT))
+    metric = {"name": "科普资料", "value": "1.2万", "unit": "份", "kind": "result", "quote": "发放科普资料1.2万余份"}
     r1 = _extraction(c1, {
-        "summary": "上半年开展科普宣传。",
+        "summaries": ["上半年开展科普宣传。"],
         "items": [
             {"text": "受训群众8000余人次", "kind": "achievement", "quote": "受训群众8000余人次",
-             "metrics": [{"name": "受训群众", "value": "8000", "unit": "人次", "kind": "result", "approx": "余",
+             "metrics": [{"name": "受训群众", "value": "8000", "unit": "人次", "kind": "result",
                           "quote": "受训群众8000余人次"}]},
             {"text": "发放科普资料", "kind": "achievement", "quote": "发放科普资料1.2万余份", "metrics": [metric]},
             # the same fact a second time: must count once
             {"text": "科普宣传", "kind": "measure", "quote": "发放科普资料1.2万余份", "metrics": [metric]},
             {"text": "推荐申报企业", "kind": "achievement", "quote": "共推荐申报xx家企业",
-             "metrics": [{"name": "推荐申报企业", "value": None, "unit": "家", "kind": "result", "redacted": True,
+             "metrics": [{"name": "推荐申报企业", "value": None, "unit": "家", "kind": "result",
                           "quote": "共推荐申报xx家企业"}]},
         ],
     })
-    r2 = _extraction(c2, {"summary": "下半年计划。", "items": [
+    r2 = _extraction(c2, {"summaries": ["下半年计划。"], "items": [
         {"text": "申报高企120家", "kind": "plan", "quote": "力争申报高新技术企业120家",
          "metrics": [{"name": "申报高新技术企业", "value": "120", "unit": "家", "kind": "target",
                       "quote": "力争申报高新技术企业120家"}]}]})
-    clean = CleanText(TEXT, list(range(len(TEXT) + 1)), "simplified")
-    summary = merge(
-        document=load_text(TEXT, name="t.txt"),
-        clean=clean,
-        outline=outline,
-        results=[r1, r2],
-        overview=OverviewDraft(title="科技局工作总结", period="2020年上半年", overview="概述。"),
-        run=RunInfo("offline", None, "v1"),
-        usage=Usage(),
-    )
+    summary = _merge([r1, r2])
     assert [m.value for m in summary.metrics] == ["1.2万", "8000", None, "120"]  # source order
     assert [m.id for m in summary.metrics] == ["m1", "m2", "m3", "m4"]
     m1 = summary.metrics[0]
+    # approx is read from the figure's mention in the quote; a null value is a redacted figure
     assert m1.number == 12000 and m1.unit == "份" and m1.approx == "余"
+    assert summary.metrics[1].approx == "余" and summary.metrics[3].approx is None
     assert TEXT[m1.evidence.start : m1.evidence.end] == "发放科普资料1.2万余份"
     assert (m1.evidence.original_start, m1.evidence.original_end) == (m1.evidence.start, m1.evidence.end)
     assert summary.metrics[2].redacted and summary.metrics[2].number is None
@@ -105,6 +112,42 @@ def test_merge_dedups_and_orders_and_grounds() -> None:
     assert items[2].metrics == ["m2"]
     assert summary.sections[1].items[0].metrics == ["m4"]
     assert all(m.period == "2020年上半年" for m in summary.metrics)
+    assert [m.section_path for m in summary.metrics] == [["一、上半年工作"]] * 3 + [["二、下半年工作安排"]]
+
+
+def test_one_chunk_over_several_parts_attributes_items_by_their_quote() -> None:
+    chunk = _chunk(0, 0, len(TEXT))
+    assert [p.path for p in chunk.parts] == [(), ("一、上半年工作",), ("二、下半年工作安排",)]
+    result = _extraction(chunk, {
+        "summaries": ["科技局工作总结。", "上半年开展科普宣传。", "下半年计划申报高企。"],
+        "items": [
+            {"text": "申报高企120家", "kind": "plan", "quote": "力争申报高新技术企业120家",
+             "metrics": [{"name": "申报高新技术企业", "value": "120", "unit": "家", "kind": "target",
+                          "quote": "力争申报高新技术企业120家"}]},
+            {"text": "发放科普资料", "kind": "achievement", "quote": "发放科普资料1.2万余份", "metrics": []},
+        ],
+    })
+    summary = _merge([result])
+    # The preamble has no items, so no section of its own; its summary is not lost to another part.
+    assert [(s.heading_path, s.summary) for s in summary.sections] == [
+        (["一、上半年工作"], "上半年开展科普宣传。"),
+        (["二、下半年工作安排"], "下半年计划申报高企。"),
+    ]
+    assert [[i.text for i in s.items] for s in summary.sections] == [["发放科普资料"], ["申报高企120家"]]
+    assert summary.metrics[0].section_path == ["二、下半年工作安排"]
+
+
+def test_summaries_owed_per_part_are_validated_and_a_kept_miscount_is_paired_in_order() -> None:
+    chunk = _chunk(0, 0, len(TEXT))
+    with pytest.raises(ValidationError, match="共3段"):
+        _extraction(chunk, {"summaries": ["只有一段。"], "items": []})
+    # An answer kept after its re-asks ran out may still miscount: extras join the last part, missing
+    # ones leave their parts without a summary.
+    parts = chunk.parts
+    extra = ChunkResult(chunk, ChunkExtraction(summaries=["甲。", "乙。", "丙。", "丁。"]))
+    assert part_summaries(extra) == [(parts[0], "甲。"), (parts[1], "乙。"), (parts[2], "丙。丁。")]
+    short = ChunkResult(chunk, ChunkExtraction(summaries=["甲。"]))
+    assert part_summaries(short) == [(parts[0], "甲。")]
 
 
 def test_figure_number_bare_scale_and_chinese_numerals() -> None:

@@ -23,7 +23,7 @@ def test_wheel_ships_prompts_and_schemas(tmp_path: Path) -> None:
     assert build.returncode == 0, build.stderr[-2000:]
     wheel = next((tmp_path / "dist").glob("summarizer-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "summarizer/_data/prompts/v2/extract_system.j2" in names
+    assert "summarizer/_data/prompts/v3/extract_system.j2" in names
     assert "summarizer/_data/schemas/report_summary.schema.json" in names
 
     target = tmp_path / "site"
@@ -45,4 +45,4 @@ def test_wheel_ships_prompts_and_schemas(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert str(target) in run.stdout
-    assert "信息抽取" in run.stdout
+    assert "政府工作报告" in run.stdout

@@ -27,7 +27,7 @@ LABEL_B = "咸宁 xianning_city_2020h1.txt chunk 5/7"
 
 # Written from the source lines: "全市实现高新技术产业增加值30.95亿元" and "获国家级众创空间备案1家".
 ANSWER_A = {
-    "summary": "一季度高新技术产业增加值30.95亿元。",
+    "summaries": ["一季度高新技术产业增加值30.95亿元。"],
     "items": [
         {
             "text": "高新技术产业增加值30.95亿元",
@@ -46,7 +46,7 @@ ANSWER_A = {
     ],
 }
 ANSWER_B = {
-    "summary": "获国家级众创空间备案1家。",
+    "summaries": ["获国家级众创空间备案1家。"],
     "items": [
         {
             "text": "国家级众创空间备案1家",

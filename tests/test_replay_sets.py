@@ -58,8 +58,8 @@ def test_reask_keeps_the_corrected_answer(tmp_path: Path) -> None:
     assert metrics["技术合同成交总额"].value == "30.13亿"
     assert all(m.check == "verified" for m in summary.metrics)
     assert summary.verification.failed == 0
-    # 3 calls (2 chunks + overview), 4 requests: one re-ask; its tokens are counted too.
-    assert (summary.usage.calls, summary.usage.attempts) == (3, 4)
+    # 2 calls (the report is one chunk, + overview), 3 requests: one re-ask; its tokens are counted too.
+    assert (summary.usage.calls, summary.usage.attempts) == (2, 3)
     reasks = [c for c in cassette_bodies("reask") if len(c["request"]["body"]["messages"]) == 4]
     assert len(reasks) == 1
     error = reasks[0]["request"]["body"]["messages"][-1]["content"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -142,6 +143,25 @@ def no_tool_call(payload: Payload) -> Behaviour:
 # --------------------------------------------------------------------------------------------------
 # The server
 # --------------------------------------------------------------------------------------------------
+
+
+# An extraction request lists the summary parts of its chunk as numbered lines before the chunk
+# (prompts/*/extract_user.j2); an answer owes one summary per line.
+_PART_LINE_RE = re.compile(r"^\d+\. ", re.M)
+CHUNK_MARK = "片段:\n"
+
+
+def part_count(body: dict[str, Any]) -> int:
+    """How many summaries an extraction request asks for (1 for anything that lists no parts)."""
+    users = [m for m in body.get("messages") or [] if m.get("role") == "user"]
+    user = str(users[0].get("content") or "") if users else ""
+    head = user.partition(CHUNK_MARK)[0] if CHUNK_MARK in user else ""
+    return len(_PART_LINE_RE.findall(head)) or 1
+
+
+def summaries(body: dict[str, Any], text: str) -> list[str]:
+    """``text`` once for every part the request lists."""
+    return [text] * part_count(body)
 
 
 def estimate_tokens(text: str) -> int:

@@ -13,7 +13,8 @@ instead.
     python tests/cassettes/author.py special           # rewrite the reask / stubborn / json_mode sets
 
 DOC is a stem of ``tests/data/*.txt``. ``answers/<doc>.json`` is
-``{"chunks": {"<chunk index>": <ChunkExtraction>}, "overview": <OverviewDraft>}``; chunks the pipeline does
+``{"chunks": {"<chunk index>": <ChunkExtraction>}, "overview": <OverviewDraft>}`` (one summary per part the
+chunk touches, as ``dump`` lists them); chunks the pipeline does
 not send (see ``api.is_trivial``) need no answer.
 """
 
@@ -30,7 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from summarizer.api import Summarizer, analyze, is_trivial, overview_head, overview_points
-from summarizer.extract import ChunkResult, overview_context
+from summarizer.extract import ChunkResult, extraction_context, overview_context
 from summarizer.llm import fake_server as fs
 from summarizer.load import load_path
 from summarizer.models import ChunkExtraction, OverviewDraft
@@ -56,7 +57,8 @@ def sent_chunks(stem: str) -> tuple[Any, list[Any]]:
 def dump(stem: str) -> None:
     _, chunks = sent_chunks(stem)
     for c in chunks:
-        print(f"===== chunk {c.index}  breadcrumb: {' > '.join(c.breadcrumb) or '(preamble)'}  role: {c.section_role}")
+        parts = " | ".join(f"{' › '.join(p.path) or '(preamble)'} <{p.role}>" for p in c.parts)
+        print(f"===== chunk {c.index}  parts: {parts}")
         print(c.text)
         print()
 
@@ -73,7 +75,7 @@ def check(stem: str) -> bool:
             ok = False
             continue
         try:
-            value = ChunkExtraction.model_validate(raw, context={"chunk": c.text})
+            value = ChunkExtraction.model_validate(raw, context=extraction_context(c))
         except ValidationError as exc:
             print(f"{stem} chunk {c.index}: INVALID\n{exc}")
             ok = False
@@ -84,7 +86,7 @@ def check(stem: str) -> bool:
         print(f"{stem}: answers for chunks that are not sent: {sorted(extra)}")
         ok = False
     if ok:
-        skipped = [ChunkResult(c, ChunkExtraction(summary="")) for c in analysis.chunks if c not in chunks]
+        skipped = [ChunkResult.skipped(c) for c in analysis.chunks if c not in chunks]
         points = overview_points(analysis.outline, sorted([*results, *skipped], key=lambda r: r.chunk.index))
         head = overview_head(analysis)
         print(f"----- {stem}: overview prompt (user message):")
