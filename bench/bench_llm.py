@@ -2,6 +2,7 @@
 
     python bench/bench_llm.py throughput    # parts 1 + 2: 200 varied documents at concurrency 1, 4, 16, then again
     python bench/bench_llm.py tokens        # part 3: prompt tokens sent per document / tokens of its cleaned text
+                                            # (the recorded corpus requests; --source fake --budgets N for others)
 
 Everything goes through the public path users run: ``Summarizer(backend="llm", base_url=..., api_key="x",
 cache_dir=..., concurrency=N)`` and ``Batch``. The endpoint is ``summarizer.llm.fake_server.FakeOpenAI`` on
@@ -41,6 +42,8 @@ from _common import (
 from summarizer import Summarizer
 from summarizer.api import analyze
 from summarizer.batch import Batch
+from summarizer.chunks import DEFAULT_BUDGET
+from summarizer.config import Settings
 from summarizer.llm import fake_server as fs
 from summarizer.load import load_path
 
@@ -265,19 +268,58 @@ def request_parts(body: dict[str, Any]) -> dict[str, int]:
 
 PART_LABELS = {
     "chunk": "extraction: chunk text",
-    "schema": "extraction: tool schema",
+    "schema": "extraction: tool schema + tool_choice",
     "system": "extraction: system prompt",
-    "breadcrumb": "extraction: 位置 line + 片段 label",
+    "breadcrumb": "extraction: 部分 lines + 片段 label",
     "framing": "extraction: per-message framing",
     "ov_user": "overview: user message",
-    "ov_schema": "overview: tool schema",
+    "ov_schema": "overview: tool schema + tool_choice",
     "ov_system": "overview: system prompt",
     "ov_framing": "overview: per-message framing",
 }
+CASSETTES = Path(__file__).resolve().parent.parent / "tests" / "cassettes" / "corpus"
 
 
-def token_cost(budget: int, quiet: bool = False) -> dict[str, Any]:
-    """Runs every corpus report through the pipeline (fresh cache) and counts what the endpoint received."""
+def doc_costs(path: Path, bodies: list[dict[str, Any]], budget: int) -> dict[str, Any]:
+    """One document's token bill: what its requests sent, against the tokens of its cleaned text."""
+    analysis = analyze(load_path(path), Settings(chunk_budget=budget))
+    parts: dict[str, int] = defaultdict(int)
+    for body in bodies:
+        for k, v in request_parts(body).items():
+            parts[k] += v
+    clean_text = analysis.clean.text
+    extraction = [b for b in bodies if OVERVIEW_MARK not in b["messages"][0]["content"]]
+    return {
+        "doc": path.stem,
+        "raw_chars": len(analysis.document.text),
+        "clean_chars": len(clean_text),
+        "clean_tokens": count_tokens(clean_text),
+        "requests": len(bodies),
+        "extractions": len(extraction),
+        "sent": sum(parts.values()),
+        "overview_total": sum(v for k, v in parts.items() if k.startswith("ov_")),
+        "fixed_each": (parts["schema"] + parts["system"] + parts["breadcrumb"] + parts["framing"])
+        / max(1, len(extraction)),
+        "parts": dict(parts),
+    }
+
+
+def cost_from_cassettes(folder: Path) -> dict[str, Any]:
+    """The requests recorded for the corpus: what the pipeline sends when the model answers as the authored
+    answers do (so the overview call reads summaries of realistic length)."""
+    by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in sorted(folder.glob("*.json")):
+        cassette = json.loads(f.read_text(encoding="utf-8"))
+        doc = cassette["label"].split(" chunk ")[0].removesuffix(" overview")
+        by_doc[doc].append(cassette["request"]["body"])
+    root = folder.parents[2]
+    docs = [doc_costs(root / doc, bodies, DEFAULT_BUDGET) for doc, bodies in sorted(by_doc.items())]
+    return {"budget": DEFAULT_BUDGET, "source": f"recorded requests in {folder.relative_to(root)}", "docs": docs}
+
+
+def cost_from_fake(budget: int) -> dict[str, Any]:
+    """Every corpus report through the pipeline (fresh cache) against the in-process fake endpoint, answered
+    by ``_common.Responder``; every request body the server received is counted."""
     responder = Responder(keep_bodies=True)
     per_doc = []
     with fs.FakeOpenAI(responder) as server, tempfile.TemporaryDirectory(prefix="bench_tok_") as tmp:
@@ -291,98 +333,46 @@ def token_cost(budget: int, quiet: bool = False) -> dict[str, Any]:
                 concurrency=4,
                 chunk_budget=budget,
             ) as s:
-                result = s.run(path)
-            reqs = server.requests[seen:]
-            parts: dict[str, int] = defaultdict(int)
-            for rec in reqs:
-                for k, v in request_parts(rec.body).items():
-                    parts[k] += v
-            overview_total = sum(v for k, v in parts.items() if k.startswith("ov_"))
-            sent = sum(parts.values())
-            clean_text = result.analysis.clean.text
-            clean_tokens = count_tokens(clean_text)
-            doc = result.analysis.document
-            per_doc.append(
-                {
-                    "doc": path.stem,
-                    "raw_chars": len(doc.text),
-                    "clean_chars": len(clean_text),
-                    "clean_tokens": clean_tokens,
-                    "chunks": len(result.analysis.chunks),
-                    "requests": len(reqs),
-                    "sent": sent,
-                    "server_usage": sum(r.usage["prompt_tokens"] for r in reqs if r.usage),
-                    "pipeline_usage": result.summary.usage.prompt_tokens,
-                    "completion": sum(r.usage["completion_tokens"] for r in reqs if r.usage),
-                    "overview_total": overview_total,
-                    "parts": dict(parts),
-                }
-            )
-            extraction = [r.body for r in reqs if OVERVIEW_MARK not in r.body["messages"][0]["content"]]
-            per_doc[-1]["extractions"] = len(extraction)
-            if extraction:  # the tool schema as sent (the same in every extraction request) and leaner variants
-                tools = extraction[0].get("tools")
-                per_doc[-1]["schema_each"] = request_parts(extraction[0])["schema"]
-                per_doc[-1]["schema_variants"] = {
-                    "as sent": _tok_json(tools),
-                    "no title/additionalProperties": _tok_json(_drop_keys(tools, {"title", "additionalProperties"})),
-                    "no title/additionalProperties/description": _tok_json(
-                        _drop_keys(tools, {"title", "additionalProperties", "description"})
-                    ),
-                }
-    return {"budget": budget, "docs": per_doc}
-
-
-def _drop_keys(obj: Any, keys: set[str], names: bool = False) -> Any:
-    """A JSON schema without the given keywords; inside ``properties``/``$defs`` the keys are names, kept."""
-    if isinstance(obj, dict):
-        return {
-            k: _drop_keys(v, keys, names=not names and k in ("properties", "$defs"))
-            for k, v in obj.items()
-            if names or k not in keys
-        }
-    if isinstance(obj, list):
-        return [_drop_keys(v, keys) for v in obj]
-    return obj
+                s.run(path)
+            per_doc.append(doc_costs(path, [r.body for r in server.requests[seen:]], budget))
+    return {"budget": budget, "source": "fake endpoint answering as bench/_common.py does", "docs": per_doc}
 
 
 def tokens(args: argparse.Namespace) -> int:
     print(machine_line())
+    print(f"token rule: {TOKENIZER['name']}")
     print(
-        f"token rule: {TOKENIZER['name']}"
-    )
-    print(
-        f"sent = system + user message contents + tools schema JSON (+ tool_choice) + {PER_MESSAGE}/message + "
+        f"sent = system + user message contents + tools schema JSON + tool_choice + {PER_MESSAGE}/message + "
         f"{PER_REQUEST}/request"
     )
-    results = [token_cost(b) for b in args.budgets]
+    if args.source == "cassettes":
+        results = [cost_from_cassettes(CASSETTES)]
+    else:
+        results = [cost_from_fake(b) for b in args.budgets]
     for res in results:
         docs = res["docs"]
         print()
-        print(f"chunk budget {res['budget']}:")
+        print(f"chunk budget {res['budget']}, {res['source']}:")
         print(
             f"{'document':<28}{'raw ch':>8}{'clean ch':>9}{'clean/raw':>10}{'clean tok':>10}{'reqs':>5}"
-            f"{'sent tok':>9}{'ratio':>7}{'server':>8}{'s.ratio':>8}{'compl':>7}"
+            f"{'fixed/req':>10}{'overview':>9}{'sent tok':>9}{'ratio':>7}"
         )
         for d in docs:
             print(
                 f"{d['doc']:<28}{d['raw_chars']:>8}{d['clean_chars']:>9}{d['clean_chars'] / d['raw_chars']:>10.3f}"
-                f"{d['clean_tokens']:>10}{d['requests']:>5}{d['sent']:>9}{d['sent'] / d['clean_tokens']:>7.2f}"
-                f"{d['server_usage']:>8}{d['server_usage'] / d['clean_tokens']:>8.2f}{d['completion']:>7}"
+                f"{d['clean_tokens']:>10}{d['requests']:>5}{d['fixed_each']:>10.0f}{d['overview_total']:>9}"
+                f"{d['sent']:>9}{d['sent'] / d['clean_tokens']:>7.2f}"
             )
-        tot = {
-            k: sum(d[k] for d in docs)
-            for k in ("raw_chars", "clean_chars", "clean_tokens", "requests", "sent", "server_usage", "completion")
-        }
+        tot = {k: sum(d[k] for d in docs) for k in ("raw_chars", "clean_chars", "clean_tokens", "requests", "sent")}
         print(
             f"{'corpus':<28}{tot['raw_chars']:>8}{tot['clean_chars']:>9}{tot['clean_chars'] / tot['raw_chars']:>10.3f}"
-            f"{tot['clean_tokens']:>10}{tot['requests']:>5}{tot['sent']:>9}{tot['sent'] / tot['clean_tokens']:>7.2f}"
-            f"{tot['server_usage']:>8}{tot['server_usage'] / tot['clean_tokens']:>8.2f}{tot['completion']:>7}"
+            f"{tot['clean_tokens']:>10}{tot['requests']:>5}{'':>10}{'':>9}{tot['sent']:>9}"
+            f"{tot['sent'] / tot['clean_tokens']:>7.2f}"
         )
         ratios = [d["sent"] / d["clean_tokens"] for d in docs]
         print(
-            f"ratio: corpus {tot['sent'] / tot['clean_tokens']:.2f}, per document median "
-            f"{statistics.median(ratios):.2f}, max {max(ratios):.2f} (target <= 1.6 for every document)"
+            f"ratio: corpus {tot['sent'] / tot['clean_tokens']:.2f} (target <= 1.6); per document "
+            f"{min(ratios):.2f}-{max(ratios):.2f}, median {statistics.median(ratios):.2f}"
         )
         parts: dict[str, int] = defaultdict(int)
         for d in docs:
@@ -391,38 +381,9 @@ def tokens(args: argparse.Namespace) -> int:
         print("where the sent tokens go (corpus), in tokens per clean-text token:")
         for k, label in PART_LABELS.items():
             print(
-                f"  {label:<38}{parts.get(k, 0):>8}  {parts.get(k, 0) / tot['clean_tokens']:.3f}  "
+                f"  {label:<40}{parts.get(k, 0):>8}  {parts.get(k, 0) / tot['clean_tokens']:.3f}  "
                 f"({parts.get(k, 0) / tot['sent']:.0%} of sent)"
             )
-        print(
-            f"  schema per extraction request: {docs[0]['schema_each']} tokens; overview calls in total: "
-            f"{sum(d['overview_total'] for d in docs)} tokens "
-            f"({sum(d['overview_total'] for d in docs) / tot['clean_tokens']:.3f} per clean token)"
-        )
-        n_extract = sum(d["extractions"] for d in docs)
-        variants = docs[0]["schema_variants"]
-        print(f"what if the tool schema were leaner ({n_extract} extraction requests; ratio corpus / worst document):")
-        for name, size in variants.items():
-            saved = variants["as sent"] - size
-            corpus_ratio = (tot["sent"] - n_extract * saved) / tot["clean_tokens"]
-            worst = max((d["sent"] - d["extractions"] * saved) / d["clean_tokens"] for d in docs)
-            print(f"  {name:<44}{size:>5} tokens/request -> ratio {corpus_ratio:.2f} / {worst:.2f}")
-        # Estimate, not a measurement: the leanest schema above, and chunks free to span top-level sections
-        # (today a chunk never does), i.e. ceil(clean chars / budget) extraction requests per document.
-        lean = variants["as sent"] - variants["no title/additionalProperties/description"]
-        est = []
-        for d in docs:
-            p = d["parts"]
-            fixed = (p["schema"] - d["extractions"] * lean + p["system"] + p["breadcrumb"] + p["framing"]) / max(
-                1, d["extractions"]
-            )
-            n = -(-d["clean_chars"] // res["budget"])
-            est.append((d["clean_tokens"] + n * fixed + d["overview_total"], d["clean_tokens"]))
-        print(
-            f"  estimate: leanest schema + chunks spanning top-level sections (ceil(clean chars / {res['budget']}) "
-            f"requests) -> ratio {sum(a for a, _ in est) / sum(b for _, b in est):.2f} / "
-            f"{max(a / b for a, b in est):.2f}"
-        )
     return 0
 
 
@@ -440,7 +401,14 @@ def main(argv: list[str] | None = None) -> int:
         help="documents for the concurrency-1 run (default 50: 200 would take ~10 min; 0 = --docs)",
     )
     k = sub.add_parser("tokens", help="part 3")
-    k.add_argument("--budgets", type=int, nargs="+", default=[1500], help="chunk budgets to compare")
+    k.add_argument(
+        "--source",
+        choices=["cassettes", "fake"],
+        default="cassettes",
+        help="cassettes: the recorded corpus requests (budget 1500); fake: run the pipeline against the fake "
+        "endpoint at each --budgets",
+    )
+    k.add_argument("--budgets", type=int, nargs="+", default=[1500], help="chunk budgets (with --source fake)")
     k.add_argument(
         "--tokenizer",
         choices=["estimate", "o200k_base", "cl100k_base"],

@@ -8,6 +8,7 @@ calls in flight); ``summarize`` is the one-call convenience.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +37,10 @@ OVERVIEW_HEAD_CHARS = 200
 TRIVIAL_CHUNK_CHARS = 80
 SENTENCE_ENDS = frozenset("。！？；!?;")
 FIGURE_KINDS = frozenset({"count", "money", "percent", "percent_point", "ratio"})
-POINTS_PER_SECTION = 10
+POINTS_PER_SECTION = 3  # items per part in the overview material, for a part without a summary
+LEAD_CHARS = 80  # the prompt asks for at most 50; a model that writes more is cut at a clause end
+_LEAD_END_RE = re.compile(r"[。！？!?]")
+_CLAUSE_END_RE = re.compile(r"[；;，,：:]")
 
 # Called after each chunk finishes: (document name, chunk result). Used by the batch progress bar.
 ChunkCallback = Callable[[str, ChunkResult], None]
@@ -87,10 +91,22 @@ def as_document(source: str | Path | Document, name: str | None = None) -> Docum
     return load_text(source, name=name or "<text>")
 
 
+def lead(text: str, limit: int = LEAD_CHARS) -> str:
+    """The first sentence of ``text``, cut at a clause end when it is longer than ``limit``."""
+    end = _LEAD_END_RE.search(text)
+    first = text[: end.end()] if end else text
+    if len(first) <= limit:
+        return first
+    cut = max((m.start() for m in _CLAUSE_END_RE.finditer(first, 0, limit)), default=limit)
+    return first[:cut] + "…"
+
+
 def overview_points(outline: Outline, results: list[ChunkResult]) -> list[dict[str, Any]]:
-    """The overview call's material, per summary part: its heading and summary (the chunks' summaries of it,
-    joined), or its first items when it has no summary. Summaries, not items: they cover each part along
-    its whole length in a fraction of the tokens."""
+    """The overview call's material: per summary part, its heading and the lead sentence of each chunk's
+    summary of it (its first items when it has none). The extraction prompt asks every summary to open with
+    a short sentence holding the part's most important content and figures, so the leads carry what an
+    overview needs for a fraction of the tokens of whole summaries or item lists. The preamble is left out:
+    the call sees it as the document head."""
     summaries: dict[PartKey, list[str]] = {}
     items: dict[PartKey, list[str]] = {}
     parts: dict[PartKey, Part] = {}
@@ -98,16 +114,17 @@ def overview_points(outline: Outline, results: list[ChunkResult]) -> list[dict[s
         for part, text in part_summaries(r):
             parts[part.key] = part
             if text:
-                summaries.setdefault(part.key, []).append(text)
+                summaries.setdefault(part.key, []).append(lead(text))
         for item, _, part in placed_items(r):
             parts[part.key] = part
-            items.setdefault(part.key, []).append(item.text)
+            items.setdefault(part.key, []).append(lead(item.text))
     points = []
     for key, part in sorted(parts.items(), key=lambda kv: kv[1].start):
-        texts = ["".join(summaries[key])] if key in summaries else items.get(key, [])[:POINTS_PER_SECTION]
+        if not part.path and outline.sections:
+            continue
+        texts = summaries.get(key) or items.get(key, [])[:POINTS_PER_SECTION]
         if texts:
-            heading = " › ".join(part.path) or ("导语" if outline.sections else "全文")
-            points.append({"heading": heading, "points": texts})
+            points.append({"heading": " › ".join(part.path) or "全文", "points": texts})
     return points
 
 

@@ -261,7 +261,7 @@ class ExtractedItem(_PromptModel):
 
 
 class ChunkExtraction(_PromptModel):
-    """报告片段的摘要、事项与指标。"""
+    """片段要点"""
 
     summaries: list[str]  # one per summary part the chunk touches (listed in the prompt), in order
     items: list[ExtractedItem] = Field(default_factory=list)
@@ -276,7 +276,7 @@ class ChunkExtraction(_PromptModel):
 
 
 class OverviewDraft(_PromptModel):
-    """整份报告的概述。"""
+    """报告概述"""
 
     title: str | None = None
     organization: str | None = None  # the issuing body, e.g. 咸宁市科技局
