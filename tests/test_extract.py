@@ -1,0 +1,71 @@
+"""extract: what an extraction request says about its chunk, and the overview call's material."""
+
+from __future__ import annotations
+
+from summarizer.api import lead, overview_points
+from summarizer.chunks import make_chunks
+from summarizer.extract import ChunkResult, extraction_context, part_labels
+from summarizer.models import ChunkExtraction, ExtractedItem
+from summarizer.prompts import extract_messages
+from summarizer.sections import parse_sections
+
+REPORT = (
+    "科技局2020年上半年工作总结\n"
+    "现将有关情况汇报如下。\n"
+    "一、上半年工作开展情况\n"
+    "（一）项目建设。完成投资3亿元。\n"
+    "（二）企业服务。走访企业30家。\n"
+    "二、存在的问题\n"
+    "投入不足。\n"
+    "三、下半年工作安排\n"
+    "力争投资5亿元。\n"
+)
+
+
+def test_a_chunk_names_each_part_it_owes_a_summary_for() -> None:
+    outline = parse_sections(REPORT)
+    whole, = make_chunks(REPORT, outline, budget=1000)
+    assert part_labels(whole) == ["报告开头", "一、上半年工作开展情况", "二、存在的问题", "三、下半年工作安排"]
+    assert extraction_context(whole) == {"chunk": whole.text, "parts": 4}
+    user = extract_messages(whole.text, part_labels(whole))[1]["content"]
+    lines = ["部分:", "1. 报告开头", "2. 一、上半年工作开展情况", "3. 二、存在的问题", "4. 三、下半年工作安排", "片段:"]
+    assert user.startswith("\n".join(lines) + "\n")
+    assert user.endswith(whole.text)
+    # A part that began in an earlier chunk is marked: its heading is not in this chunk's text.
+    second = make_chunks(REPORT, outline, budget=60)[1]
+    assert second.parts[0].start < second.start
+    assert part_labels(second)[0] == "一、上半年工作开展情况(接上文)"
+
+
+def test_lead_is_the_first_sentence_cut_at_a_clause_end() -> None:
+    assert lead("上半年完成投资3亿元。其余略。") == "上半年完成投资3亿元。"
+    assert lead("没有句号的一段话") == "没有句号的一段话"
+    long = "上半年完成投资3亿元," + "走访企业30家," * 10 + "成效明显。"
+    cut = lead(long, limit=40)
+    assert len(cut) <= 41 and cut.endswith("…") and cut.startswith("上半年完成投资3亿元,")
+    assert cut[:-1] == long[: len(cut) - 1] and long[len(cut) - 1] in "，,"  # cut right before a comma
+
+
+def test_overview_material_is_the_lead_of_each_summary_without_the_preamble() -> None:
+    outline = parse_sections(REPORT)
+    whole, = make_chunks(REPORT, outline, budget=1000)
+    result = ChunkResult(
+        whole,
+        ChunkExtraction(
+            summaries=["报告汇报上半年工作。", "上半年完成投资3亿元。还走访了企业。", "", "下半年力争投资5亿元。"],
+            items=[ExtractedItem(text="存在投入不足的问题", kind="problem", quote="投入不足。")],
+        ),
+    )
+    assert overview_points(outline, [result]) == [
+        {"heading": "一、上半年工作开展情况", "points": ["上半年完成投资3亿元。"]},
+        {"heading": "二、存在的问题", "points": ["存在投入不足的问题"]},  # no summary: its items stand in
+        {"heading": "三、下半年工作安排", "points": ["下半年力争投资5亿元。"]},
+    ]
+
+
+def test_a_skipped_chunk_costs_nothing_and_owes_nothing() -> None:
+    outline = parse_sections("某县科技局工作总结\n")
+    chunk, = make_chunks("某县科技局工作总结\n", outline)
+    skipped = ChunkResult.skipped(chunk)
+    assert skipped.extraction.summaries == [] and skipped.extraction.items == []
+    assert skipped.stats.calls == 0
