@@ -21,6 +21,7 @@ whitespace, so only whitespace lies between consecutive chunks.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -64,8 +65,11 @@ def make_chunks(text: str, outline: Outline, budget: int = DEFAULT_BUDGET) -> li
     if outline.text_length != len(text):
         raise ValueError("outline was parsed from a different text")
     parts = summary_parts(outline)
+    part_starts = [p.start for p in parts]
     chunks: list[Chunk] = []
     for start, end in _pack(list(_pieces(text, outline, parts, budget)), budget):
+        # Parts are contiguous and sorted: those from the one holding ``start`` to the one holding ``end``.
+        first, last = bisect_right(part_starts, start) - 1, bisect_left(part_starts, end)
         chunks.append(
             Chunk(
                 index=len(chunks),
@@ -73,7 +77,9 @@ def make_chunks(text: str, outline: Outline, budget: int = DEFAULT_BUDGET) -> li
                 start=start,
                 end=end,
                 breadcrumb=tuple(s.heading() for s in path_at(outline, start)),
-                parts=tuple(p for p in parts if _has_text(text, max(p.start, start), min(p.end, end))),
+                parts=tuple(
+                    p for p in parts[max(first, 0) : last] if _has_text(text, max(p.start, start), min(p.end, end))
+                ),
             )
         )
     return chunks
