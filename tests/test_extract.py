@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
+from test_chunks import REPORT  # a preamble and three small sections, the first with sub-sections
+
 from summarizer.api import lead, overview_points
 from summarizer.chunks import make_chunks
 from summarizer.extract import ChunkResult, extraction_context, part_labels
 from summarizer.models import ChunkExtraction, ExtractedItem
 from summarizer.prompts import extract_messages
 from summarizer.sections import parse_sections
-
-REPORT = (
-    "科技局2020年上半年工作总结\n"
-    "现将有关情况汇报如下。\n"
-    "一、上半年工作开展情况\n"
-    "（一）项目建设。完成投资3亿元。\n"
-    "（二）企业服务。走访企业30家。\n"
-    "二、存在的问题\n"
-    "投入不足。\n"
-    "三、下半年工作安排\n"
-    "力争投资5亿元。\n"
-)
 
 
 def test_a_chunk_names_each_part_it_owes_a_summary_for() -> None:
@@ -32,9 +22,9 @@ def test_a_chunk_names_each_part_it_owes_a_summary_for() -> None:
     assert user.startswith("\n".join(lines) + "\n")
     assert user.endswith(whole.text)
     # A part that began in an earlier chunk is marked: its heading is not in this chunk's text.
-    second = make_chunks(REPORT, outline, budget=60)[1]
-    assert second.parts[0].start < second.start
-    assert part_labels(second)[0] == "一、上半年工作开展情况(接上文)"
+    third = make_chunks(REPORT, outline, budget=40)[2]
+    assert third.parts[0].start < third.start
+    assert part_labels(third) == ["一、上半年工作开展情况(接上文)"]
 
 
 def test_lead_is_the_first_sentence_cut_at_a_clause_end() -> None:
