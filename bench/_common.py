@@ -179,7 +179,10 @@ class Responder:
         if OVERVIEW_MARK in system:
             return fs.answer(overview_answer(user))
         chunk = user.partition(CHUNK_MARK)[2] if CHUNK_MARK in user else user
-        return fs.answer(chunk_answer(chunk, parts=fs.part_count(body)))
+        answer = chunk_answer(chunk, parts=fs.part_count(body))
+        if fs.asks_whole_report(body):  # a one-chunk report: the overview comes with the chunk
+            answer.update(overview_answer("报告开头:\n" + chunk))
+        return fs.answer(answer)
 
 
 class LeanFakeOpenAI(fs.FakeOpenAI):

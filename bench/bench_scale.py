@@ -5,7 +5,7 @@
     python bench/bench_scale.py --keep /tmp/scale     # keep the documents, outputs and cache for inspection
 
 Each document is a small report (~600 characters: a title line and a paragraph of real sentences from the
-corpus, different in every document), so it is one chunk: one extraction call and one overview call. The
+corpus, different in every document), so it is one chunk: one call, which also writes the overview. The
 fake OpenAI-compatible endpoint (no latency) runs in its own process and keys every request by its messages.
 The batch runs in a child process through the public API (``Summarizer`` + ``Batch``, JSON output); this
 script samples the child's RSS (``/proc/PID/status``) and ``index.json`` every 0.25 s, kills it with SIGKILL
@@ -81,7 +81,8 @@ def make_docs(n: int, out: Path) -> list[Path]:
 
 
 def calls_needed(paths: list[Path]) -> tuple[int, int]:
-    """(requests a full run needs: non-trivial chunks + one overview per document, max chunks per doc)."""
+    """(requests a full run needs, max chunks per doc): a call per non-trivial chunk, plus an overview call
+    unless the document is one chunk (whose call writes the overview too)."""
     from summarizer.api import analyze, is_trivial
     from summarizer.load import load_path
 
@@ -89,7 +90,7 @@ def calls_needed(paths: list[Path]) -> tuple[int, int]:
     for p in paths:
         a = analyze(load_path(p))
         n = sum(not is_trivial(c, a.mentions) for c in a.chunks)
-        total += n + 1
+        total += n + (0 if len(a.chunks) == n == 1 else 1)
         most = max(most, len(a.chunks))
     return total, most
 

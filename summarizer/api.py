@@ -135,7 +135,7 @@ def overview_head(analysis: Analysis) -> str:
     start, end = analysis.outline.preamble
     head = analysis.clean.text[start : min(end, start + OVERVIEW_HEAD_CHARS)].strip()
     if not head:  # the report opens with a heading
-        head = analysis.clean.text[:OVERVIEW_HEAD_CHARS // 2].strip()
+        head = analysis.clean.text[: OVERVIEW_HEAD_CHARS // 2].strip()
     return "\n".join([*facts, head]) if facts else head
 
 
@@ -197,16 +197,30 @@ class Summarizer:
         name = analysis.document.name
         total = len(analysis.chunks)
 
+        def label(chunk: Chunk) -> str:
+            return f"{name} chunk {chunk.index + 1}/{total}"
+
         def one(chunk: Chunk) -> ChunkResult:
-            if is_trivial(chunk, analysis.mentions):
-                result = ChunkResult.skipped(chunk)
-            else:
-                result = extractor.extract(chunk, f"{name} chunk {chunk.index + 1}/{total}")
+            result = (
+                ChunkResult.skipped(chunk)
+                if is_trivial(chunk, analysis.mentions)
+                else extractor.extract(chunk, label(chunk))
+            )
             if on_chunk is not None:
                 on_chunk(name, result)
             return result
 
-        if total > 1 and self.backend != "offline":
+        # A report that is one chunk: the chunk's call writes the overview too (one request, not two).
+        whole = None
+        if total == 1 and not is_trivial(analysis.chunks[0], analysis.mentions):
+            whole = extractor.extract_whole(
+                analysis.chunks[0], source_facts(analysis.document.text), label(analysis.chunks[0])
+            )
+        if whole is not None:
+            results, draft = [whole[0]], whole[1]
+            if on_chunk is not None:
+                on_chunk(name, whole[0])
+        elif total > 1 and self.backend != "offline":
             with ThreadPoolExecutor(max_workers=min(self.settings.concurrency, total)) as pool:
                 results = list(pool.map(one, analysis.chunks))  # map keeps source order
         else:
@@ -215,9 +229,12 @@ class Summarizer:
         stats = CallStats()
         for r in results:
             stats.add(r.stats)
-        head = overview_head(analysis)
-        draft, overview_stats = extractor.overview(head, overview_points(analysis.outline, results), f"{name} overview")
-        stats.add(overview_stats)
+        if whole is None:
+            head = overview_head(analysis)
+            draft, overview_stats = extractor.overview(
+                head, overview_points(analysis.outline, results), f"{name} overview"
+            )
+            stats.add(overview_stats)
         usage = Usage(
             calls=stats.calls,
             cache_hits=stats.cache_hits,

@@ -10,13 +10,14 @@ import json
 from dataclasses import dataclass
 
 from .api import Summarizer, analyze, is_trivial, overview_head, overview_points
-from .extract import ChunkResult, LLMExtractor, part_labels
+from .clean import source_facts
+from .extract import ChunkResult, LLMExtractor, extraction_request
 from .load import Document
-from .models import ChunkExtraction, OverviewDraft
-from .prompts import extract_messages
+from .models import OverviewDraft
+from .prompts import overview_messages
 from .tokens import estimate_tokens
 
-# An overview call sends the document head and item texts; its answer is a few sentences.
+# An overview call sends the document head and the summaries' lead sentences; its answer is a few sentences.
 OVERVIEW_COMPLETION_TOKENS = 250
 COMPLETION_PER_PROMPT = 0.6  # observed shape of extraction answers: quotes repeat much of the chunk
 
@@ -34,8 +35,9 @@ class DryRunPlan:
     def line(self) -> str:
         cost = "unknown price" if self.cost_usd is None else f"~${self.cost_usd:.4f}"
         return (
-            f"{self.name}: {self.calls} calls ({self.cached} from cache), ~{self.prompt_tokens} prompt + "
-            f"~{self.completion_tokens} completion tokens to send, {cost} [{self.backend}]"
+            f"{self.name}: {self.calls} call{'' if self.calls == 1 else 's'} ({self.cached} from cache), "
+            f"~{self.prompt_tokens} prompt + ~{self.completion_tokens} completion tokens to send, {cost} "
+            f"[{self.backend}]"
         )
 
 
@@ -47,38 +49,39 @@ def dry_run(summarizer: Summarizer, document: Document) -> DryRunPlan:
         return DryRunPlan(document.name, "offline", 0, 0, 0, 0, None)
     extractor = summarizer.extractor_for(analysis)
     assert isinstance(extractor, LLMExtractor)
-    schema_tokens = estimate_tokens(json.dumps(ChunkExtraction.model_json_schema(), ensure_ascii=False))
     calls = cached = prompt = completion = 0
     results: list[ChunkResult] = []
+    sent = [c for c in analysis.chunks if not is_trivial(c, analysis.mentions)]
+    # As Summarizer.run: a report that is one chunk gets one call that also writes the overview.
+    facts = source_facts(document.text) if len(analysis.chunks) == 1 and sent else None
     for chunk in analysis.chunks:
-        if is_trivial(chunk, analysis.mentions):
+        if chunk not in sent:
             results.append(ChunkResult.skipped(chunk))
             continue
-        messages = extract_messages(chunk.text, part_labels(chunk))
+        messages, model = extraction_request(chunk, facts)
         calls += 1
-        hit = extractor.cache.get(extractor.cache_key(messages, ChunkExtraction))
+        hit = extractor.cache.get(extractor.cache_key(messages, model))
         if hit is not None:
             cached += 1
-            results.append(ChunkResult(chunk, ChunkExtraction.model_validate(hit["value"])))
+            results.append(ChunkResult(chunk, model.model_validate(hit["value"])))
             continue
-        tokens = sum(estimate_tokens(m["content"]) for m in messages) + schema_tokens
-        prompt += tokens
+        schema_tokens = estimate_tokens(json.dumps(model.model_json_schema(), ensure_ascii=False))
+        prompt += sum(estimate_tokens(m["content"]) for m in messages) + schema_tokens
         completion += int(estimate_tokens(chunk.text) * COMPLETION_PER_PROMPT)
-    calls += 1  # the overview
-    if len(results) == len(analysis.chunks):
-        points = overview_points(analysis.outline, results)
-        from .prompts import overview_messages
-
-        head = overview_head(analysis)
-        messages = overview_messages(head, points)
-        if extractor.is_cached(messages, OverviewDraft):
-            cached += 1
-        else:
-            prompt += sum(estimate_tokens(m["content"]) for m in messages)
+        if facts is not None:
             completion += OVERVIEW_COMPLETION_TOKENS
-    else:
-        # Items are not known yet: estimate the overview prompt from the headings and a typical item load.
-        prompt += 300 + 40 * len(analysis.chunks) * 6
-        completion += OVERVIEW_COMPLETION_TOKENS
+    if facts is None:  # the overview call (a one-chunk report's overview came with its chunk)
+        calls += 1
+        if len(results) == len(analysis.chunks):
+            messages = overview_messages(overview_head(analysis), overview_points(analysis.outline, results))
+            if extractor.is_cached(messages, OverviewDraft):
+                cached += 1
+            else:
+                prompt += sum(estimate_tokens(m["content"]) for m in messages)
+                completion += OVERVIEW_COMPLETION_TOKENS
+        else:
+            # Summaries are not known yet: estimate the overview prompt from a typical lead sentence per chunk.
+            prompt += 300 + 40 * len(analysis.chunks)
+            completion += OVERVIEW_COMPLETION_TOKENS
     cost = estimate_cost(summarizer.settings.model, prompt, completion, summarizer.settings.prices)
     return DryRunPlan(document.name, summarizer.backend, calls, cached, prompt, completion, cost)

@@ -19,7 +19,7 @@ from .cache import ResultCache
 from .chunks import Chunk
 from .config import Settings
 from .llm.client import LLMClient
-from .models import ChunkExtraction, OverviewDraft
+from .models import ChunkExtraction, OverviewDraft, ReportExtraction
 from .prompts import PROMPT_VERSION, extract_messages, overview_messages
 
 M = TypeVar("M", bound=BaseModel)
@@ -63,6 +63,10 @@ class Extractor(Protocol):
 
     def extract(self, chunk: Chunk, label: str) -> ChunkResult: ...
 
+    def extract_whole(self, chunk: Chunk, facts: list[str], label: str) -> tuple[ChunkResult, OverviewDraft] | None:
+        """For a report that is one chunk: the chunk and the overview in one call; None where a backend
+        has nothing to save by it (then ``extract`` and ``overview`` are called)."""
+
     def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]: ...
 
 
@@ -81,6 +85,15 @@ def part_labels(chunk: Chunk) -> list[str]:
         label = part.path[-1] if part.path else "报告开头"
         labels.append(f"{label}(接上文)" if part.start < chunk.start and part.path else label)
     return labels
+
+
+def extraction_request(
+    chunk: Chunk, whole_report_facts: list[str] | None = None
+) -> tuple[list[dict[str, str]], type[ChunkExtraction]]:
+    """The messages and response model of a chunk's call; with ``whole_report_facts`` the chunk is the whole
+    report and the call also writes the overview (``ReportExtraction``), which saves the overview call."""
+    messages = extract_messages(chunk.text, part_labels(chunk), whole_report_facts)
+    return messages, ChunkExtraction if whole_report_facts is None else ReportExtraction
 
 
 def extraction_context(chunk: Chunk) -> dict[str, Any]:
@@ -151,9 +164,15 @@ class LLMExtractor:
         return self.cache.get(self.cache_key(messages, response_model)) is not None
 
     def extract(self, chunk: Chunk, label: str) -> ChunkResult:
-        messages = extract_messages(chunk.text, part_labels(chunk))
-        value, stats = self._call(messages, ChunkExtraction, extraction_context(chunk), label)
+        messages, model = extraction_request(chunk)
+        value, stats = self._call(messages, model, extraction_context(chunk), label)
         return ChunkResult(chunk=chunk, extraction=value, stats=stats)
+
+    def extract_whole(self, chunk: Chunk, facts: list[str], label: str) -> tuple[ChunkResult, OverviewDraft]:
+        messages, model = extraction_request(chunk, facts)
+        value, stats = self._call(messages, model, extraction_context(chunk), label)
+        assert isinstance(value, ReportExtraction)
+        return ChunkResult(chunk=chunk, extraction=value, stats=stats), value.draft()
 
     def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]:
         messages = overview_messages(head, points)

@@ -229,8 +229,10 @@ class ExtractedMetric(_PromptModel):
             digits = _squash(self.value)
             if digits not in quote:
                 raise ValueError(f"指标「{self.name}」的数值{self.value!r}不在其quote中,请逐字复制原文数字")
-            if REDACTION_RE.fullmatch(digits) is None and _DIGIT_RE.search(digits) is None and not _has_cn_numeral(
-                digits
+            if (
+                REDACTION_RE.fullmatch(digits) is None
+                and _DIGIT_RE.search(digits) is None
+                and not _has_cn_numeral(digits)
             ):
                 raise ValueError(f"指标「{self.name}」的value {self.value!r} 不是数字")
         elif REDACTION_RE.search(self.quote) is None:
@@ -282,6 +284,21 @@ class OverviewDraft(_PromptModel):
     organization: str | None = None  # the issuing body, e.g. 咸宁市科技局
     period: str | None = None  # e.g. 2020年上半年
     overview: str  # 3-5 sentences
+
+
+class ReportExtraction(ChunkExtraction):
+    """全文要点"""
+
+    # A report that fits one chunk is summarized in one call: the chunk's fields, then the overview's.
+    title: str | None = None
+    organization: str | None = None
+    period: str | None = None
+    overview: str
+
+    def draft(self) -> OverviewDraft:
+        return OverviewDraft(
+            title=self.title, organization=self.organization, period=self.period, overview=self.overview
+        )
 
 
 def json_schema() -> dict[str, Any]:

@@ -210,6 +210,9 @@ class OfflineExtractor:
         )
         return ChunkResult(chunk=chunk, extraction=extraction, stats=CallStats())
 
+    def extract_whole(self, chunk: Chunk, facts: list[str], label: str) -> None:
+        return None  # nothing to save: the offline overview costs no call
+
     def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]:
         source_head = (self.original or self.text)[:800]
         title_match = TITLE_RE.search(self.text[:400]) or TITLE_RE.search(source_head)

@@ -28,12 +28,20 @@ def render(name: str, version: str = PROMPT_VERSION, **context: Any) -> str:
     return _environment(version).get_template(f"{name}.j2").render(**context).strip()
 
 
-def extract_messages(chunk_text: str, parts: Sequence[str]) -> list[dict[str, str]]:
-    """``parts``: a label per summary part the chunk touches; the model writes one summary for each."""
-    return [
-        {"role": "system", "content": render("extract_system")},
-        {"role": "user", "content": render("extract_user", chunk=chunk_text, parts=parts)},
-    ]
+def extract_messages(
+    chunk_text: str, parts: Sequence[str], whole_report_facts: Sequence[str] | None = None
+) -> list[dict[str, str]]:
+    """``parts``: a label per summary part the chunk touches; the model writes one summary for each.
+    ``whole_report_facts`` (the metadata block's facts, possibly none) given: the chunk is the whole report
+    and the same call also writes title, organization, period and overview."""
+    user = render(
+        "extract_user",
+        chunk=chunk_text,
+        parts=parts,
+        whole=whole_report_facts is not None,
+        facts=list(whole_report_facts or ()),
+    )
+    return [{"role": "system", "content": render("extract_system")}, {"role": "user", "content": user}]
 
 
 def overview_messages(head: str, sections: list[dict[str, Any]]) -> list[dict[str, str]]:

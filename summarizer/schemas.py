@@ -12,13 +12,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .models import SCHEMA_VERSION, ChunkExtraction, OverviewDraft, ReportSummary
+from .models import SCHEMA_VERSION, ChunkExtraction, OverviewDraft, ReportExtraction, ReportSummary
 from .resources import schemas_dir
 
 EXPORTED: dict[str, type[BaseModel]] = {
     "report_summary.schema.json": ReportSummary,
     "chunk_extraction.schema.json": ChunkExtraction,
     "overview_draft.schema.json": OverviewDraft,
+    "report_extraction.schema.json": ReportExtraction,
 }
 
 

@@ -206,9 +206,7 @@ def _is_page_break(text: str, newline: int) -> bool:
         j -= 1
     if j < 0 or text[j] == "\n" or text[j] in _HEADING_BOUNDARY:
         return False
-    return (
-        text.rfind("\n", max(0, newline - _HEADING_LINE_MAX - 1), newline) < 0 and newline > _HEADING_LINE_MAX
-    )
+    return text.rfind("\n", max(0, newline - _HEADING_LINE_MAX - 1), newline) < 0 and newline > _HEADING_LINE_MAX
 
 
 def _candidates(text: str) -> Iterator[_Candidate]:

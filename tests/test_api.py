@@ -72,7 +72,7 @@ def test_concurrency_bounds_requests_on_the_wire(tmp_path: Path) -> None:
     def respond(body: dict[str, Any], n: int) -> fs.Behaviour:
         if any("摘要助手" in str(m.get("content")) for m in body["messages"] if m["role"] == "system"):
             return fs.answer({"overview": "概述。"})
-        return fs.answer({"summaries": fs.summaries(body, "本段摘要。"), "items": []})
+        return fs.answer(fs.extraction(body, "本段摘要。"))
 
     from summarizer.batch import Batch
 
@@ -91,3 +91,31 @@ def test_concurrency_bounds_requests_on_the_wire(tmp_path: Path) -> None:
     # Each request keeps the endpoint busy for `latency` after it arrives: count the overlaps.
     peak = max(sum(1 for b in arrivals if a <= b < a + latency * 0.9) for a in arrivals)
     assert peak == 3  # never more than --concurrency at once, and the limit is used
+
+
+def test_a_one_chunk_report_is_summarized_in_one_request(tmp_path: Path) -> None:
+    from typing import Any
+
+    from summarizer.llm import fake_server as fs
+
+    def respond(body: dict[str, Any], n: int) -> fs.Behaviour:
+        if any("摘要助手" in str(m.get("content")) for m in body["messages"] if m["role"] == "system"):
+            return fs.answer({"overview": "另一次调用写的概述。"})
+        return fs.answer(fs.extraction(body, "本段摘要。", overview="随片段一起写的概述。"))
+
+    two = DATA / "mini" / "two_chunk_report.txt"
+    with fs.FakeOpenAI(respond) as server, Summarizer(
+        backend="llm", base_url=server.base_url, api_key="x", cache_dir=tmp_path / "c", chunk_budget=200
+    ) as s:
+        one_chunk = s.run(DATA / "mini" / "mini_report.txt")
+        first = list(server.requests)
+        two_chunks = s.run(two)
+        second = server.requests[len(first) :]
+    assert len(one_chunk.analysis.chunks) == 1 and len(first) == 1
+    assert first[0].body["tools"][0]["function"]["name"] == "ReportExtraction"
+    assert "本片段即报告全文" in first[0].body["messages"][-1]["content"]
+    assert one_chunk.summary.overview == "随片段一起写的概述。" and one_chunk.summary.usage.calls == 1
+    # Two chunks: a call each, then the overview call.
+    assert len(two_chunks.analysis.chunks) == 2 and len(second) == 3
+    assert [r.body["tools"][0]["function"]["name"] for r in second] == ["ChunkExtraction"] * 2 + ["OverviewDraft"]
+    assert two_chunks.summary.overview == "另一次调用写的概述。"

@@ -88,7 +88,7 @@ def good_answer(body: dict[str, Any]) -> fs.Behaviour:
         return fs.answer({"title": None, "organization": None, "period": None, "overview": "科技工作稳步推进。"})
     m = CONTRACTS_RE.search(user_text(body))
     if m is None:
-        return fs.answer({"summaries": fs.summaries(body, "本段部署下一步工作。"), "items": []})
+        return fs.answer(fs.extraction(body, "本段部署下一步工作。"))
     quote = m.group(0)
     item = {
         "text": "完成技术合同认定登记",
@@ -96,7 +96,7 @@ def good_answer(body: dict[str, Any]) -> fs.Behaviour:
         "quote": quote,
         "metrics": [{"name": "技术合同认定登记", "value": m.group(1), "unit": "项", "kind": "result", "quote": quote}],
     }
-    return fs.answer({"summaries": fs.summaries(body, "本段介绍科技成果转化。"), "items": [item]})
+    return fs.answer(fs.extraction(body, "本段介绍科技成果转化。", [item]))
 
 
 class Endpoint:

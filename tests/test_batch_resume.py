@@ -52,7 +52,7 @@ def responder(body: dict[str, Any], n: int) -> fs.Behaviour:
     system = " ".join(str(m.get("content")) for m in body["messages"] if m.get("role") == "system")
     if "摘要助手" in system:
         return fs.answer({"title": None, "organization": None, "period": None, "overview": "科技工作稳步推进。"})
-    return fs.answer({"summaries": fs.summaries(body, "本段介绍科技工作。"), "items": []})
+    return fs.answer(fs.extraction(body, "本段介绍科技工作。"))
 
 
 def label_of(req: fs.RecordedRequest) -> str:

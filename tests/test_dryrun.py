@@ -13,12 +13,13 @@ from summarizer.cli import main
 from summarizer.llm import fake_server as fs
 
 MINI = Path(__file__).resolve().parent / "data" / "mini" / "mini_report.txt"
+TWO_CHUNKS = MINI.with_name("two_chunk_report.txt")
 
 
 def respond(body: dict[str, Any], n: int) -> fs.Behaviour:
     if any("摘要助手" in str(m.get("content")) for m in body["messages"] if m["role"] == "system"):
         return fs.answer({"title": None, "organization": None, "period": None, "overview": "概述。"})
-    return fs.answer({"summaries": fs.summaries(body, "本段摘要。"), "items": []})
+    return fs.answer(fs.extraction(body, "本段摘要。"))
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -31,24 +32,36 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     return code, capsys.readouterr().out
 
 
-def test_dry_run_sends_nothing_then_sees_the_cache(monkeypatch, capsys, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("report", "budget", "calls"),
+    [
+        (MINI, 1500, 1),  # one chunk: its call writes the overview too
+        (TWO_CHUNKS, 200, 3),  # two chunks + the overview call
+    ],
+    ids=["one-chunk", "two-chunks"],
+)
+def test_dry_run_sends_nothing_then_sees_the_cache(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, report: Path, budget: int,
+    calls: int,
+) -> None:
     cache = tmp_path / "cache"
     with fs.FakeOpenAI(respond) as server:
         common = ["--backend", "llm", "--base-url", server.base_url, "--api-key", "sk-x", "--cache-dir", str(cache)]
-        code, out = run_cli(monkeypatch, capsys, str(MINI), "--dry-run", *common)
+        common += ["--chunk-size", str(budget)]
+        code, out = run_cli(monkeypatch, capsys, str(report), "--dry-run", *common)
         assert code == 0
         assert server.requests == []  # nothing sent
-        # The whole report fits one chunk: 1 chunk call + the overview
-        assert "2 calls (0 from cache)" in out and "prompt" in out and "$" in out
+        assert f"{calls} call{'s' if calls > 1 else ''} (0 from cache)" in out and "prompt" in out and "$" in out
 
-        with Summarizer(backend="llm", base_url=server.base_url, api_key="sk-x", cache_dir=cache) as s:
-            s.summarize(MINI)
+        settings = {"base_url": server.base_url, "api_key": "sk-x", "cache_dir": cache, "chunk_budget": budget}
+        with Summarizer(backend="llm", **settings) as s:
+            s.summarize(report)
         sent = len(server.requests)
-        assert sent == 2
+        assert sent == calls  # the dry run counted what a run sends
 
-        code, out = run_cli(monkeypatch, capsys, str(MINI), "--dry-run", *common)
+        code, out = run_cli(monkeypatch, capsys, str(report), "--dry-run", *common)
         assert code == 0
-        assert "2 calls (2 from cache)" in out and "~0 prompt" in out
+        assert f"({calls} from cache)" in out and "~0 prompt" in out
         assert len(server.requests) == sent  # still nothing new
 
 

@@ -164,6 +164,23 @@ def summaries(body: dict[str, Any], text: str) -> list[str]:
     return [text] * part_count(body)
 
 
+def asks_whole_report(body: dict[str, Any]) -> bool:
+    """Does the request want the one-chunk report's overview too (response model ``ReportExtraction``)?"""
+    tools = body.get("tools") or []
+    if tools:
+        return bool(tools[0].get("function", {}).get("name") == "ReportExtraction")
+    return "ReportExtraction" in json.dumps(body.get("messages") or [], ensure_ascii=False)
+
+
+def extraction(body: dict[str, Any], summary: str, items: Sequence[Any] = (), overview: str = "概述。") -> Payload:
+    """A valid extraction answer for any chunk request: ``summary`` for each part, ``items``, and the
+    overview fields when the request is for a whole one-chunk report."""
+    answer: dict[str, Any] = {"summaries": summaries(body, summary), "items": list(items)}
+    if asks_whole_report(body):
+        answer.update(title=None, organization=None, period=None, overview=overview)
+    return answer
+
+
 def estimate_tokens(text: str) -> int:
     """Token count by the project's documented offline rule (``summarizer.tokens``), so the usage the
     fake endpoint reports and the benchmarks' own counts agree."""

@@ -119,7 +119,8 @@ def responder_for(stem: str) -> Any:
         user = str(messages[-1]["content"])
         for text, answer in by_text.items():
             if user.endswith(text):
-                return fs.answer(answer)
+                # A one-chunk report's call also writes the overview: the authored overview goes with it.
+                return fs.answer({**answer, **answers["overview"]} if fs.asks_whole_report(body) else answer)
         return fs.status(400, message=f"author.py: no authored answer for this request of {stem}")
 
     return respond
@@ -199,7 +200,8 @@ def record_special() -> None:
                 if first_user.endswith(text):
                     k = served.get(text, 0)
                     served[text] = k + 1
-                    return fs.answer(answers[min(k, len(answers) - 1)])
+                    answer = answers[min(k, len(answers) - 1)]
+                    return fs.answer({**answer, **spec["overview"]} if fs.asks_whole_report(body) else answer)
             return fs.status(400, message="author.py: no scripted answer")
 
         target = HERE / name
