@@ -80,6 +80,14 @@ def is_trivial(chunk: Chunk, mentions: list[NumberMention]) -> bool:
     return not any(chunk.start <= m.start < chunk.end and (m.kind in FIGURE_KINDS or m.redacted) for m in mentions)
 
 
+def whole_report_chunk(analysis: Analysis) -> Chunk | None:
+    """The chunk of a report that is one chunk (worth a call): its call writes the overview too, one request
+    instead of two."""
+    if len(analysis.chunks) == 1 and not is_trivial(analysis.chunks[0], analysis.mentions):
+        return analysis.chunks[0]
+    return None
+
+
 def as_document(source: str | Path | Document, name: str | None = None) -> Document:
     """A path (str or Path) that exists is loaded; any other str is taken as the report text itself."""
     if isinstance(source, Document):
@@ -210,12 +218,8 @@ class Summarizer:
                 on_chunk(name, result)
             return result
 
-        # A report that is one chunk: the chunk's call writes the overview too (one request, not two).
-        whole = None
-        if total == 1 and not is_trivial(analysis.chunks[0], analysis.mentions):
-            whole = extractor.extract_whole(
-                analysis.chunks[0], source_facts(analysis.document.text), label(analysis.chunks[0])
-            )
+        single = whole_report_chunk(analysis)
+        whole = extractor.extract_whole(single, source_facts(analysis.document.text), label(single)) if single else None
         if whole is not None:
             results, draft = [whole[0]], whole[1]
             if on_chunk is not None:

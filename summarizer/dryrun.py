@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .api import Summarizer, analyze, is_trivial, overview_head, overview_points
+from .api import Summarizer, analyze, is_trivial, overview_head, overview_points, whole_report_chunk
 from .clean import source_facts
 from .extract import ChunkResult, LLMExtractor, extraction_request
 from .load import Document
@@ -51,11 +51,10 @@ def dry_run(summarizer: Summarizer, document: Document) -> DryRunPlan:
     assert isinstance(extractor, LLMExtractor)
     calls = cached = prompt = completion = 0
     results: list[ChunkResult] = []
-    sent = [c for c in analysis.chunks if not is_trivial(c, analysis.mentions)]
     # As Summarizer.run: a report that is one chunk gets one call that also writes the overview.
-    facts = source_facts(document.text) if len(analysis.chunks) == 1 and sent else None
+    facts = source_facts(document.text) if whole_report_chunk(analysis) else None
     for chunk in analysis.chunks:
-        if chunk not in sent:
+        if is_trivial(chunk, analysis.mentions):
             results.append(ChunkResult.skipped(chunk))
             continue
         messages, model = extraction_request(chunk, facts)

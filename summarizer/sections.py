@@ -34,7 +34,7 @@ class Section:
     end: int
     body_start: int  # first character after the title
     children: list[Section] = field(default_factory=list)
-    role: Role | None = None  # set on top-level sections
+    role: Role | None = None  # every top-level section has one; a sub-section only when its title names one
 
     def heading(self) -> str:
         return f"{self.number}{self.title}"
