@@ -24,6 +24,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .sections import Outline, Part, path_at, summary_parts, walk
 
@@ -52,8 +53,7 @@ _CLAUSE_END_RE = re.compile(r"[，,、：:]+")
 _CLAUSE, _SENTENCE, _SUBSECTION, _SECTION, _PART = -1, 0, 1, 2, 3
 
 
-@dataclass(frozen=True)
-class _Piece:
+class _Piece(NamedTuple):  # a tuple, not a dataclass: a long report makes hundreds of thousands of them
     start: int
     end: int
     score: int  # of the boundary before this piece
