@@ -89,7 +89,12 @@ def _err(message: str) -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--refresh", is_flag=True, help="Ignore cached results (and overwrite them).")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=None, help="Calls in flight (default 4).")
-@click.option("--chunk-size", type=click.IntRange(200, 100_000), default=None, help="Chunk budget in characters.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(200, 100_000),
+    default=None,
+    help="Most characters per chunk (default 1500). Chunks fill it across sections; larger means fewer requests.",
+)
 @click.option("--timeout", type=float, default=None, help="Seconds per request (default 60).")
 @click.option("--retries", type=click.IntRange(0, 20), default=None, help="Extra attempts on transient errors.")
 @click.option("--validation-retries", type=click.IntRange(0, 10), default=None, help="Re-asks after invalid answers.")
