@@ -128,11 +128,11 @@ def overview_points(outline: Outline, results: list[ChunkResult]) -> list[dict[s
             items.setdefault(part.key, []).append(lead(item.text))
     points = []
     for key, part in sorted(parts.items(), key=lambda kv: kv[1].start):
-        if not part.path and outline.sections:
+        if not part.path:  # the preamble: the call sees it as the document head
             continue
         texts = summaries.get(key) or items.get(key, [])[:POINTS_PER_SECTION]
         if texts:
-            points.append({"heading": " › ".join(part.path) or "全文", "points": texts})
+            points.append({"heading": " › ".join(part.path), "points": texts})
     return points
 
 

@@ -40,6 +40,12 @@ class Chunk:
     breadcrumb: tuple[str, ...]  # heading path at the chunk's start, e.g. ("一、…", "（一）…"); () in the preamble
     parts: tuple[Part, ...]  # the summary parts with text in this chunk, in source order (at least one)
 
+    @property
+    def summarized(self) -> tuple[Part, ...]:
+        """The parts the model writes a summary for: all but the preamble (a title and an opening formula,
+        which the overview call sees as the document head), unless the preamble is all the chunk holds."""
+        return tuple(p for p in self.parts if p.path) or self.parts
+
     def part_at(self, position: int) -> Part:
         """The part that text at ``position`` (clean-text offset) belongs to; the first part before it."""
         return next((p for p in reversed(self.parts) if p.start <= position), self.parts[0])

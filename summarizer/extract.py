@@ -81,7 +81,7 @@ def part_labels(chunk: Chunk) -> list[str]:
     """How the prompt names each summary part in the chunk: its heading path, marked when the part began
     in an earlier chunk (its heading is then not in the text)."""
     labels = []
-    for part in chunk.parts:
+    for part in chunk.summarized:
         label = part.path[-1] if part.path else "报告开头"
         labels.append(f"{label}(接上文)" if part.start < chunk.start and part.path else label)
     return labels
@@ -98,7 +98,7 @@ def extraction_request(
 
 def extraction_context(chunk: Chunk) -> dict[str, Any]:
     """What an extraction answer is validated against: the chunk's text and how many summaries it owes."""
-    return {"chunk": chunk.text, "parts": len(chunk.parts)}
+    return {"chunk": chunk.text, "parts": len(chunk.summarized)}
 
 
 def overview_context(head: str, points: list[dict[str, Any]]) -> str:

@@ -33,7 +33,6 @@ from .numbers import NumberMention, find_numbers, parse_number
 from .sections import Outline, Part, PartKey, path_at, rstrip_end, summary_parts
 
 PREAMBLE_HEADING = "导语"
-WHOLE_TEXT_HEADING = "全文"
 
 _SPACE_RE = re.compile(r"\s+")
 
@@ -155,7 +154,7 @@ def placed_items(result: ChunkResult) -> Iterator[tuple[ExtractedItem, tuple[int
 def part_summaries(result: ChunkResult) -> list[tuple[Part, str]]:
     """The chunk's summaries paired with its parts, in order. A kept answer that failed validation may
     have the wrong number: extra ones go to the last part, missing ones leave their parts without."""
-    parts, texts = result.chunk.parts, [t.strip() for t in result.extraction.summaries]
+    parts, texts = result.chunk.summarized, [t.strip() for t in result.extraction.summaries]
     if len(texts) > len(parts):
         texts = [*texts[: len(parts) - 1], "".join(texts[len(parts) - 1 :])]
     return list(zip(parts, texts, strict=False))
@@ -225,7 +224,9 @@ def merge(
     for part in parts:
         part_items = items.get(part.key, [])
         if part.key[0] is None:
-            shown = bool(part_items) or not outline.sections  # the preamble only when it holds items
+            # The preamble when it holds items, or was summarized (a chunk of its own); the whole of a
+            # report without headings always.
+            shown = bool(part_items or summaries.get(part.key)) or not outline.sections
         else:
             # A top-level section always shows, unless sub-sections with roles of their own took its content.
             shown = bool(part_items or summaries.get(part.key)) or part.key[0] not in split_tops
@@ -235,7 +236,7 @@ def merge(
         for item, keys in sorted(part_items, key=lambda it: it[0].evidence.start if it[0].evidence else -1):
             item_counter += 1
             final_items.append(item.model_copy(update={"id": f"i{item_counter}", "metrics": [ids[k] for k in keys]}))
-        heading = list(part.path) or [PREAMBLE_HEADING if outline.sections else WHOLE_TEXT_HEADING]
+        heading = list(part.path) or [PREAMBLE_HEADING]
         sections.append(
             SectionSummary(
                 id=f"s{len(sections) + 1}",

@@ -198,12 +198,12 @@ class OfflineExtractor:
                 )
             )
         items.sort(key=lambda it: chunk.text.find(it.quote))
-        # One summary per part: the leading sentences of that part's prose in this chunk.
+        # One summary per summarized part: the leading sentences of its prose in this chunk.
         summaries = [
             _leading_sentences(
                 _without_headings(self.text, max(p.start, chunk.start), min(p.end, chunk.end), self._all), 2
             )
-            for p in chunk.parts
+            for p in chunk.summarized
         ]
         extraction = ChunkExtraction.model_validate(
             {"summaries": summaries, "items": [i.model_dump() for i in items]}, context=extraction_context(chunk)

@@ -61,15 +61,18 @@ class Part:
     """
 
     key: PartKey  # (index of the top-level section, heading of the sub-section that opens it); preamble (None, None)
-    path: tuple[str, ...]  # heading path; () for the preamble
+    path: tuple[str, ...]  # heading path; () for the preamble, ("全文",) for a report without headings
     role: Role | None
     start: int
     end: int
 
 
+WHOLE_TEXT = "全文"  # the heading of the one part of a report without headings
+
+
 def summary_parts(outline: Outline) -> list[Part]:
     if not outline.sections:
-        return [Part((None, None), (), None, 0, outline.text_length)]
+        return [Part((None, None), (WHOLE_TEXT,), None, 0, outline.text_length)]
     # (start, key, path, role) of each part; each ends where the next begins.
     opens: list[tuple[int, PartKey, tuple[str, ...], Role | None]] = [(0, (None, None), (), None)]
     for k, top in enumerate(outline.sections):

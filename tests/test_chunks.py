@@ -217,7 +217,7 @@ def test_no_headings_and_empty_text() -> None:
     text = "今年以来工作顺利。\n\n下一步继续努力。"
     o = parse_sections(text)
     chunks = make_chunks(text, o)
-    assert [(c.text, c.breadcrumb, _paths(c)) for c in chunks] == [(text, (), [()])]
+    assert [(c.text, c.breadcrumb, _paths(c)) for c in chunks] == [(text, (), [("全文",)])]
     assert make_chunks("", parse_sections("")) == []
     assert make_chunks("  \n ", parse_sections("  \n ")) == []
 

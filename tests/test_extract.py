@@ -15,11 +15,16 @@ from summarizer.sections import parse_sections
 def test_a_chunk_names_each_part_it_owes_a_summary_for() -> None:
     outline = parse_sections(REPORT)
     whole, = make_chunks(REPORT, outline, budget=1000)
-    assert part_labels(whole) == ["报告开头", "一、上半年工作开展情况", "二、存在的问题", "三、下半年工作安排"]
-    assert extraction_context(whole) == {"chunk": whole.text, "parts": 4}
+    # The preamble (title, opening formula) is not asked for a summary: the overview call sees it as the head.
+    assert whole.parts[0].path == ()
+    assert part_labels(whole) == ["一、上半年工作开展情况", "二、存在的问题", "三、下半年工作安排"]
+    assert extraction_context(whole) == {"chunk": whole.text, "parts": 3}
     user = extract_messages(whole.text, part_labels(whole))[1]["content"]
-    lines = ["部分:", "1. 报告开头", "2. 一、上半年工作开展情况", "3. 二、存在的问题", "4. 三、下半年工作安排", "片段:"]
+    lines = ["部分:", "1. 一、上半年工作开展情况", "2. 二、存在的问题", "3. 三、下半年工作安排", "片段:"]
     assert user.startswith("\n".join(lines) + "\n")
+    # A chunk holding nothing but the preamble does summarize it.
+    title_only = make_chunks(REPORT, outline, budget=40)[0]
+    assert [p.path for p in title_only.parts] == [()] and part_labels(title_only) == ["报告开头"]
     assert user.endswith(whole.text)
     # A part that began in an earlier chunk is marked: its heading is not in this chunk's text.
     third = make_chunks(REPORT, outline, budget=40)[2]
@@ -42,7 +47,7 @@ def test_overview_material_is_the_lead_of_each_summary_without_the_preamble() ->
     result = ChunkResult(
         whole,
         ChunkExtraction(
-            summaries=["报告汇报上半年工作。", "上半年完成投资3亿元。还走访了企业。", "", "下半年力争投资5亿元。"],
+            summaries=["上半年完成投资3亿元。还走访了企业。", "", "下半年力争投资5亿元。"],
             items=[ExtractedItem(text="存在投入不足的问题", kind="problem", quote="投入不足。")],
         ),
     )

@@ -119,7 +119,7 @@ def test_one_chunk_over_several_parts_attributes_items_by_their_quote() -> None:
     chunk = _chunk(0, 0, len(TEXT))
     assert [p.path for p in chunk.parts] == [(), ("一、上半年工作",), ("二、下半年工作安排",)]
     result = _extraction(chunk, {
-        "summaries": ["科技局工作总结。", "上半年开展科普宣传。", "下半年计划申报高企。"],
+        "summaries": ["上半年开展科普宣传。", "下半年计划申报高企。"],
         "items": [
             {"text": "申报高企120家", "kind": "plan", "quote": "力争申报高新技术企业120家",
              "metrics": [{"name": "申报高新技术企业", "value": "120", "unit": "家", "kind": "target",
@@ -128,7 +128,7 @@ def test_one_chunk_over_several_parts_attributes_items_by_their_quote() -> None:
         ],
     })
     summary = _merge([result])
-    # The preamble has no items, so no section of its own; its summary is not lost to another part.
+    # The preamble is not summarized (the overview sees it as the head) and holds no items: no section.
     assert [(s.heading_path, s.summary) for s in summary.sections] == [
         (["一、上半年工作"], "上半年开展科普宣传。"),
         (["二、下半年工作安排"], "下半年计划申报高企。"),
@@ -139,13 +139,13 @@ def test_one_chunk_over_several_parts_attributes_items_by_their_quote() -> None:
 
 def test_summaries_owed_per_part_are_validated_and_a_kept_miscount_is_paired_in_order() -> None:
     chunk = _chunk(0, 0, len(TEXT))
-    with pytest.raises(ValidationError, match="共3段"):
+    with pytest.raises(ValidationError, match="共2段"):
         _extraction(chunk, {"summaries": ["只有一段。"], "items": []})
     # An answer kept after its re-asks ran out may still miscount: extras join the last part, missing
     # ones leave their parts without a summary.
-    parts = chunk.parts
-    extra = ChunkResult(chunk, ChunkExtraction(summaries=["甲。", "乙。", "丙。", "丁。"]))
-    assert part_summaries(extra) == [(parts[0], "甲。"), (parts[1], "乙。"), (parts[2], "丙。丁。")]
+    parts = chunk.summarized
+    extra = ChunkResult(chunk, ChunkExtraction(summaries=["甲。", "乙。", "丙。"]))
+    assert part_summaries(extra) == [(parts[0], "甲。"), (parts[1], "乙。丙。")]
     short = ChunkResult(chunk, ChunkExtraction(summaries=["甲。"]))
     assert part_summaries(short) == [(parts[0], "甲。")]
 
