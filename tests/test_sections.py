@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.sections import Outline, Section, parse_sections, title_role, walk
+from summarizer.sections import Outline, Section, parse_sections, summary_parts, title_role, walk
 
 DATA = Path(__file__).parent / "data"
 
@@ -216,6 +216,47 @@ def test_heading_alone_on_its_line_keeps_an_inner_space() -> None:
 # --------------------------------------------------------------------------------------------------
 # Sequence rules: what must NOT be taken for a heading
 # --------------------------------------------------------------------------------------------------
+
+
+PARTS = """某区2021年政府工作报告
+各位代表:现在我代表区政府作报告。
+第一部分 2020年工作回顾
+一、经济运行稳中向好
+全年地区生产总值增长5%。
+二、民生持续改善
+新增就业3000人。
+第二部分：2021年工作安排
+一、稳增长
+力争增长6%。
+第一部分资金已经拨付到位。
+二、存在的问题
+投入不足。
+"""
+
+
+def test_parts_are_the_outermost_level_above_cn_headings() -> None:
+    o = parse_sections(PARTS)
+    check_invariants(PARTS, o)
+    assert tree(o) == [
+        (1, "第一部分 2020年工作回顾"),
+        (2, "一、经济运行稳中向好"),
+        (2, "二、民生持续改善"),
+        (1, "第二部分 2021年工作安排"),  # the colon only separates number and title
+        (2, "一、稳增长"),  # 一、 starts again in each part
+        (2, "二、存在的问题"),
+    ]
+    # "第一部分资金…" at a line start is prose, not a heading (and not a restart of the parts).
+    assert o.sections[1].children[0].end > PARTS.index("第一部分资金")
+    assert [s.role for s in o.sections] == ["work_done", "plans"]
+    assert o.sections[1].children[1].role == "problems"
+    assert o.preamble == (0, PARTS.index("第一部分 "))
+    # Each part is a summary part; its sub-section with a role of its own becomes one too.
+    assert [(p.path[-1:], p.role) for p in summary_parts(o)] == [
+        ((), None),
+        (("第一部分 2020年工作回顾",), "work_done"),
+        (("第二部分 2021年工作安排",), "plans"),
+        (("二、存在的问题",), "problems"),
+    ]
 
 
 def test_numbers_inside_sentences_are_not_headings() -> None:
