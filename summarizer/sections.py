@@ -1,7 +1,7 @@
 """sections: clean text -> the report's heading hierarchy with spans and roles.
 
 Scraped reports lose their layout: headings may sit on their own lines, be indented with full-width
-spaces, or run inline on one enormous line. So headings are found by their *markers* (一、 （一） 1. （1）
+spaces, or run inline on one enormous line. So headings are found by their *markers* (第一部分 一、 （一） 1. （1）
 ① 一是) rather than by layout, and a marker is believed only when it (a) stands at a boundary (line start,
 after whitespace or after a sentence end) and (b) continues its style's numbering where the outline
 currently is. (b) is what rejects ``1、`` inside a sentence, ``进入前四、``, ``2016-2019年``, ``1.2万``
