@@ -11,16 +11,7 @@ from pathlib import Path
 
 import pytest
 from netguard import NetGuard, no_external_network  # noqa: F401  (fixture)
-
-ENV_VARS = (
-    "OPENAI_BASE_URL",
-    "OPENAI_API_KEY",
-    "SUMMARIZER_MODEL",
-    "SUMMARIZER_MODE",
-    "SUMMARIZER_BACKEND",
-    "SUMMARIZER_CACHE_DIR",
-    "SUMMARIZER_CONCURRENCY",
-)
+from support import ENV_VARS
 
 
 @pytest.fixture(autouse=True)

@@ -13,18 +13,17 @@ import csv
 import json
 import logging
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import diskcache
 import pytest
+from support import run_cli
 
 from summarizer.api import Summarizer, analyze, is_trivial
 from summarizer.batch import Batch
 from summarizer.cache import ResultCache
-from summarizer.cli import main
 from summarizer.config import Settings
 from summarizer.extract import LLMExtractor, part_labels
 from summarizer.llm import fake_server as fs
@@ -110,17 +109,6 @@ class Endpoint:
         if not self.healthy and not is_overview(body) and FAIL_MARK in user_text(body):
             return self.fault
         return good_answer(body)
-
-
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["summarize", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def llm_args(server: fs.FakeOpenAI, *, retries: int, validation_retries: int, key: str = "sk-test-batch") -> list[str]:
@@ -220,7 +208,7 @@ def test_one_failing_document_is_reported_others_written_rerun_redoes_only_it(
             str(cache_dir),
             *llm_args(server, retries=retries, validation_retries=validation_retries),
         ]
-        code, _, err = cli(monkeypatch, capsys, *args)
+        code, _, err = run_cli(monkeypatch, capsys, *args)
         first = server.requests
 
         # -- the failed run ------------------------------------------------------------------------------
@@ -272,7 +260,7 @@ def test_one_failing_document_is_reported_others_written_rerun_redoes_only_it(
 
         # -- rerun, endpoint healthy: only the failed document's missing calls are sent --------------------
         endpoint.healthy = True
-        code, _, err = cli(monkeypatch, capsys, *args)
+        code, _, err = run_cli(monkeypatch, capsys, *args)
         second = server.requests[len(first) :]
 
     assert code == 0, err
@@ -376,7 +364,7 @@ def test_api_key_reaches_no_cassette_cache_log_or_output(
             "-vv",
             *llm_args(server, retries=1, validation_retries=0, key=SECRET),
         ]
-        code, stdout, err = cli(monkeypatch, capsys, *args)
+        code, stdout, err = run_cli(monkeypatch, capsys, *args)
         reqs = server.requests
 
     assert code == 2, err

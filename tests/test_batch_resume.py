@@ -9,7 +9,6 @@ key, and chunks answered before the interrupt come from the result cache.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,8 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from support import child_env
 
 from summarizer.llm import fake_server as fs
 from summarizer.llm.replay import LABEL_HEADER, decode_label
@@ -26,14 +27,6 @@ DATA = Path(__file__).resolve().parent / "data"
 REPORT = (DATA / "mini" / "two_chunk_report.txt").read_text(encoding="utf-8")
 BUDGET = "200"
 DOCS = 8
-ENV_VARS = (
-    "OPENAI_BASE_URL",
-    "OPENAI_API_KEY",
-    "SUMMARIZER_MODEL",
-    "SUMMARIZER_MODE",
-    "SUMMARIZER_BACKEND",
-    "SUMMARIZER_CONCURRENCY",
-)
 # Python ignores SIGINT in a child whose parent ignored it (a background CI job): install the default
 # handler explicitly, as an interactive shell would have it, then run the command's own entry point.
 ENTRY = (
@@ -60,8 +53,7 @@ def label_of(req: fs.RecordedRequest) -> str:
 
 
 def start(folder: Path, out: Path, cache: Path, server: fs.FakeOpenAI) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
-    env["SUMMARIZER_CACHE_DIR"] = str(cache)
+    env = child_env(cache)
     args = [str(folder), "--out", str(out), "--backend", "llm", "--base-url", server.base_url]
     args += ["--api-key", "sk-test-resume", "--model", "fake-model", "--concurrency", "2", "--timeout", "5"]
     args += ["--retries", "0", "--validation-retries", "0", "--no-progress", "--chunk-size", BUDGET]

@@ -8,28 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from summarizer.cli import main
+from support import run_cli
 
 DATA = Path(__file__).resolve().parent / "data"
 XIANNING = DATA / "xianning_city_2020h1.txt"
 
 
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["summarize", *args])
-    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "SUMMARIZER_MODEL", "SUMMARIZER_BACKEND"):
-        monkeypatch.delenv(var, raising=False)
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_offline_json_to_stdout(monkeypatch, capsys, tmp_path) -> None:
-    code, out, err = run(monkeypatch, capsys, str(XIANNING), "--cache-dir", str(tmp_path / "c"))
+    code, out, err = run_cli(monkeypatch, capsys, str(XIANNING), "--cache-dir", str(tmp_path / "c"))
     assert code == 0, err
     data = json.loads(out)
     assert data["backend"] == "offline"
@@ -40,24 +26,24 @@ def test_offline_json_to_stdout(monkeypatch, capsys, tmp_path) -> None:
 
 
 def test_markdown_and_html(monkeypatch, capsys) -> None:
-    code, out, _ = run(monkeypatch, capsys, str(XIANNING), "--format", "md")
+    code, out, _ = run_cli(monkeypatch, capsys, str(XIANNING), "--format", "md")
     assert code == 0 and out.startswith("#")
-    code, out, _ = run(monkeypatch, capsys, str(XIANNING), "--format", "html")
+    code, out, _ = run_cli(monkeypatch, capsys, str(XIANNING), "--format", "html")
     assert code == 0 and out.lstrip().lower().startswith("<!doctype html")
 
 
 @pytest.mark.parametrize("stage", ["clean", "sections", "chunks", "numbers"])
 def test_stages_text_and_json(monkeypatch, capsys, stage: str) -> None:
-    code, out, err = run(monkeypatch, capsys, str(XIANNING), "--stage", stage)
+    code, out, err = run_cli(monkeypatch, capsys, str(XIANNING), "--stage", stage)
     assert code == 0, err
     assert out.strip()
-    code, out, err = run(monkeypatch, capsys, str(XIANNING), "--stage", stage, "--format", "json")
+    code, out, err = run_cli(monkeypatch, capsys, str(XIANNING), "--stage", stage, "--format", "json")
     assert code == 0, err
     json.loads(out)
 
 
 def test_stage_sections_shows_tree(monkeypatch, capsys) -> None:
-    code, out, _ = run(monkeypatch, capsys, str(XIANNING), "--stage", "sections")
+    code, out, _ = run_cli(monkeypatch, capsys, str(XIANNING), "--stage", "sections")
     assert code == 0
     assert "一、参与和服务疫情防控情况" in out
     assert "三、存在的问题" in out or "存在的问题" in out
@@ -67,7 +53,7 @@ def test_stdin(monkeypatch, capsys) -> None:
     import io
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(XIANNING.read_bytes())))
-    code, out, err = run(monkeypatch, capsys, "-", "--stage", "numbers", "--format", "json")
+    code, out, err = run_cli(monkeypatch, capsys, "-", "--stage", "numbers", "--format", "json")
     assert code == 0, err
     assert any(m["text"].startswith("50亿") for m in json.loads(out))
 
@@ -79,7 +65,7 @@ def test_stdin(monkeypatch, capsys) -> None:
 def test_bad_input_one_line_exit_2(monkeypatch, capsys, tmp_path, content: bytes, needle: str) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(content)
-    code, out, err = run(monkeypatch, capsys, str(bad))
+    code, out, err = run_cli(monkeypatch, capsys, str(bad))
     assert code == 2
     assert out == ""
     lines = err.strip().splitlines()
@@ -88,16 +74,16 @@ def test_bad_input_one_line_exit_2(monkeypatch, capsys, tmp_path, content: bytes
 
 
 def test_missing_file_and_usage_errors(monkeypatch, capsys, tmp_path) -> None:
-    code, _, err = run(monkeypatch, capsys, str(tmp_path / "nope.txt"))
+    code, _, err = run_cli(monkeypatch, capsys, str(tmp_path / "nope.txt"))
     assert code == 2 and "nope.txt" in err and "Traceback" not in err
-    code, _, err = run(monkeypatch, capsys, str(XIANNING), "--format", "text")
+    code, _, err = run_cli(monkeypatch, capsys, str(XIANNING), "--format", "text")
     assert code == 2
-    code, _, err = run(monkeypatch, capsys, str(XIANNING), "--backend", "replay")
+    code, _, err = run_cli(monkeypatch, capsys, str(XIANNING), "--backend", "replay")
     assert code == 2 and "--cassettes" in err
 
 
 def test_help_has_examples(monkeypatch, capsys) -> None:
-    code, out, _ = run(monkeypatch, capsys, "--help")
+    code, out, _ = run_cli(monkeypatch, capsys, "--help")
     assert code == 0
     assert "Examples:" in out and "--stage" in out and "Exit codes" in out
 
@@ -111,7 +97,7 @@ def test_batch_writes_each_and_keeps_going(monkeypatch, capsys, tmp_path) -> Non
     (corpus / "sub").mkdir()
     shutil.copy(DATA / "county_trad_pinyin_2020h1.txt", corpus / "sub" / "trad.txt")
     out = tmp_path / "out"
-    code, _, err = run(monkeypatch, capsys, str(corpus), "--out", str(out), "--format", "md")
+    code, _, err = run_cli(monkeypatch, capsys, str(corpus), "--out", str(out), "--format", "md")
     assert code == 2  # one document failed
     assert "empty.txt" in err and "Traceback" not in err
     for stem in ("xianning_city_2020h1", "xuancheng_county_2020h1", "sub/trad"):
@@ -127,7 +113,7 @@ def test_batch_writes_each_and_keeps_going(monkeypatch, capsys, tmp_path) -> Non
 
     # Rerun: finished documents are skipped (same source hash and settings), the bad one fails again.
     before = (out / "xianning_city_2020h1.json").stat().st_mtime_ns
-    code, _, err = run(monkeypatch, capsys, str(corpus), "--out", str(out), "--format", "md")
+    code, _, err = run_cli(monkeypatch, capsys, str(corpus), "--out", str(out), "--format", "md")
     assert code == 2
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     status = {Path(d["source"]).name: d["status"] for d in index["documents"]}
@@ -141,7 +127,7 @@ def test_batch_metrics_parquet_when_pyarrow(monkeypatch, capsys, tmp_path) -> No
     corpus = tmp_path / "in"
     corpus.mkdir()
     shutil.copy(XIANNING, corpus / XIANNING.name)
-    code, _, err = run(monkeypatch, capsys, str(corpus), "--out", str(tmp_path / "out"))
+    code, _, err = run_cli(monkeypatch, capsys, str(corpus), "--out", str(tmp_path / "out"))
     assert code == 0, err
     table = pq.read_table(tmp_path / "out" / "metrics.parquet")
     csv_rows = (tmp_path / "out" / "metrics.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -152,8 +138,9 @@ def test_batch_metrics_parquet_when_pyarrow(monkeypatch, capsys, tmp_path) -> No
 
 def test_stage_honours_core_flags(monkeypatch, capsys) -> None:
     trad = DATA / "county_trad_pinyin_2020h1.txt"
-    _, default, _ = run(monkeypatch, capsys, str(trad), "--stage", "chunks", "--format", "json")
-    _, small, _ = run(monkeypatch, capsys, str(trad), "--stage", "chunks", "--format", "json", "--chunk-size", "400")
+    stage = [str(trad), "--stage", "chunks", "--format", "json"]
+    _, default, _ = run_cli(monkeypatch, capsys, *stage)
+    _, small, _ = run_cli(monkeypatch, capsys, *stage, "--chunk-size", "400")
     assert len(json.loads(small)) > len(json.loads(default))
-    _, kept, _ = run(monkeypatch, capsys, str(trad), "--stage", "clean", "--keep-traditional")
+    _, kept, _ = run_cli(monkeypatch, capsys, str(trad), "--stage", "clean", "--keep-traditional")
     assert "創新" in kept and "创新" not in kept

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import run_cli
 
 from summarizer import Summarizer
-from summarizer.cli import main
 from summarizer.llm import fake_server as fs
 
 MINI = Path(__file__).resolve().parent / "data" / "mini" / "mini_report.txt"
@@ -20,16 +19,6 @@ def respond(body: dict[str, Any], n: int) -> fs.Behaviour:
     if any("摘要助手" in str(m.get("content")) for m in body["messages"] if m["role"] == "system"):
         return fs.answer({"title": None, "organization": None, "period": None, "overview": "概述。"})
     return fs.answer(fs.extraction(body, "本段摘要。"))
-
-
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["summarize", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    return code, capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -48,7 +37,7 @@ def test_dry_run_sends_nothing_then_sees_the_cache(
     with fs.FakeOpenAI(respond) as server:
         common = ["--backend", "llm", "--base-url", server.base_url, "--api-key", "sk-x", "--cache-dir", str(cache)]
         common += ["--chunk-size", str(budget)]
-        code, out = run_cli(monkeypatch, capsys, str(report), "--dry-run", *common)
+        code, out, _ = run_cli(monkeypatch, capsys, str(report), "--dry-run", *common)
         assert code == 0
         assert server.requests == []  # nothing sent
         assert f"{calls} call{'s' if calls > 1 else ''} (0 from cache)" in out and "prompt" in out and "$" in out
@@ -59,12 +48,12 @@ def test_dry_run_sends_nothing_then_sees_the_cache(
         sent = len(server.requests)
         assert sent == calls  # the dry run counted what a run sends
 
-        code, out = run_cli(monkeypatch, capsys, str(report), "--dry-run", *common)
+        code, out, _ = run_cli(monkeypatch, capsys, str(report), "--dry-run", *common)
         assert code == 0
         assert f"({calls} from cache)" in out and "~0 prompt" in out
         assert len(server.requests) == sent  # still nothing new
 
 
 def test_dry_run_offline_costs_nothing(monkeypatch, capsys) -> None:
-    code, out = run_cli(monkeypatch, capsys, str(MINI), "--dry-run", "--backend", "offline")
+    code, out, _ = run_cli(monkeypatch, capsys, str(MINI), "--dry-run", "--backend", "offline")
     assert code == 0 and "0 calls" in out
