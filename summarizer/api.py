@@ -125,12 +125,12 @@ def overview_points(outline: Outline, results: list[ChunkResult]) -> list[dict[s
                 summaries.setdefault(part.key, []).append(lead(text))
         for item, _, part in placed_items(r):
             parts[part.key] = part
-            items.setdefault(part.key, []).append(lead(item.text))
+            items.setdefault(part.key, []).append(item.text)
     points = []
     for key, part in sorted(parts.items(), key=lambda kv: kv[1].start):
         if not part.path:  # the preamble: the call sees it as the document head
             continue
-        texts = summaries.get(key) or items.get(key, [])[:POINTS_PER_SECTION]
+        texts = summaries.get(key) or [lead(t) for t in items.get(key, [])[:POINTS_PER_SECTION]]
         if texts:
             points.append({"heading": " › ".join(part.path), "points": texts})
     return points
