@@ -41,7 +41,7 @@ class _Strict(BaseModel):
 
 class GoldFact(_Strict):
     quote: str = Field(description="Verbatim from the document: the shortest clause that holds the figure.")
-    value: str = Field(description="The figure as written, scale word included, unit excluded ('235.2亿', '7.5', 'xx').")
+    value: str = Field(description="The figure as written, scale word kept, unit left out ('235.2亿', '7.5', 'xx').")
     unit: str = Field(default="", description="Unit as written ('元', '%', '个百分点', '家'); '' when none.")
     indicator: str = Field(description="Short canonical Chinese name of what is measured, e.g. '地区生产总值增速'.")
     names: list[str] = Field(
