@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,82 @@ def _err(message: str) -> None:
     click.echo(f"summarize: {message}", err=True)
 
 
+# Options that become Settings, shared by the summarize and eval commands.
+SETTINGS_OPTIONS: tuple[Callable[[Any], Any], ...] = (
+    click.option(
+        "--backend",
+        type=click.Choice(["auto", "llm", "offline", "replay"]),
+        default=None,
+        help="auto: replay with --cassettes, llm when an endpoint is configured, else offline.",
+    ),
+    click.option("--base-url", help="OpenAI-compatible endpoint [env OPENAI_BASE_URL]."),
+    click.option("--model", help="Model name [env SUMMARIZER_MODEL]."),
+    click.option("--api-key", help="API key [env OPENAI_API_KEY]. Never logged, cached or recorded."),
+    click.option(
+        "--mode",
+        type=click.Choice(["auto", "tools", "json", "md_json"]),
+        default=None,
+        help="instructor mode; auto = tools, falling back to json/md_json if the endpoint rejects tools.",
+    ),
+    click.option("--cassettes", type=click.Path(file_okay=False, path_type=Path), help="Replay recorded responses."),
+    click.option(
+        "--record",
+        "record_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Record the endpoint's responses as cassettes here.",
+    ),
+    click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Result cache folder."),
+    click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
+    click.option("--refresh", is_flag=True, help="Ignore cached results (and overwrite them)."),
+    click.option("--concurrency", type=click.IntRange(1, 256), default=None, help="Calls in flight (default 4)."),
+    click.option(
+        "--chunk-size",
+        type=click.IntRange(200, 100_000),
+        default=None,
+        help="Most characters per chunk (default 1500). Chunks fill it across sections; larger means fewer requests.",
+    ),
+    click.option("--timeout", type=float, default=None, help="Seconds per request (default 60)."),
+    click.option("--retries", type=click.IntRange(0, 20), default=None, help="Extra attempts on transient errors."),
+    click.option(
+        "--validation-retries", type=click.IntRange(0, 10), default=None, help="Re-asks after invalid answers."
+    ),
+    click.option("--keep-traditional", is_flag=True, help="Do not convert traditional to simplified characters."),
+)
+
+
+def settings_options(command: Any) -> Any:
+    for option in reversed(SETTINGS_OPTIONS):
+        command = option(command)
+    return command
+
+
+def settings_from(opts: dict[str, Any]) -> Settings:
+    """Settings from the shared options (None means not given: the environment or the default applies)."""
+    settings = Settings.from_env(
+        backend=opts.pop("backend"),
+        base_url=opts.pop("base_url"),
+        model=opts.pop("model"),
+        api_key=opts.pop("api_key"),
+        mode=opts.pop("mode"),
+        cassettes=opts.pop("cassettes"),
+        record_dir=opts.pop("record_dir"),
+        cache_dir=opts.pop("cache_dir"),
+        use_cache=False if opts.pop("no_cache") else None,
+        refresh=True if opts.pop("refresh") else None,
+        concurrency=opts.pop("concurrency"),
+        chunk_budget=opts.pop("chunk_size"),
+        timeout=opts.pop("timeout"),
+        transport_retries=opts.pop("retries"),
+        validation_retries=opts.pop("validation_retries"),
+        to_simplified=False if opts.pop("keep_traditional") else None,
+        drop_unverified=True if opts.pop("drop_unverified", False) else None,
+        prices=_parse_price(opts.pop("price", ())) or None,
+    )
+    if settings.backend == "replay" and settings.cassettes is None:
+        raise click.UsageError("--backend replay needs --cassettes DIR")
+    return settings
+
+
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE|DIR|-")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Write one file per input here.")
@@ -63,42 +141,7 @@ def _err(message: str) -> None:
     help="Output format (default json; 'text' only with --stage).",
 )
 @click.option("--stage", type=click.Choice(STAGES), help="Print one deterministic step's result and stop.")
-@click.option(
-    "--backend",
-    type=click.Choice(["auto", "llm", "offline", "replay"]),
-    default=None,
-    help="auto: replay with --cassettes, llm when an endpoint is configured, else offline.",
-)
-@click.option("--base-url", help="OpenAI-compatible endpoint [env OPENAI_BASE_URL].")
-@click.option("--model", help="Model name [env SUMMARIZER_MODEL].")
-@click.option("--api-key", help="API key [env OPENAI_API_KEY]. Never logged, cached or recorded.")
-@click.option(
-    "--mode",
-    type=click.Choice(["auto", "tools", "json", "md_json"]),
-    default=None,
-    help="instructor mode; auto = tools, falling back to json/md_json if the endpoint rejects tools.",
-)
-@click.option("--cassettes", type=click.Path(file_okay=False, path_type=Path), help="Replay recorded responses.")
-@click.option(
-    "--record",
-    "record_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Record the endpoint's responses as cassettes here.",
-)
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Result cache folder.")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
-@click.option("--refresh", is_flag=True, help="Ignore cached results (and overwrite them).")
-@click.option("--concurrency", type=click.IntRange(1, 256), default=None, help="Calls in flight (default 4).")
-@click.option(
-    "--chunk-size",
-    type=click.IntRange(200, 100_000),
-    default=None,
-    help="Most characters per chunk (default 1500). Chunks fill it across sections; larger means fewer requests.",
-)
-@click.option("--timeout", type=float, default=None, help="Seconds per request (default 60).")
-@click.option("--retries", type=click.IntRange(0, 20), default=None, help="Extra attempts on transient errors.")
-@click.option("--validation-retries", type=click.IntRange(0, 10), default=None, help="Re-asks after invalid answers.")
-@click.option("--keep-traditional", is_flag=True, help="Do not convert traditional to simplified characters.")
+@settings_options
 @click.option("--strict", is_flag=True, help="Exit 1 when any summary number is not grounded in the source.")
 @click.option("--drop-unverified", is_flag=True, help="Drop unverified metrics and flagged items from the output.")
 @click.option("--dry-run", is_flag=True, help="Count calls and tokens (and cache hits) without calling anything.")
@@ -117,28 +160,7 @@ def cli(inputs: tuple[str, ...], out: Path | None, fmt: str | None, stage: str |
         else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING),
         format="summarize: %(levelname)s %(name)s: %(message)s",
     )
-    settings = Settings.from_env(
-        backend=opts["backend"],
-        base_url=opts["base_url"],
-        model=opts["model"],
-        api_key=opts["api_key"],
-        mode=opts["mode"],
-        cassettes=opts["cassettes"],
-        record_dir=opts["record_dir"],
-        cache_dir=opts["cache_dir"],
-        use_cache=False if opts["no_cache"] else None,
-        refresh=True if opts["refresh"] else None,
-        concurrency=opts["concurrency"],
-        chunk_budget=opts["chunk_size"],
-        timeout=opts["timeout"],
-        transport_retries=opts["retries"],
-        validation_retries=opts["validation_retries"],
-        to_simplified=False if opts["keep_traditional"] else None,
-        drop_unverified=True if opts["drop_unverified"] else None,
-        prices=_parse_price(opts["price"]) or None,
-    )
-    if settings.backend == "replay" and settings.cassettes is None:
-        raise click.UsageError("--backend replay needs --cassettes DIR")
+    settings = settings_from(opts)
 
     files, root = _expand(inputs)
     if stage:
@@ -317,10 +339,72 @@ def _dry_run(summarizer: Summarizer, files: list[str]) -> int:
     return code
 
 
+EVAL_EXAMPLES = """
+\b
+Examples:
+  summarize eval                                   # every gold file in tests/gold, offline backend
+  summarize eval tests/gold --backend replay --cassettes tests/cassettes/corpus
+  summarize eval tests/gold/national_2016_gov_report.json --details     # what was missed, faults, junk
+  OPENAI_BASE_URL=… SUMMARIZER_MODEL=… summarize eval --backend llm    # evaluate your own model
+  summarize eval --baseline tests/gold/baseline.json                   # exit 1 below a pinned floor
+"""
+
+
+@click.command(epilog=EVAL_EXAMPLES, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.argument("gold", nargs=-1, metavar="[GOLD…]")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Output format.")
+@click.option("--details", is_flag=True, help="List missed facts, wrong names/periods/kinds, faults and junk.")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Floors pinned per backend (JSON); exit 1 when a figure falls below its floor.",
+)
+@settings_options
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def eval_cli(gold: tuple[str, ...], fmt: str, details: bool, baseline: Path | None, **opts: Any) -> None:
+    """Score summaries against hand-written gold labels: key-fact recall, name, period and kind accuracy,
+    faithfulness errors, junk share, highlights, title/organization/period and section roles.
+
+    GOLD is gold files or folders of them (default: tests/gold). See tests/gold/README.md for the format."""
+    from .evaluate import as_json, evaluate, figures, format_table, gate
+    from .gold import gold_files, load_gold
+
+    quiet = opts.pop("quiet")
+    level = logging.ERROR if quiet else logging.WARNING
+    logging.basicConfig(level=level, format="summarize: %(levelname)s %(message)s")
+    settings = settings_from(opts)
+    cases = [load_gold(f) for f in gold_files(list(gold) or ["tests/gold"])]
+    with Summarizer(settings) as summarizer:
+        docs = evaluate(cases, summarizer.run)
+        backend = summarizer.backend
+    if fmt == "json":
+        click.echo(json.dumps(as_json(backend, docs), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_table(backend, docs, details=details), nl=False)
+    if baseline is not None:
+        try:
+            floors = json.loads(baseline.read_text(encoding="utf-8"))[backend]
+        except (OSError, ValueError, KeyError) as exc:
+            raise InputError(f"{baseline}: no floors for backend {backend} ({exc})") from None
+        failures = gate(figures(docs), floors)
+        for line in failures:
+            _err(f"below baseline: {line}")
+        if failures:
+            sys.exit(1)
+    skipped = [d for d in docs if d.error is not None]
+    if skipped and not quiet:
+        _err(f"{len(skipped)} of {len(docs)} documents not evaluated (see the table)")
+
+
 def main() -> None:
     """Console entry point: library errors become one line and an exit code, never a traceback."""
+    args = sys.argv[1:]
+    # `summarize eval …` is the evaluation command; anything else is a report to summarize (a file named
+    # "eval" is reached as ./eval). A group with a default command would make every `summarize FILE` parse
+    # through a subcommand lookup for this one case.
+    command, args, name = (eval_cli, args[1:], "summarize eval") if args[:1] == ["eval"] else (cli, args, "summarize")
     try:
-        cli.main(standalone_mode=False)
+        command.main(args=args, prog_name=name, standalone_mode=False)
     except click.exceptions.Abort:  # click turns Ctrl-C into Abort
         _err("interrupted; finished documents are kept, rerun to resume")
         sys.exit(130)

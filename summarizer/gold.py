@@ -63,7 +63,7 @@ class GoldDocument(_Strict):
     document: str = Field(description="Path of the document, relative to this gold file.")
     title: str | None = Field(description="The report's title; null when the document carries none.")
     title_accept: list[str] = Field(default_factory=list, description="Other titles a reader would accept.")
-    organization: str
+    organization: str | None = Field(description="The reporting body; null when the text never names it.")
     organization_accept: list[str] = Field(default_factory=list)
     period: str = Field(description="What the report as a whole covers: '2020年上半年', or the year delivered.")
     period_accept: list[str] = Field(default_factory=list)
