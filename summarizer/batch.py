@@ -34,7 +34,10 @@ PARQUET_ROWS = 5_000
 METRIC_COLUMNS = (
     "document",
     "organization",
+    "report_period",
     "period",
+    "period_start",
+    "period_end",
     "section_path",
     "name",
     "value",
@@ -130,7 +133,10 @@ def metric_rows(summary: ReportSummary) -> list[dict[str, Any]]:
         {
             "document": summary.source.name,
             "organization": summary.organization or "",
-            "period": summary.period or "",
+            "report_period": summary.period or "",
+            "period": m.period or "",  # the figure's own period (a 2012 result in the 2013 report is 2012年)
+            "period_start": m.period_start or "",
+            "period_end": m.period_end or "",
             "section_path": " > ".join(m.section_path),
             "name": m.name,
             "value": m.value or "",

@@ -30,6 +30,7 @@ from .models import (
     Usage,
 )
 from .numbers import NumberMention, find_numbers, parse_number
+from .periods import Period, figure_period, parse_period, report_period
 from .sections import Outline, Part, PartKey, path_at, rstrip_end, summary_parts
 
 PREAMBLE_HEADING = "导语"
@@ -72,34 +73,32 @@ def figure_number(value: str | None, unit: str) -> float | None:
     return float(scaled)
 
 
-def metric_period(quote: str) -> str | None:
-    """The year a metric's own evidence names ("2020年建设…60家" -> "2020年"); None leaves the report's period.
-
-    An annual report mixes last year's results with this year's targets, so the report period alone would
-    date half of its figures wrongly.
-    """
-    # "2013年以来…" is a span up to now, not the metric's year.
-    years = [m.text for m in find_numbers(quote) if m.kind == "year" and not quote.startswith(("以来", "至今"), m.end)]
-    return years[0] if len(set(years)) == 1 else None
+_SENTENCE_END_RE = re.compile(r"[。！？!?；;\n]")
+HEAD_CHARS = 400
 
 
-_YEAR_RE = re.compile(r"((?:19|20)\d\d)年")
-_LAST_YEAR_RE = re.compile(r"过去一年|上一年|去年|上年")
+def report_period_of(text: str, outline: Outline, overview: OverviewDraft) -> Period | None:
+    """The report's period from its own head (title, dateline, first heading), the model's word only when
+    the head says nothing: a model that answers the reviewed year would move every result a year back."""
+    start, end = outline.preamble
+    head = text[start : min(end, start + HEAD_CHARS)] if end > start else text[:HEAD_CHARS]
+    found = report_period(overview.title, head, [s.title for s in outline.sections])
+    return found or parse_period(overview.period)
 
 
-def section_period(outline: Outline, position: int, report_period: str | None) -> str | None:
-    """The year a top-level heading dates its content to: "一、2021年工作回顾" -> "2021年"; "一、过去一年工作
-    回顾" in a 2012 report -> "2011年" (annual reports review last year and plan this one)."""
-    top = next((t for t in outline.sections if t.start <= position < t.end), None)
-    if top is None:
-        return None
-    years = set(_YEAR_RE.findall(top.title))
-    if len(years) == 1:
-        return f"{years.pop()}年"
-    report_year = _YEAR_RE.match(report_period or "")
-    if not years and report_year and _LAST_YEAR_RE.search(top.title):
-        return f"{int(report_year.group(1)) - 1}年"
-    return None
+def metric_period(text: str, outline: Outline, metric: Metric, report: Period | None) -> Period | None:
+    """The period of the figure (``periods.figure_period``): its sentence up to the figure, the headings above
+    it, the report's period and whether the figure is a target."""
+    ev = metric.evidence
+    offset = ev.quote.find(metric.value) if metric.value else -1
+    at = ev.start + offset if offset >= 0 else ev.end
+    lo = max(0, at - 300)
+    sentence_start = max((m.end() for m in _SENTENCE_END_RE.finditer(text, lo, at)), default=lo)
+    end_match = _SENTENCE_END_RE.search(text, ev.end)
+    sentence = text[sentence_start : end_match.start() if end_match else len(text)]
+    headings = [s.title for s in path_at(outline, at) if s.style != "enum"]  # 一是… is prose, not a heading
+    annual = report is not None and report.start.endswith("-01") and report.end.endswith("-12")
+    return figure_period(sentence, text[sentence_start:at], headings, report, kind=metric.kind, annual_report=annual)
 
 
 def _evidence(clean: CleanText, offset: int, span: tuple[int, int]) -> Evidence:
@@ -205,17 +204,16 @@ def merge(
             items.setdefault(part.key, []).append((item, keys))
 
     # Ids in source order.
+    report = report_period_of(clean.text, outline, overview)
     ordered = sorted(metrics.items(), key=lambda kv: (kv[1].evidence.start, kv[1].evidence.end, kv[0]))
     ids: dict[MetricKey, str] = {}
     final_metrics: list[Metric] = []
     for n, (mkey, metric) in enumerate(ordered, 1):
         ids[mkey] = f"m{n}"
-        period = (
-            metric_period(metric.evidence.quote)
-            or section_period(outline, metric.evidence.start, overview.period)
-            or overview.period
-        )
-        final_metrics.append(metric.model_copy(update={"id": f"m{n}", "period": period}))
+        period = metric_period(clean.text, outline, metric, report)
+        update = {"id": f"m{n}", "period": period.text if period else None}
+        update |= {"period_start": period.start, "period_end": period.end} if period else {}
+        final_metrics.append(metric.model_copy(update=update))
 
     sections: list[SectionSummary] = []
     item_counter = 0
@@ -262,7 +260,9 @@ def merge(
         ),
         title=overview.title,
         organization=overview.organization,
-        period=overview.period,
+        period=report.text if report else overview.period,
+        period_start=report.start if report else None,
+        period_end=report.end if report else None,
         overview=overview.overview,
         sections=sections,
         metrics=final_metrics,

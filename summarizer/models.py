@@ -61,7 +61,11 @@ class Metric(_Model):
     kind: MetricKind
     approx: str | None = Field(default=None, description="Approximation word as written: 余/多/近/约/以上/左右.")
     redacted: bool = False
-    period: str | None = None
+    period: str | None = Field(
+        default=None, description="The period the figure is about: '2012年', '2020年上半年', '2011—2015年'."
+    )
+    period_start: str | None = Field(default=None, description="First month of the period, 'YYYY-MM'.")
+    period_end: str | None = Field(default=None, description="Last month of the period, 'YYYY-MM'.")
     section_path: list[str] = Field(default_factory=list)
     evidence: Evidence
     check: Check = "unchecked"
@@ -129,7 +133,9 @@ class ReportSummary(_Model):
     source: SourceInfo
     title: str | None = None
     organization: str | None = None
-    period: str | None = None
+    period: str | None = Field(default=None, description="The report's own period, from its title and dateline.")
+    period_start: str | None = None
+    period_end: str | None = None
     overview: str = ""
     sections: list[SectionSummary] = Field(default_factory=list)
     metrics: list[Metric] = Field(default_factory=list)

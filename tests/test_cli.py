@@ -104,11 +104,15 @@ def test_batch_writes_each_and_keeps_going(monkeypatch, capsys, tmp_path) -> Non
         assert (out / f"{stem}.json").is_file() and (out / f"{stem}.md").is_file()
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     status = {Path(d["source"]).name: d["status"] for d in index["documents"]}
-    assert status == {"xianning_city_2020h1.txt": "ok", "xuancheng_county_2020h1.txt": "ok",
-                      "trad.txt": "ok", "empty.txt": "failed"}
+    assert status == {
+        "xianning_city_2020h1.txt": "ok",
+        "xuancheng_county_2020h1.txt": "ok",
+        "trad.txt": "ok",
+        "empty.txt": "failed",
+    }
     csv_text = (out / "metrics.csv").read_text(encoding="utf-8-sig")
     header = csv_text.splitlines()[0]
-    assert header.startswith("document,organization,period,section_path,name,value,number,unit")
+    assert header.startswith("document,organization,report_period,period,period_start,period_end,section_path,name,value,number,unit")
     assert "xianning_city_2020h1.txt" in csv_text and "trad.txt" in csv_text
 
     # Rerun: finished documents are skipped (same source hash and settings), the bad one fails again.
@@ -132,7 +136,14 @@ def test_batch_metrics_parquet_when_pyarrow(monkeypatch, capsys, tmp_path) -> No
     table = pq.read_table(tmp_path / "out" / "metrics.parquet")
     csv_rows = (tmp_path / "out" / "metrics.csv").read_text(encoding="utf-8-sig").splitlines()
     assert table.num_rows == len(csv_rows) - 1 > 10
-    assert table.column_names[:3] == ["document", "organization", "period"]
+    assert table.column_names[:6] == [
+        "document",
+        "organization",
+        "report_period",
+        "period",
+        "period_start",
+        "period_end",
+    ]
     assert "30.95亿" in table.column("value").to_pylist()
 
 

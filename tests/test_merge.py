@@ -111,7 +111,8 @@ def test_merge_dedups_and_orders_and_grounds() -> None:
     assert items[0].metrics == ["m1"] and items[1].metrics == ["m1"]
     assert items[2].metrics == ["m2"]
     assert summary.sections[1].items[0].metrics == ["m4"]
-    assert all(m.period == "2020年上半年" for m in summary.metrics)
+    # the first half's results, and the target under the second half's plans (periods.py)
+    assert [m.period for m in summary.metrics] == ["2020年上半年"] * 3 + ["2020年下半年"]
     assert [m.section_path for m in summary.metrics] == [["一、上半年工作"]] * 3 + [["二、下半年工作安排"]]
 
 
@@ -153,33 +154,3 @@ def test_summaries_owed_per_part_are_validated_and_a_kept_miscount_is_paired_in_
 def test_figure_number_bare_scale_and_chinese_numerals() -> None:
     assert figure_number("千万", "元") == 10_000_000
     assert figure_number("二十四", "条") == 24
-
-
-def test_metric_period_from_its_own_evidence() -> None:
-    from summarizer.merge import metric_period
-
-    assert metric_period("2011年全区实现地区生产总值198.5亿元") == "2011年"
-    assert metric_period("2020年建设市级以上新型研发机构60家") == "2020年"
-    assert metric_period("1-5月份,我市高新技术产业增加值增速为xx%") is None  # the report's period applies
-    assert metric_period("2019年完成10项,2020年完成12项") is None  # ambiguous: no single year
-
-
-def test_section_period_from_top_level_headings() -> None:
-    from summarizer.merge import section_period
-    from summarizer.sections import parse_sections
-
-    text = (
-        "一、过去一年工作回顾\n完成10项。\n二、2012年政府工作总体要求和目标任务\n力争完成12项。\n"
-        "三、存在的问题\n不足。"
-    )
-    outline = parse_sections(text)
-    assert section_period(outline, text.index("完成10项"), "2012年") == "2011年"
-    assert section_period(outline, text.index("力争完成12项"), "2012年") == "2012年"
-    assert section_period(outline, text.index("不足"), "2012年") is None  # the report's period applies
-    assert section_period(outline, text.index("完成10项"), None) is None
-
-
-def test_metric_period_ignores_since_phrases() -> None:
-    from summarizer.merge import metric_period
-
-    assert metric_period("2013年以来新增涉税市场主体纳税额4.76万亿元") is None

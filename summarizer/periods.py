@@ -1,0 +1,349 @@
+"""periods: the period a figure is about, as written and as a normalised [start, end] in months.
+
+An annual government work report mixes last year's results, five-year totals, this year's targets and
+five-year-plan targets; a half-year bureau report mixes first-half results with second-half plans. The
+report's own period dates none of them reliably, so each metric's period is resolved from, first to last:
+
+1. its own clause and sentence: an explicit period (``2012年``, ``2020年上半年``, ``1-5月份``, ``一季度``,
+   ``2011—2015年``, ``“十二五”时期``), never a comparison base (``比2010年``, ``较上年``, ``同比``,
+   ``与2015年相比``), and span words (``五年来``, ``累计``, ``年均``, ``近三年``) under a multi-year heading;
+2. the headings above it, innermost first: ``一、2015年工作回顾`` → 2015年; ``过去一年`` → the year before
+   the report's; ``过去五年`` / ``“十二五”时期`` → the span (a figure *reached* by its end, ``达到``/``增加到``,
+   is dated to the span's last year, as a reader would date "GDP reached 51.9万亿"); ``下半年工作安排`` →
+   the report year's second half;
+3. the report's own period, shifted by what the figure is: a target in an annual report is for the report's
+   year, a result is last year's; a half-year report's results are that half, its targets the next half.
+
+The report period comes from the report's head (title, dateline), not from a model's overview.
+
+Hand-written because no library reads Chinese period expressions (dateparser and friends read dates, not
+"“十二五”时期" or "过去五年"); the grammar is small and stated here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .sections import cn_to_int
+
+# 五年规划 names: 十五 = 2001—2005 … 十五五 = 2026—2030.
+_PLAN_RE = re.compile(r"[“\"']?(十[一二三四五六七八九]?五)[”\"']?(?:时期|期间|规划)?")
+_CN_DIGIT = "〇一二三四五六七八九十"
+_YEAR = r"((?:19|20)\d\d)"
+_RANGE_RE = re.compile(_YEAR + r"\s*年?\s*(?:—+|–|-|~|～|至|到)\s*" + _YEAR + r"\s*年")
+_MONTH = r"(\d{1,2}|十[一二]?|[一二三四五六七八九])"
+_MONTHS_RE = re.compile(
+    r"(?:" + _YEAR + r"\s*年\s*)?" + _MONTH + r"\s*(?:—+|–|-|~|～|至)\s*" + _MONTH + r"\s*月(?:份)?"
+)
+# 截至6月底: everything from the year's start to that month (a half-year report's "so far").
+_UNTIL_RE = re.compile(r"(?:截至|截止|截止到|到)\s*(?:" + _YEAR + r"\s*年\s*)?" + _MONTH + r"\s*月(?:底|末|份)?")
+# A month on its own dates a clause ("4月份，…"); one followed by 前/底前 is a deadline, not a period.
+_ONE_MONTH_RE = re.compile(
+    r"(?:" + _YEAR + r"\s*年\s*)?" + _MONTH + r"\s*月(?:上旬|中旬|下旬|份|初)?(?![\d日号]|底?(?:以|之)?前)"
+)
+_PART_RE = re.compile(
+    _YEAR
+    + r"\s*年(?:度)?\s*(上半年|下半年|前三季度|(?:第)?[一二三四1-4]季度|全年|年底|年末|底|末)?"
+    + r"|(上半年|下半年|前三季度|(?:第)?[一二三四1-4]季度)"
+)
+# 全年 / 年底 name no year of their own: the whole year of whatever period the context gives (a half-year
+# report's "力争全年…" plans the whole year, not the half; a review's "全年…" is the reviewed year).
+_WHOLE_YEAR_RE = re.compile(r"全年|年底|年末|年内")
+# What may stand before a period that dates its clause: nothing (the clause opens with it), a preposition
+# of time, or scope and connective words. A year after a verb or inside an object ("申报2020年湖北省科技奖",
+# "对2018年立项的项目") names a programme or a cohort: an attribute of a name, not the figure's period.
+_PERIOD_LEAD_RE = re.compile(
+    r"^(?:在|于|至|到|从|自|截至|截止|截止到|是|为|即|其中|同时|另外|此外|而|并|且|全市|全区|全县|全省|全国|全旗|"
+    r"我市|我县|我区|我省|我国|我局|全年|预计|初步统计|经初步核算|据统计)*$"
+)
+# A year that is a comparison base or the start of a "since" span is not the figure's period.
+_BASE_BEFORE_RE = re.compile(r"(?:比|较|同|与|和|相对于|相比于|对比)\s*$")
+_BASE_AFTER_RE = re.compile(r"^\s*(?:相比|同期|水平|基础上)")
+_SINCE_AFTER_RE = re.compile(r"^\s*(?:以来|至今|来)")
+# Words that make a figure a total, average or change over a multi-year span.
+_SPAN_WORDS_RE = re.compile(r"年均|累计|五年|十年|三年|两年|共计|总计|合计|期间|以来|来")
+_REACHED_RE = re.compile(
+    r"(?:达到|增加到|提高到|上升到|下降到|降到|降至|增至|提升到|扩大到|超过|突破|达)\s*[^，,；;。]{0,12}$"
+)
+_LAST_YEARS_RE = re.compile(r"(?:过去|近|前)([一二两三四五六七八九十\d]+)年")
+_LAST_YEAR_RE = re.compile(r"过去一年|上一年|去年|上年")
+# Relative periods inside a clause (the report's year resolves them): 五年来, 过去五年, 近三年, 今年, 去年.
+_RELATIVE_RE = re.compile(
+    r"(?:过去|近)([两三四五六七八九十\d]+)年|([两三四五六七八九十\d]+)年来|今年|去年|上一年|上年|明年|本年"
+)
+_THIS_YEAR_RE = re.compile(r"今年|本年|当年|明年")
+_HALF_RE = re.compile(r"(上半年|下半年)")
+
+
+@dataclass(frozen=True)
+class Period:
+    """``text`` as a reader writes it; ``start``/``end`` as ``YYYY-MM`` (inclusive)."""
+
+    text: str
+    start: str
+    end: str
+
+    @property
+    def first_year(self) -> int:
+        return int(self.start[:4])
+
+    @property
+    def last_year(self) -> int:
+        return int(self.end[:4])
+
+
+def year(y: int) -> Period:
+    return Period(f"{y}年", f"{y}-01", f"{y}-12")
+
+
+def span(a: int, b: int) -> Period:
+    return year(a) if a == b else Period(f"{a}—{b}年", f"{a}-01", f"{b}-12")
+
+
+_PART_MONTHS = {
+    "上半年": (1, 6),
+    "下半年": (7, 12),
+    "前三季度": (1, 9),
+    "一季度": (1, 3),
+    "二季度": (4, 6),
+    "三季度": (7, 9),
+    "四季度": (10, 12),
+}
+
+
+def _part(y: int, part: str | None) -> Period:
+    if not part or part in ("全年", "年底", "年末", "底", "末"):
+        return year(y)
+    key = part.removeprefix("第")
+    key = {"1季度": "一季度", "2季度": "二季度", "3季度": "三季度", "4季度": "四季度"}.get(key, key)
+    a, b = _PART_MONTHS[key]
+    return Period(f"{y}年{key}", f"{y}-{a:02d}", f"{y}-{b:02d}")
+
+
+def plan_span(name: str) -> Period | None:
+    """``十二五`` -> 2011—2015年. The third plan began in 1966 (1963—1965 had none); every one since is five
+    years long, so the n-th (n >= 3) begins in 1966 + 5(n - 3)."""
+    number = cn_to_int(name[:-1])
+    if number is None or number < 3:
+        return None
+    start = 1966 + 5 * (number - 3)
+    return span(start, start + 4)
+
+
+def parse_period(text: str | None) -> Period | None:
+    """A period label as written (a gold label, a model's ``period``, a heading's year) -> Period."""
+    if not text:
+        return None
+    text = text.strip()
+    if m := _RANGE_RE.search(text):
+        return span(int(m.group(1)), int(m.group(2)))
+    if (m := _MONTHS_RE.search(text)) and m.group(1):
+        y, a, b = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if 1 <= a <= b <= 12:
+            return Period(f"{y}年{a}—{b}月", f"{y}-{a:02d}", f"{y}-{b:02d}")
+    if (m := _PART_RE.search(text)) and m.group(1):
+        return _part(int(m.group(1)), m.group(2))
+    if m := _PLAN_RE.search(text):
+        return plan_span(m.group(1))
+    return None
+
+
+def _month(text: str) -> int:
+    return int(text) if text.isdigit() else (cn_to_int(text) or 0)
+
+
+def _months(y: int, a: int, b: int) -> Period | None:
+    if not 1 <= a <= b <= 12:
+        return None
+    if (a, b) in ((1, 12),):
+        return year(y)
+    named = {(1, 6): "上半年", (7, 12): "下半年", (1, 9): "前三季度", (1, 3): "一季度", (4, 6): "二季度"}
+    if (a, b) in named:
+        return _part(y, named[(a, b)])
+    return Period(f"{y}年{a}—{b}月" if a != b else f"{y}年{a}月", f"{y}-{a:02d}", f"{y}-{b:02d}")
+
+
+def _dates_clause(clause: str, start: int) -> bool:
+    """Whether a period at ``start`` dates its clause (see ``_PERIOD_LEAD_RE``)."""
+    lead = re.split(r"[，,；;。：:]", clause[:start])[-1]
+    return _PERIOD_LEAD_RE.match(re.sub(r"\s+", "", lead)) is not None
+
+
+def _is_base(text: str, start: int, end: int) -> bool:
+    return bool(_BASE_BEFORE_RE.search(text[max(0, start - 6) : start]) or _BASE_AFTER_RE.match(text[end : end + 4]))
+
+
+def explicit_periods(clause: str, report_year: int | None) -> list[Period]:
+    """Periods that date the clause, in order: comparison bases, "since" starts and years inside names
+    left out (``_PERIOD_LEAD_RE``)."""
+    found: list[tuple[int, Period]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    def add(m: re.Match[str], period: Period | None) -> None:
+        if free(*m.span()):
+            taken.append(m.span())
+            if period is not None and _dates_clause(clause, m.start()) and not _is_base(clause, m.start(), m.end()):
+                found.append((m.start(), period))
+
+    for m in _RANGE_RE.finditer(clause):
+        add(m, span(int(m.group(1)), int(m.group(2))))
+    for m in _UNTIL_RE.finditer(clause):
+        y = int(m.group(1)) if m.group(1) else report_year
+        add(m, _months(y, 1, _month(m.group(2))) if y else None)
+    for m in _MONTHS_RE.finditer(clause):
+        y = int(m.group(1)) if m.group(1) else report_year
+        add(m, _months(y, _month(m.group(2)), _month(m.group(3))) if y else None)
+    for m in _PART_RE.finditer(clause):
+        if _SINCE_AFTER_RE.match(clause[m.end() : m.end() + 3]):
+            taken.append(m.span())
+            continue
+        if m.group(1):
+            add(m, _part(int(m.group(1)), m.group(2)))
+        else:
+            add(m, _part(report_year, m.group(3)) if report_year else None)
+    for m in _ONE_MONTH_RE.finditer(clause):
+        y = int(m.group(1)) if m.group(1) else report_year
+        month = _month(m.group(2))
+        add(m, _months(y, month, month) if y else None)
+    for m in _PLAN_RE.finditer(clause):
+        add(m, plan_span(m.group(1)))
+    if report_year is not None:
+        for m in _RELATIVE_RE.finditer(clause):
+            count = m.group(1) or m.group(2)
+            word = m.group(0)
+            if count:  # 五年来, 过去五年, 近三年
+                n = int(count) if count.isdigit() else cn_to_int(count)
+                add(m, span(report_year - n, report_year - 1) if n and n > 1 else None)
+            elif word in ("去年", "上年", "上一年"):
+                add(m, year(report_year - 1))
+            elif word == "明年":
+                add(m, year(report_year + 1))
+            else:
+                add(m, year(report_year))
+    return [p for _, p in sorted(found, key=lambda fp: fp[0])]
+
+
+_JOINERS_RE = re.compile(r"[“”\"'和及与、暨\s]|时期|期间")
+
+
+def heading_periods(title: str, report: Period | None) -> list[Period]:
+    """The periods a heading dates its content to (see the module doc, step 2): those it opens with, joined
+    by 和/及/与 ("“十二五”时期和2015年工作回顾" -> 2011—2015年, 2015年), or relative ones (过去一年, 过去五年,
+    下半年, 今年) resolved against the report's period."""
+    ry = report.last_year if report is not None else None
+    found: list[tuple[int, int, Period]] = []
+    for regex in (_RANGE_RE, _PART_RE, _PLAN_RE):
+        for m in regex.finditer(title):
+            if regex is _PART_RE and not m.group(1):
+                continue
+            p = parse_period(m.group(0))
+            if p is not None and all(e <= m.start() or s >= m.end() for s, e, _ in found):
+                found.append((m.start(), m.end(), p))
+    found.sort(key=lambda f: f[0])
+    kept, at = [], 0
+    for s, e, p in found:
+        if _JOINERS_RE.sub("", title[at:s]):
+            break  # a word before it: the year names something in the heading, not the heading's period
+        kept.append(p)
+        at = e
+    if kept or ry is None:
+        return kept
+    if last := _LAST_YEARS_RE.search(title):
+        n = cn_to_int(last.group(1)) if not last.group(1).isdigit() else int(last.group(1))
+        if n and n > 1:
+            return [span(ry - n, ry - 1)]
+    if _LAST_YEAR_RE.search(title):
+        return [year(ry - 1)]
+    if half := _HALF_RE.search(title):
+        return [_part(ry, half.group(1))]
+    if _THIS_YEAR_RE.search(title):
+        return [year(ry + 1 if "明年" in title else ry)]
+    return []
+
+
+_REVIEW_RE = re.compile(_YEAR + r"\s*年(?:工作)?(?:回顾|总结)")
+_PLAN_HEADING_RE = re.compile(
+    _YEAR + r"\s*年[^，,。]{0,12}?(?:总体要求|工作任务|重点工作|工作部署|总体部署|政府工作|工作的建议)"
+)
+_DATELINE_RE = re.compile(_YEAR + r"\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+
+
+def report_period(title: str | None, head: str, headings: Sequence[str] = ()) -> Period | None:
+    """The report's own period from its head: the title's period (``2020年上半年工作总结``); else the
+    dateline's year (``——2013年3月5日在…``: an annual report delivered in March 2013 covers 2013); else the
+    year after the one its first heading reviews (``一、2015年工作回顾`` opens the 2016 report)."""
+    if p := parse_period(title):
+        return p
+    if m := _DATELINE_RE.search(head):
+        return year(int(m.group(1)))
+    if p := parse_period(head):
+        return p
+    # An annual report without a dateline: the year after the one it reviews, or the year it plans for.
+    for heading in headings[:3]:
+        if m := _REVIEW_RE.search(heading):
+            return year(int(m.group(1)) + 1)
+        if m := _PLAN_HEADING_RE.search(heading):
+            return year(int(m.group(1)))
+    return None
+
+
+def figure_period(
+    sentence: str,
+    before: str,
+    headings: Sequence[str],
+    report: Period | None,
+    *,
+    kind: str,
+    annual_report: bool,
+) -> Period | None:
+    """The period of one figure. ``before`` is the sentence text up to the figure (its own clause last),
+    ``headings`` the heading titles above it, outermost first; see the module doc for the order."""
+    context = _context_period(sentence, before, headings, report, kind=kind, annual_report=annual_report)
+    if context is not None and _WHOLE_YEAR_RE.search(before) and not explicit_periods(before, _year_of(report)):
+        return year(context.last_year)
+    return context
+
+
+def _year_of(report: Period | None) -> int | None:
+    return report.last_year if report is not None else None
+
+
+def _context_period(
+    sentence: str,
+    before: str,
+    headings: Sequence[str],
+    report: Period | None,
+    *,
+    kind: str,
+    annual_report: bool,
+) -> Period | None:
+    ry = _year_of(report)
+    # Only what stands before the figure dates it: a period later in the sentence belongs to later figures.
+    own = explicit_periods(before, ry)
+    if own:
+        return own[-1]
+    for title in reversed(headings):
+        periods = heading_periods(title, report)
+        if not periods:
+            continue
+        spans = [p for p in periods if p.first_year != p.last_year]
+        years = [p for p in periods if p.first_year == p.last_year]
+        totals = _SPAN_WORDS_RE.search(before) is not None
+        if spans and (totals or not years):
+            # A multi-year review: totals and averages keep the span, a level reached is its last year's.
+            # (A target for the span's end, "到2020年…达到…", is a target of the plan period: it keeps the span.)
+            reached = kind != "target" and _REACHED_RE.search(before) is not None and not totals
+            return year(spans[0].last_year) if reached else spans[0]
+        return years[0]
+    if report is None:
+        return None
+    if annual_report and report.first_year == report.last_year:
+        return report if kind == "target" else year(report.last_year - 1)
+    if kind == "target" and report.text.endswith("上半年"):
+        return _part(report.last_year, "下半年")
+    return report
