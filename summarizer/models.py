@@ -232,25 +232,44 @@ class ExtractedMetric(_PromptModel):
         if not quote or quote not in _squash(chunk):
             raise ValueError(f"指标「{self.name}」的quote不是原文的逐字摘录: {self.quote!r}")
         if self.value is not None:
-            digits = _squash(self.value)
-            if digits not in quote:
-                raise ValueError(f"指标「{self.name}」的数值{self.value!r}不在其quote中,请逐字复制原文数字")
-            if (
-                REDACTION_RE.fullmatch(digits) is None
-                and _DIGIT_RE.search(digits) is None
-                and not _has_cn_numeral(digits)
-            ):
-                raise ValueError(f"指标「{self.name}」的value {self.value!r} 不是数字")
+            problem = figure_problem(self.value, self.unit, self.quote)
+            if problem is not None:
+                raise ValueError(f"指标「{self.name}」{problem}")
         elif REDACTION_RE.search(self.quote) is None:
             raise ValueError(f"指标「{self.name}」的value为null,但其quote中没有xx等涂改标记")
         return self
 
 
-_CN_NUMERAL_RE = re.compile(r"[零〇一二两三四五六七八九十百千万亿]")
+def figure_problem(value: str, unit: str, quote: str) -> str | None:
+    """Why ``value`` + ``unit`` is not a figure of ``quote`` (None when it is), in words a model can act on.
 
+    Compared as number mentions (``numbers``: 万/亿 applied, units folded), not as substrings: "3" is not in
+    "科技计划项目143项", and "235.2" + "万元" is not "235.2亿元" although every digit is there. A figure whose
+    digits are in the quote with another scale or unit is named as such, so the re-ask says what to fix."""
+    from .numbers import find_numbers, parse_number  # numbers loads cn2an: not at import of the contract
+    from .verify import units_compatible
 
-def _has_cn_numeral(text: str) -> bool:
-    return _CN_NUMERAL_RE.search(text) is not None
+    claim = parse_number(f"{value}{unit}")
+    if claim is None or (claim.scaled is None and not claim.redacted):
+        return f"的value {value!r} 不是数字"
+    mentions = find_numbers(quote)
+    if claim.redacted:
+        if any(m.redacted and units_compatible(m, claim, ordinals_apart=False) for m in mentions):
+            return None
+        return f"的value {value!r} 是涂改标记,但其quote中没有单位相同的涂改数字"
+    same = [
+        m
+        for m in mentions
+        if (m.scaled == claim.scaled and m.high == claim.high) or (claim.high is None and m.high == claim.scaled)
+    ]
+    if any(units_compatible(m, claim, ordinals_apart=False) for m in same):
+        return None
+    if same:
+        return f"的单位{unit!r}与原文「{same[0].text}」不符,请按原文写单位"
+    written = [m for m in mentions if m.value is not None and m.value == claim.value]
+    if written:
+        return f"的数值{value}{unit}与原文「{written[0].text}」的量级(万/亿)或单位不符,请逐字复制原文的数字和单位"
+    return f"的数值{value!r}不在其quote中,请逐字复制原文数字"
 
 
 class ExtractedItem(_PromptModel):
