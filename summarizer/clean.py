@@ -27,11 +27,30 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from summarizer.patterns import DESCRIPTION_LABELS, RULES, SENTENCE_BACK, SITE_VOCAB
+from summarizer.patterns import (
+    AD_MARKS,
+    AD_WORDS,
+    COPYRIGHT,
+    CRUMB_SEPARATORS,
+    DESCRIPTION_LABELS,
+    FILE_NAME,
+    GENRE_WORDS,
+    ICP,
+    LABEL_HINTS,
+    LIST_SEPARATORS,
+    ORG_SUFFIXES,
+    RULES,
+    SENTENCE_BACK,
+    SITE_NAME_SUFFIXES,
+    SITE_VOCAB,
+    SITE_WORDS,
+    TITLE_CONNECTORS,
+    UI_WORDS,
+)
 
-Edit = tuple[int, int, str]
+Edit = tuple[int, int, str, str]  # (start, end, replacement, rule that asked for it)
 Script = Literal["simplified", "traditional"]
 
 
@@ -53,7 +72,21 @@ class CleanText:
         return self.offsets[start], self.offsets[end - 1] + 1
 
 
-def clean(original: str, *, to_simplified: bool = True) -> CleanText:
+class Removal(NamedTuple):
+    """Text a rule took out, in the original's coordinates: what ``clean(..., trace=[])`` reports, so the
+    benchmark can say which rule removed what, and a false removal can be traced to its rule."""
+
+    rule: str
+    start: int
+    end: int
+    text: str
+
+
+# Passes whose edits rewrite characters rather than remove text: not reported as removals.
+_REWRITES = frozenset({"fullwidth", "t2s", "whitespace", "controls", "letter_spaced", "blank_lines"})
+
+
+def clean(original: str, *, to_simplified: bool = True, trace: list[Removal] | None = None) -> CleanText:
     text = original
     offsets = array("i", range(len(original) + 1))
     passes: list[Callable[[str], list[Edit]]] = [
@@ -67,18 +100,30 @@ def clean(original: str, *, to_simplified: bool = True) -> CleanText:
         _whitespace,
         _letter_spaced_lines,
         _chrome_rules,
+        _chrome_lines,
         _tip_blocks,
         _descriptions,
         _trailing_counter,
         _page_breaks,
+        _glued_title,
         _repeated_title,
         _blank_lines,
     ]
     for step in passes:
         edits = step(text)
         if edits:
+            if trace is not None:
+                _record(trace, original, text, offsets, edits)
             text, offsets = _apply(text, offsets, edits)
     return CleanText(text=text, offsets=offsets, script=detect_script(original))
+
+
+def _record(trace: list[Removal], original: str, text: str, offsets: array[int], edits: list[Edit]) -> None:
+    for start, end, repl, rule in edits:
+        if rule in _REWRITES or end - start <= len(repl) or not text[start:end].strip():
+            continue
+        o_start, o_end = offsets[start], offsets[end - 1] + 1
+        trace.append(Removal(rule, o_start, o_end, original[o_start:o_end]))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -91,7 +136,7 @@ def _apply(text: str, offsets: array[int], edits: list[Edit]) -> tuple[str, arra
     pieces: list[str] = []
     new = array("i")
     pos = 0
-    for start, end, repl in sorted(edits, key=lambda e: (e[0], e[1])):
+    for start, end, repl, _rule in sorted(edits, key=lambda e: (e[0], e[1])):
         if start < pos:  # overlaps an edit already applied: rules are independent, first one wins
             continue
         pieces.append(text[pos:start])
@@ -121,8 +166,8 @@ _LINEBREAK_LIKE_RE = re.compile("[\x0b\x0c\x85\u2028\u2029]")
 
 
 def _controls(text: str) -> list[Edit]:
-    edits: list[Edit] = [(m.start(), m.end(), "") for m in _INVISIBLE_RE.finditer(text)]
-    edits += [(m.start(), m.end(), "\n") for m in _LINEBREAK_LIKE_RE.finditer(text)]
+    edits: list[Edit] = [(m.start(), m.end(), "", "controls") for m in _INVISIBLE_RE.finditer(text)]
+    edits += [(m.start(), m.end(), "\n", "controls") for m in _LINEBREAK_LIKE_RE.finditer(text)]
     return edits
 
 
@@ -136,7 +181,9 @@ _FULLWIDTH_RE = re.compile("[" + "".join(re.escape(chr(cp)) for cp in _FULLWIDTH
 
 
 def _fullwidth(text: str) -> list[Edit]:
-    return [(m.start(), m.end(), m.group().translate(_FULLWIDTH_TABLE)) for m in _FULLWIDTH_RE.finditer(text)]
+    return [
+        (m.start(), m.end(), m.group().translate(_FULLWIDTH_TABLE), "fullwidth") for m in _FULLWIDTH_RE.finditer(text)
+    ]
 
 
 # Pinyin glosses: some sites annotate characters with their reading, '創(chuàng)新', '發(fā)展'. A gloss
@@ -176,7 +223,7 @@ def _pinyin_glosses(text: str) -> list[Edit]:
     for m in _GLOSS_RE.finditer(text):
         is_pinyin, has_tone = _pinyin_form(m.group(1))
         if is_pinyin:
-            (toned if has_tone else toneless).append((m.start(), m.end(), ""))
+            (toned if has_tone else toneless).append((m.start(), m.end(), "", "pinyin_gloss"))
     return toned + toneless if len(toned) >= _GLOSS_MIN else toned
 
 
@@ -231,12 +278,12 @@ def _to_simplified(text: str) -> list[Edit]:
         return []
     old_lines, new_lines = text.split("\n"), new.split("\n")
     if len(old_lines) != len(new_lines):  # pragma: no cover - OpenCC keeps line breaks
-        return [(0, len(text), new)]
+        return [(0, len(text), new, "t2s")]
     edits: list[Edit] = []
     at = 0
     for old, converted in zip(old_lines, new_lines, strict=True):
         if old != converted:
-            edits.append((at, at + len(old), converted))
+            edits.append((at, at + len(old), converted, "t2s"))
         at += len(old) + 1
     return edits
 
@@ -258,7 +305,7 @@ def _whitespace(text: str) -> list[Edit]:
     for m in _SPACE_RE.finditer(text):
         s, e = m.span()
         at_edge = s == 0 or text[s - 1] == "\n" or e == n or text[e] == "\n"
-        edits.append((s, e, "" if at_edge else " "))
+        edits.append((s, e, "" if at_edge else " ", "whitespace"))
     return edits
 
 
@@ -271,7 +318,7 @@ def _letter_spaced_lines(text: str) -> list[Edit]:
     edits: list[Edit] = []
     for m in _LETTER_SPACED_RE.finditer(text):
         s = m.start()
-        edits += [(s + i, s + i + 1, "") for i in range(1, m.end() - s, 2)]
+        edits += [(s + i, s + i + 1, "", "letter_spaced") for i in range(1, m.end() - s, 2)]
     return edits
 
 
@@ -280,13 +327,13 @@ _BLANK_RUN_RE = re.compile(r"\n{3,}")
 
 def _blank_lines(text: str) -> list[Edit]:
     """At most one blank line in a row; none at the very start or end."""
-    edits: list[Edit] = [(m.start() + 2, m.end(), "") for m in _BLANK_RUN_RE.finditer(text)]
+    edits: list[Edit] = [(m.start() + 2, m.end(), "", "blank_lines") for m in _BLANK_RUN_RE.finditer(text)]
     lead = len(text) - len(text.lstrip("\n"))
     if lead:
-        edits.append((0, lead, ""))
+        edits.append((0, lead, "", "blank_lines"))
     trail = len(text) - len(text.rstrip("\n"))
     if trail and trail < len(text):
-        edits.append((len(text) - trail, len(text), ""))
+        edits.append((len(text) - trail, len(text), "", "blank_lines"))
     return edits
 
 
@@ -299,7 +346,8 @@ def _blank_lines(text: str) -> list[Edit]:
 def _compiled_rules() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     # All whole-line rules go into one alternation: one scan of the text instead of one per rule (the line
     # rules were most of clean's time). The table keeps them apart for reading; a test checks the union.
-    lines = "|".join(f"(?:{rule.pattern})" for rule in RULES if rule.kind == "line")
+    # Each alternative is a named group (r0, r1, …) so a match still says which rule it was.
+    lines = "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(RULES) if rule.kind == "line")
     out = [("line_rules", "line", re.compile(f"^(?:{lines})$", re.M))]
     for rule in RULES:
         if rule.kind != "line":
@@ -309,32 +357,250 @@ def _compiled_rules() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
 
 def _chrome_rules(text: str) -> list[Edit]:
     edits: list[Edit] = []
-    for _name, kind, regex in _compiled_rules():
+    for name, kind, regex in _compiled_rules():
         for m in regex.finditer(text):
             if kind == "line":
                 s, e = m.start(), m.end()
-                edits.append((s, e + 1 if e < len(text) else e, ""))
+                rule = RULES[int(m.lastgroup[1:])].name if m.lastgroup else name
+                edits.append((s, e + 1 if e < len(text) else e, "", rule))
             elif kind == "sentence":
                 s = m.start()
                 floor = max(text.rfind("\n", 0, s) + 1, s - SENTENCE_BACK)
                 cut = max(text.rfind(c, floor, s) + 1 for c in "。！？!? ")
                 line_end = text.find("\n", s)
-                edits.append((max(floor, cut), len(text) if line_end < 0 else line_end, ""))
+                edits.append((max(floor, cut), len(text) if line_end < 0 else line_end, "", name))
             elif m.end() > m.start():
-                edits.append((m.start(), m.end(), ""))
+                edits.append((m.start(), m.end(), "", name))
     return _merge(edits)
 
 
 def _merge(edits: list[Edit]) -> list[Edit]:
     """Union of overlapping deletions (line and inline rules may hit the same line)."""
     out: list[Edit] = []
-    for s, e, r in sorted(edits):
+    for s, e, r, rule in sorted(edits):
         if out and s <= out[-1][1] and not r and not out[-1][2]:
-            ps, pe, _ = out[-1]
-            out[-1] = (ps, max(pe, e), "")
+            ps, pe, _, first = out[-1]
+            out[-1] = (ps, max(pe, e), "", first)
         else:
-            out.append((s, e, r))
+            out.append((s, e, r, rule))
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Chrome by shape and position
+# --------------------------------------------------------------------------------------------------
+# Each line is judged by its shape (short, without a sentence end, label:value pairs, a file name, a
+# list of short links, a row of page controls, site words) and by where it stands: above the report's
+# first content line (the *head*: site header, navigation, breadcrumbs, file metadata), inside the
+# report (the *body*), or below its last sentence (the *tail*: download notes, copyright, ICP, related
+# articles). Inside the body only unmistakable shapes go; above and below it, any line that carries a
+# chrome signal and is not a title, dateline, salutation or signature goes. A line opening with a
+# heading marker (一、 （一） 第一部分) is never chrome inside the body.
+
+_SENT_END_CHARS = "。！？!?；;"
+_HEADING_START_RE = re.compile(
+    r"^(?:第[一二三四五六七八九十]{1,3}部分|[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]"
+    r"|[一二三四五六七八九十]{1,3}是)"
+)
+_ARABIC_ITEM_RE = re.compile(r"^(?:\d{1,2}[、.．]|[（(]\d{1,2}[）)]|[①-⑳])")
+_SITE_WORDS_RE = re.compile("|".join(sorted(map(re.escape, SITE_WORDS), key=len, reverse=True)))
+_AD_WORDS_RE = re.compile("|".join(sorted(map(re.escape, AD_WORDS), key=len, reverse=True)))
+_AD_MARKS_RE = re.compile(AD_MARKS)
+_UI_WORDS_RE = re.compile("|".join(sorted(map(re.escape, UI_WORDS), key=len, reverse=True)))
+_GENRE_RE = re.compile("|".join(GENRE_WORDS))
+_LABEL_HINT_RE = re.compile("|".join(map(re.escape, LABEL_HINTS)))
+_FILE_NAME_RE = re.compile(FILE_NAME)
+_PAGE_LIST_RE = re.compile(r"_第 ?\d{1,3} ?页|^(?:第 ?\d{1,3} ?页[ /|、，,]*){2,}$")
+_COPYRIGHT_RE = re.compile(COPYRIGHT)
+_ICP_RE = re.compile(ICP)
+_DOMAIN_RE = re.compile(r"(?:https?://|www\.)\S+|[A-Za-z0-9-]{2,}\.(?:com|cn|net|org|cc|gov\.cn|com\.cn)\b")
+_SITE_NAME_RE = re.compile(
+    rf"[^\s|｜\-_—]{{1,14}}(?:{'|'.join(SITE_NAME_SUFFIXES)})(?:首页)?(?=$|[\s|｜\-_—（(])"
+)
+_ORG_END_RE = re.compile(rf"(?:{'|'.join(ORG_SUFFIXES)})$")
+_CN_DATE_RE = re.compile(
+    r"^\d{4}年\d{1,2}月(?:\d{1,2}日)?$|^[一二三四五六七八九〇零○]{4}年[一二三四五六七八九十]{1,2}月"
+)
+_DATELINE_RE = re.compile(r"^(?:——|—|-{2,}|－{2,})|\d{4}年\d{1,2}月\d{1,2}日在")
+_DOC_NUMBER_RE = re.compile(r"〔\d{4}〕|\[\d{4}\]\d+号")
+_LOCATION_LABEL_RE = re.compile(r"^[^:：\s]{0,6}(?:位置|导航|当前页面?)\s?[:：]")
+_HOME_RE = re.compile(r"^(?:首页|主页|网站首页|返回首页|[Hh]ome)$")
+_CRUMB_SPLIT_RE = re.compile(rf"\s?{CRUMB_SEPARATORS}\s?")
+_LIST_SPLIT_RE = re.compile(rf"(?:{LIST_SEPARATORS}|[:：【】\[\]])+")
+_LABEL = r"[^\s:：|｜,，。；;！？!?【】\[\]]{1,8}"
+_VALUE = r"[^\s:：|｜。；;！？!?]{1,40}"
+_PAIR = rf"[【\[]?{_LABEL}[】\]]? ?[:：] ?{_VALUE}"
+_PAIR_RE = re.compile(rf"[【\[]?({_LABEL})[】\]]? ?[:：] ?{_VALUE}")
+_KV_LINE_RE = re.compile(rf"(?:{_PAIR})(?:[\s|｜/·•]+(?:{_PAIR}))*[\s|｜]*")
+_TITLE_MAX_LINE = 60
+_BODY_LONG = 120  # a line this long with a sentence end is prose whatever words it holds
+
+
+def _is_title_shaped(line: str) -> bool:
+    """A report title: short, no sentence end or comma, holding a genre word (报告 总结 安排 …)."""
+    return (
+        4 <= len(line) <= _TITLE_MAX_LINE
+        and _GENRE_RE.search(line) is not None
+        and not any(c in line for c in "。！？!?；;，,:：")
+        and _HEADING_START_RE.match(line) is None
+        and _FILE_NAME_RE.search(line) is None
+    )
+
+
+def _site_words(line: str) -> int:
+    return len(set(_SITE_WORDS_RE.findall(line)))
+
+
+def _is_body_sentence(line: str) -> bool:
+    """Prose of the report: a sentence end, and no site talk (a long paragraph may mention one)."""
+    if len(line) < 3 or not any(c in line for c in _SENT_END_CHARS):
+        return False
+    if _COPYRIGHT_RE.search(line) or _ICP_RE.search(line) or _FILE_NAME_RE.search(line) or _AD_MARKS_RE.search(line):
+        return False
+    words = _site_words(line)
+    return words == 0 or (len(line) > _BODY_LONG and words <= 2)
+
+
+def _is_content_start(line: str) -> bool:
+    """Where the report itself begins: a heading, a salutation or lead-in, a dateline, or prose."""
+    if _HEADING_START_RE.match(line) or _DATELINE_RE.search(line):
+        return True
+    if line.endswith(("：", ":")) and _site_words(line) == 0 and not _KV_LINE_RE.fullmatch(line):
+        return len(line) <= 12 or len(line) >= 15
+    return _is_body_sentence(line) or (len(line) >= 80 and _site_words(line) == 0)
+
+
+def _is_signature(line: str) -> bool:
+    """What a report may carry below its last sentence: the issuing body, a date, attachments."""
+    if len(line) > 30 or _SITE_NAME_RE.fullmatch(line) or _site_words(line):
+        return False
+    return bool(_ORG_END_RE.search(line) or _CN_DATE_RE.match(line) or line.startswith("附件"))
+
+
+def _kv_rule(line: str, zone: str) -> bool:
+    """label:value metadata. Outside the body any such line; inside it, pairs whose labels name what
+    metadata names (a size, a time, a count, a person…): '责任单位：县科技局' in a plan stays."""
+    if not _KV_LINE_RE.fullmatch(line):
+        return False
+    if zone != "body":
+        return True
+    labels = _PAIR_RE.findall(line)
+    hinted = sum(1 for label in labels if _LABEL_HINT_RE.search(label))
+    return hinted >= 2 or (hinted == 1 and len(labels) <= 2 and len(line) <= 40)
+
+
+def _crumb_rule(line: str, zone: str) -> bool:
+    """Breadcrumbs: three or more steps joined by an arrow or slash, no sentence end. Inside the body
+    only from a home page or a site, or after a location label ('企业申报 > 部门审核 > 公示' stays)."""
+    label = _LOCATION_LABEL_RE.match(line)
+    rest = line[label.end() :] if label else line
+    steps = [s for s in _CRUMB_SPLIT_RE.split(rest.strip()) if s]
+    if len(steps) < 2 or (len(steps) < 3 and not label) or any(len(s) > 60 for s in steps):
+        return False
+    if label or zone != "body":
+        return True
+    return bool(_HOME_RE.match(steps[0]) or _SITE_NAME_RE.fullmatch(steps[0]))
+
+
+def _tokens(line: str) -> list[str]:
+    return [t for t in _LIST_SPLIT_RE.split(line) if t]
+
+
+def _list_rule(line: str, zone: str) -> str | None:
+    """Navigation bars and toolbars: a row of short tokens. A toolbar has two page-control words
+    ('分享 收藏 打印'); a navigation bar four or more short items ('首页 | 范文 | 总结 | 计划')."""
+    tokens = _tokens(line)
+    if len(tokens) < 2 or any(len(t) > 8 for t in tokens):
+        return None
+    if sum(1 for t in tokens if _UI_WORDS_RE.search(t)) >= 2:
+        return "ui_bar"
+    if any(t.isdigit() for t in tokens) or any(c.isdigit() for c in line):
+        return None
+    if zone != "body" and len(tokens) >= 3:
+        return "link_list"
+    if len(tokens) >= 4 and re.search(r"[|｜·•/]", line):
+        return "link_list"
+    return None
+
+
+def _ad_rule(line: str, zone: str) -> bool:
+    if len(line) > 60 or "。" in line:
+        return False
+    words = len(set(_AD_WORDS_RE.findall(line)))
+    marks = _AD_MARKS_RE.search(line) is not None
+    return (marks and (words >= 1 or zone != "body")) or words >= 2 or (zone != "body" and words >= 1)
+
+
+def _line_rule(line: str, zone: str) -> str | None:
+    """The rule that makes ``line`` chrome in ``zone`` (head / body / tail), or None."""
+    n = len(line)
+    if zone == "body" and n > _BODY_LONG and any(c in line for c in _SENT_END_CHARS):
+        return None  # prose: the common case, decided first
+    has_end = any(c in line for c in _SENT_END_CHARS)
+    if zone == "body" and _HEADING_START_RE.match(line):
+        return None
+    if "。" not in line:
+        if _FILE_NAME_RE.search(line):
+            return "file_name"
+        if _PAGE_LIST_RE.search(line):
+            return "page_list"
+    if n <= 150 and (_COPYRIGHT_RE.search(line) or (n <= 100 and _ICP_RE.search(line))):
+        return "copyright_icp"
+    if zone != "body" and _is_signature(line):
+        return None
+    if zone == "head" and (_is_title_shaped(line) or _DATELINE_RE.search(line) or _DOC_NUMBER_RE.search(line)):
+        return None
+    if n > 150 or (has_end and _is_body_sentence(line)):
+        return None
+    words = _site_words(line)
+    if words >= 2 and (zone != "body" or "。" not in line) and n <= 100:
+        return "site_words"
+    if _kv_rule(line, zone):
+        return "label_value"
+    if not has_end:
+        if _crumb_rule(line, zone):
+            return "breadcrumb"
+        listed = _list_rule(line, zone)
+        if listed:
+            return listed
+    if _ad_rule(line, zone):
+        return "ad"
+    if n <= 40 and not has_end and (_DOMAIN_RE.search(line) or (zone != "body" and _SITE_NAME_RE.search(line))):
+        return "site_name"
+    if zone == "head" and words and not has_end:
+        return "site_words"
+    if zone == "tail":
+        if _ARABIC_ITEM_RE.match(line) and not (_GENRE_RE.search(line) or words or re.search(r"\d{4}-\d", line)):
+            return None  # a numbered item of the report's last list
+        if _HEADING_START_RE.match(line):
+            return None
+        return "after_last_sentence"
+    return None
+
+
+_LINE_RE = re.compile(r"[^\n]+")
+_HEAD_LINES_MAX = 60  # the head (site chrome above a report) is never longer than this many lines
+
+
+def _chrome_lines(text: str) -> list[Edit]:
+    spans = [(m.start(), m.end()) for m in _LINE_RE.finditer(text)]
+    if not spans:
+        return []
+    lines = [text[s:e] for s, e in spans]
+    first = next((i for i, ln in enumerate(lines[:_HEAD_LINES_MAX]) if _is_content_start(ln)), 0)
+    last = next((i for i in range(len(lines) - 1, first - 1, -1) if _is_body_sentence(lines[i])), len(lines) - 1)
+    # A title with a site name ('…工作总结_某某文库') above another copy of the title: the page's <title>.
+    titles = [i for i in range(first) if _is_title_shaped(lines[i])]
+    edits: list[Edit] = []
+    for i, (start, end) in enumerate(spans):
+        zone = "head" if i < first else "tail" if i > last else "body"
+        line = lines[i]
+        rule = _line_rule(line, zone)
+        if rule is None and zone == "head" and len(titles) > 1 and i == titles[0] and _SITE_SUFFIX_RE.fullmatch(line):
+            rule = "page_title_site"
+        if rule:
+            edits.append((start, min(end + 1, len(text)), "", rule))
+    return edits
 
 
 _TIP_RE = re.compile(r"^(?:温馨提示|下载提示|友情提示|特别提示)(?: ?[:：].*)?$", re.M)
@@ -359,7 +625,7 @@ def _tip_blocks(text: str) -> list[Edit]:
             if len(line) > 300:  # a paragraph, not a tip
                 break
             end = min(line_end + 1, len(text))
-        edits.append((start, end, ""))
+        edits.append((start, end, "", "tip_block"))
     return edits
 
 
@@ -383,9 +649,10 @@ def _descriptions(text: str) -> list[Edit]:
         # breaks and punctuation may differ between the preview and the body.
         clauses = [p for p in _CLAUSE_SPLIT_RE.split(text[start:end])[:-1] if len(p) >= _CLAUSE_MIN]
         if clauses and all(text.find(p, end) >= 0 for p in clauses):
-            edits.append((m.start(), min(end + 1, len(text)), ""))
+            edits.append((m.start(), min(end + 1, len(text)), "", "description"))
         else:
-            edits.append((m.start(), m.start(1) if m.group(1) else min(m.end() + 1, len(text)), ""))
+            label_end = m.start(1) if m.group(1) else min(m.end() + 1, len(text))
+            edits.append((m.start(), label_end, "", "description_label"))
     return edits
 
 
@@ -402,7 +669,7 @@ def _trailing_counter(text: str) -> list[Edit]:
         return []
     before = body[:last_start].rstrip("\n")
     if before[before.rfind("\n") + 1 :].endswith(_SENTENCE_END):
-        return [(last_start, len(body), "")]
+        return [(last_start, len(body), "", "trailing_counter")]
     return []
 
 
@@ -410,68 +677,71 @@ def _trailing_counter(text: str) -> list[Edit]:
 # Page-break markers
 # --------------------------------------------------------------------------------------------------
 
-# Document sites serve each page as one long line and number the pages '1、', '2、' … glued to the text
-# that continues the previous page mid-word ('研发经费投\n2、入数据'). Real list items look alike
-# ('1、优化完善…'), so a marker is believed only as part of a *run* whose shape no list has:
-#   * the markers number 1, 2, 3 … in order (the first page's '1、' may be missing);
-#   * each page between two markers is a single long line (>= _PAGE_MIN characters): list items are
-#     short headings or paragraphs followed by more lines;
-#   * at least half of the breaks fall mid-sentence (the page before does not end with 。！？；： etc.):
-#     pages break wherever the page is full, list items end their sentence.
-# Then every marker of the run is deleted together with the line break before it, joining the pages.
+# Document sites serve a document page by page and number the pages '1、', '2、' … at the start of each
+# page, glued to the text that continues the previous page, often mid-word ('研发经费投\n2、入数据',
+# '全国科技\n\n2、管理系统', '30.\n2、13亿元'). Real list items look alike ('1、优化完善…'), so a marker is
+# believed only as part of a *run* whose shape no list has:
+#   * the markers number 2, 3, 4 … in order (page 1's '1、' opens the document, or is missing);
+#   * consecutive markers are at least _PAGE_MIN characters apart: a page holds more than a list item;
+#   * at least half of the breaks fall mid-sentence (the text before the marker does not end with
+#     。！？；： etc.): pages break wherever the page is full, list items follow a finished sentence.
+# A break mid-sentence is deleted with the line breaks before it, joining the pages; a marker after a
+# finished sentence goes alone, so the paragraph break stays.
 _PAGE_MARKER_RE = re.compile(r"^(\d{1,3})、", re.M)
 _PAGE_MIN = 200
 _PAGE_END_PUNCT = ("。", "！", "？", "!", "?", "；", ";", "：", ":")
 
 
+class _Marker(NamedTuple):
+    number: int
+    start: int
+    end: int
+    joint: int  # end of the text before the marker (blank lines and spaces between are the break)
+    mid: bool  # the break falls mid-sentence
+
+
 def _page_breaks(text: str) -> list[Edit]:
-    markers = [(int(m.group(1)), m.start(), m.end()) for m in _PAGE_MARKER_RE.finditer(text)]
+    markers: list[_Marker] = []
+    for m in _PAGE_MARKER_RE.finditer(text):
+        j = m.start() - 1
+        while j >= 0 and text[j] in "\n \t":
+            j -= 1
+        ended = j >= 0 and (
+            text[j] in _PAGE_END_PUNCT or (text[j] in "”’」" and j > 0 and text[j - 1] in _PAGE_END_PUNCT)
+        )
+        markers.append(_Marker(int(m.group(1)), m.start(), m.end(), j + 1, j >= 0 and not ended))
+    best: list[_Marker] = []
+    for i, first in enumerate(markers):
+        opens = first.number == 1 and first.joint == 0
+        if not (opens or first.number == 2):
+            continue
+        run = _page_run(markers, i)
+        breaks = [mk for mk in run if mk.number != 1]
+        needed = 1 if opens else 2
+        if len(breaks) >= needed and 2 * sum(mk.mid for mk in breaks) >= len(breaks) and len(run) > len(best):
+            best = run
     edits: list[Edit] = []
-    taken_until = -1
-    for i, (number, start, _end) in enumerate(markers):
-        if number not in (1, 2) or start <= taken_until:
-            continue
-        # Greedy: the next marker with the next number. A run that jumps over other lines fails the
-        # one-line-per-page test in _valid_page_run, so greed cannot join unrelated markers.
-        run = [markers[i]]
-        for marker in markers[i + 1 :]:
-            if marker[0] == run[-1][0] + 1:
-                run.append(marker)
-        run = _valid_page_run(text, run)
-        if not run:
-            continue
-        taken_until = run[-1][1]
-        for n, s, e in run:
-            # Page 1's marker opens the text; later ones also take the line break that split the page.
-            edits.append((s, e, "") if n == 1 else (s - 1, e, ""))
+    for mk in best:
+        if mk.number == 1 or not mk.mid:
+            edits.append((mk.start, mk.end, "", "page_marker"))
+        else:
+            edits.append((mk.joint, mk.end, "", "page_marker"))
     return edits
 
 
-def _valid_page_run(text: str, run: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """The longest prefix of ``run`` whose pages all look like pages, or [] if that is no page run."""
-    good: list[tuple[int, int, int]] = []
-    mid_sentence = 0
-    for number, start, end in run:
-        if number == 1:
-            if text[:start].strip():  # page 1's marker must open the document
-                break
-            good.append((number, start, end))
-            continue
-        if start == 0 or text[start - 1] != "\n":
-            break
-        page_start = good[-1][2] if good else text.rfind("\n", 0, start - 1) + 1
-        page = text[page_start : start - 1]
-        if "\n" in page or len(page) < _PAGE_MIN:
-            break
-        if not page.endswith(_PAGE_END_PUNCT):
-            mid_sentence += 1
-        good.append((number, start, end))
-    breaks = len(good) - (1 if good and good[0][0] == 1 else 0)
-    # One break is enough when page 1's marker confirms the numbering; otherwise ask for two.
-    needed = 1 if good and good[0][0] == 1 else 2
-    if breaks < needed or mid_sentence * 2 < breaks:
-        return []
-    return good
+def _page_run(markers: list[_Marker], i: int) -> list[_Marker]:
+    """The run from markers[i]: for each next number, the first marker far enough on that breaks
+    mid-sentence before the next number's first such marker, else the first one far enough on."""
+    run = [markers[i]]
+    while True:
+        want = run[-1].number + 1
+        later = [mk for mk in markers if mk.start >= run[-1].end + _PAGE_MIN and mk.number in (want, want + 1)]
+        options = [mk for mk in later if mk.number == want]
+        if not options:
+            return run
+        following = next((mk.start for mk in later if mk.number == want + 1 and mk.mid), None)
+        mid = [mk for mk in options if mk.mid and (following is None or mk.start < following)]
+        run.append(mid[0] if mid else options[0])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -482,9 +752,43 @@ _TITLE_MAX = 60
 # A page <title> copied as the first line: '科技局工作总结_找总结网', '工作总结 - 豆丁网'. Only the first
 # line is checked: a site name glued to the end of a body line would be a sentence.
 _SITE_SUFFIX_RE = re.compile(
-    r"(.{4,60}?)( ?(?:_| - |-|—|–|\|) ?[^\n_|—–\-]{1,16}(?:网|文库|文档|网站|范文|大全|站))"
+    r"(.{4,60}?)( ?(?:_|——| - |-|—|–|\||｜) ?[^\n_|｜—–\-]{1,20}"
+    rf"(?:{'|'.join(SITE_NAME_SUFFIXES)}|文档|范文|站)(?:首页)?)"
 )
 _HEAD_END_RE = re.compile(r"[。！？]")
+
+
+def _glued_title(text: str) -> list[Edit]:
+    """A title run into what follows it on the first line: twice ('…工作安排…工作安排一年来,…': the copy
+    goes) or once ('政府工作报告各位代表：…'): a line break goes after the title. The title is the longest
+    title-shaped prefix ending in a genre word that no connector (及 和 的 …) or verb continues; titles
+    separated by a space are left to ``_repeated_title``."""
+    start = len(text) - len(text.lstrip())
+    stop = text.find("\n", start)
+    line = text[start : len(text) if stop < 0 else stop]
+    if len(line) <= _TITLE_MAX_LINE:
+        return []
+    for size in range(6, _TITLE_MAX_LINE + 1):
+        if line[size : 2 * size] == line[:size] and not line[size - 1].isspace() and _is_title_shaped(line[:size]):
+            return [(start + size, start + 2 * size, "\n", "glued_title")]
+    head = line[: _TITLE_MAX_LINE + 1]
+    limit = next((i for i, c in enumerate(head) if c in _GLUE_STOPS), len(head))
+    best = 0
+    for m in _GENRE_RE.finditer(head, 0, limit):
+        nxt = line[m.end() : m.end() + 1]
+        if not nxt or nxt.isspace() or nxt in TITLE_CONNECTORS or nxt in _GLUE_CONTINUES:
+            continue
+        if m.end() >= 8 and _is_title_shaped(line[: m.end()]):
+            best = m.end()
+    if best and any(c in line[best:] for c in _SENT_END_CHARS):
+        return [(start + best, start + best, "\n", "glued_title")]
+    return []
+
+
+_GLUE_STOPS = frozenset("，,。：:；;！？!? ")
+# Characters that continue a phrase ending in a genre word ('工作总结会议', '报告如下', '安排部署'): no title
+# ends before them.
+_GLUE_CONTINUES = "会如中是为于在已将要部等书表单"
 
 
 def _repeated_title(text: str) -> list[Edit]:
@@ -497,7 +801,7 @@ def _repeated_title(text: str) -> list[Edit]:
     edits: list[Edit] = []
     suffix = _SITE_SUFFIX_RE.fullmatch(first_line)
     if suffix:
-        edits.append((head_start + suffix.start(2), head_start + len(first_line), ""))
+        edits.append((head_start + suffix.start(2), head_start + len(first_line), "", "page_title_site"))
         first_line = suffix.group(1)
     title = first_line if len(first_line) <= _TITLE_MAX else first_line.split(" ", 1)[0]
     if not title or len(title) > _TITLE_MAX or len(title) < 4:
@@ -514,9 +818,9 @@ def _repeated_title(text: str) -> list[Edit]:
         after_ok = after == len(text) or text[after] in "\n "
         if before_ok and after_ok:
             if after < len(text):
-                edits.append((at, after + 1, ""))  # with its line break / separating space
+                edits.append((at, after + 1, "", "repeated_title"))  # with its line break / separating space
             else:
-                edits.append((at - 1 if at and text[at - 1] in "\n " else at, after, ""))
+                edits.append((at - 1 if at and text[at - 1] in "\n " else at, after, "", "repeated_title"))
         pos = after
     return edits
 

@@ -226,3 +226,73 @@ RULES: tuple[Rule, ...] = (
         "the start of the sentence holding the phrase to the end of the line.",
     ),
 )
+
+
+# --------------------------------------------------------------------------------------------------
+# Line shapes (``clean._chrome_lines``)
+#
+# The rules above recognise chrome by its words; the ones below by the *shape* of a line and where it
+# stands on the page. Each entry is a class of words (what a download site says about files, what a
+# site calls itself, what an ad asks you to do), not one site's sentence.
+# --------------------------------------------------------------------------------------------------
+
+# Words of report titles ("…工作总结", "…政府工作报告"): a short line holding one near the top is the title.
+GENRE_WORDS: tuple[str, ...] = (
+    "报告", "总结", "计划", "安排", "要点", "汇报", "打算", "思路", "意见", "方案", "讲话", "发言", "述职",
+    "纪要", "规划", "公报", "情况",
+)  # fmt: skip
+
+# Words that connect two halves of one title ("…工作总结及下半年工作安排"): a title does not end before them.
+TITLE_CONNECTORS = "及和与暨、的之"
+
+# What a download or article site says about its files and pages. Two of them on a line without a 。
+# make it site text ("此文档下载收益归作者所有", "当前文档最多预览五页,下载文档查看全文").
+SITE_WORDS: tuple[str, ...] = (
+    "下载", "上传", "预览", "在线阅读", "阅读全文", "查看全文", "全文", "试读", "文档", "会员", "VIP", "积分",
+    "下载券", "收益", "版权", "侵权", "本站", "本网", "网站", "网友", "用户", "客服", "付费", "免费", "页未读",
+    "剩余", "转载", "免责", "删除", "举报", "登录", "注册", "浏览器",
+)  # fmt: skip
+
+# How sites name themselves: "…网", "…文库", "…之家"; a short line ending in one is a site name.
+SITE_NAME_SUFFIXES: tuple[str, ...] = (
+    "网", "网站", "文库", "门户", "之家", "在线", "平台", "社区", "论坛", "频道", "资源站", "大全",
+)  # fmt: skip
+
+# Calls to action and the marks ads wear ("立即开通", "扫码关注", "▲", "↓↓↓", "【广告】").
+AD_WORDS: tuple[str, ...] = (
+    "立即", "点击", "点此", "咨询", "领取", "开通", "报名", "关注", "扫码", "扫一扫", "公众号", "优惠", "限时",
+    "折扣", "专享", "APP", "访问", "戳", "抢", "广告", "推广", "赞助",
+)  # fmt: skip
+AD_MARKS = r"[▲▼△▽↓↑►▶☞👉]|>>|【(?:广告|推荐|推广|热门)】"
+
+# Share / print / close bars: words of page controls. A line made of short tokens, two of them holding
+# one of these, is a toolbar ("分享至 朋友圈 QQ好友 新浪微博", "打印 | 关闭 | 返回顶部").
+UI_WORDS: tuple[str, ...] = (
+    "分享", "收藏", "打印", "关闭", "举报", "转发", "点赞", "评论", "微信", "微博", "朋友圈", "QQ", "空间",
+    "好友", "返回", "顶部", "字号", "复制", "链接", "纠错", "保存",
+)  # fmt: skip
+
+# Labels of "label: value" metadata (download sites, news bylines, open-information tables) by the
+# concept they name: an identifier, a size, a count, a time, a format, a price, a person, a rating.
+LABEL_HINTS: tuple[str, ...] = (
+    "ID", "编号", "索引", "大小", "体积", "页", "格式", "类型", "时间", "日期", "积分", "券", "价", "浏览",
+    "阅读", "点击", "下载", "上传", "分享", "贡献", "作者", "编辑", "来源", "出处", "评分", "星", "收藏",
+    "点赞", "热度", "人气", "字数", "分类", "栏目", "标签", "关键词", "文号", "主题", "发布", "更新",
+    "有效性", "名称", "标题", "网址", "链接", "地址",
+)  # fmt: skip
+
+# Reporting bodies sign off with their name; a short line ending in one of these after the last sentence
+# is a signature, not chrome ("XX县科技局", "海拉尔区人民政府").
+ORG_SUFFIXES: tuple[str, ...] = (
+    "局", "委", "委员会", "政府", "办公室", "办", "厅", "中心", "处", "科", "所", "院", "部", "站", "会",
+    "公司", "集团", "镇", "乡", "街道", "县", "区", "市", "省",
+)  # fmt: skip
+
+# Separators of navigation and link lists ("首页 | 范文 | 总结"); breadcrumb steps (any arrow or slash).
+LIST_SEPARATORS = r"[ \t|｜·•/／、]"
+CRUMB_SEPARATORS = r"(?:>>|[>＞›»→/／|｜]| - )"
+# File names ("…工作总结.docx"): a document extension after a name.
+FILE_NAME = r"[^\s/\\<>|]{2,80}\.(?:docx?|wps|pdf|pptx?|xlsx?|txt|rtf|et|dps)(?![A-Za-z])"
+# Copyright and licence lines.
+COPYRIGHT = r"[Cc]opyright|©|\(C\) ?\d{4}|版权所有|[Aa]ll [Rr]ights [Rr]eserved|保留所有权利"
+ICP = r"ICP|公网安备|备案号|B2-\d|经营许可证"
