@@ -441,7 +441,8 @@ def _is_title_shaped(line: str) -> bool:
     return (
         4 <= len(line) <= _TITLE_MAX_LINE
         and _GENRE_RE.search(line) is not None
-        and not any(c in line for c in "。！？!?；;，,:：")
+        and not any(c in line for c in "。！？!?；;，,:：>＞›»→|｜/")
+        and line.count(" ") <= 2
         and _HEADING_START_RE.match(line) is None
         and _FILE_NAME_RE.search(line) is None
     )
@@ -462,7 +463,10 @@ def _is_body_sentence(line: str) -> bool:
 
 
 def _is_content_start(line: str) -> bool:
-    """Where the report itself begins: a heading, a salutation or lead-in, a dateline, or prose."""
+    """Where the report itself begins: a heading, a salutation or lead-in, a dateline, or prose (not a
+    labelled preview of it)."""
+    if line.endswith(("...", "…")) and _PREVIEW_RE.match(line):
+        return False
     if _HEADING_START_RE.match(line) or _DATELINE_RE.search(line):
         return True
     if line.endswith(("：", ":")) and _site_words(line) == 0 and not _KV_LINE_RE.fullmatch(line):
@@ -472,7 +476,7 @@ def _is_content_start(line: str) -> bool:
 
 def _is_signature(line: str) -> bool:
     """What a report may carry below its last sentence: the issuing body, a date, attachments."""
-    if len(line) > 30 or _SITE_NAME_RE.fullmatch(line) or _site_words(line):
+    if len(line) > 30 or _SITE_NAME_RE.fullmatch(line) or _site_words(line) or _LIST_SPLIT_RE.search(line):
         return False
     return bool(_ORG_END_RE.search(line) or _CN_DATE_RE.match(line) or line.startswith("附件"))
 
@@ -495,11 +499,12 @@ def _crumb_rule(line: str, zone: str) -> bool:
     label = _LOCATION_LABEL_RE.match(line)
     rest = line[label.end() :] if label else line
     steps = [s for s in _CRUMB_SPLIT_RE.split(rest.strip()) if s]
-    if len(steps) < 2 or (len(steps) < 3 and not label) or any(len(s) > 60 for s in steps):
+    if len(steps) < 2 or any(len(s) > 60 for s in steps):
         return False
-    if label or zone != "body":
+    rooted = bool(_HOME_RE.match(steps[0]) or _SITE_NAME_RE.fullmatch(steps[0]))
+    if label or (zone != "body" and (rooted or len(steps) >= 3)):
         return True
-    return bool(_HOME_RE.match(steps[0]) or _SITE_NAME_RE.fullmatch(steps[0]))
+    return rooted and len(steps) >= 3
 
 
 def _tokens(line: str) -> list[str]:
@@ -589,15 +594,21 @@ def _chrome_lines(text: str) -> list[Edit]:
     lines = [text[s:e] for s, e in spans]
     first = next((i for i, ln in enumerate(lines[:_HEAD_LINES_MAX]) if _is_content_start(ln)), 0)
     last = next((i for i in range(len(lines) - 1, first - 1, -1) if _is_body_sentence(lines[i])), len(lines) - 1)
-    # A title with a site name ('…工作总结_某某文库') above another copy of the title: the page's <title>.
-    titles = [i for i in range(first) if _is_title_shaped(lines[i])]
     edits: list[Edit] = []
     for i, (start, end) in enumerate(spans):
         zone = "head" if i < first else "tail" if i > last else "body"
         line = lines[i]
+        if zone == "head":
+            # The page's <title>: the report's title with the site's name ('…工作总结_某某文库'). The line
+            # goes when the title stands again on its own near the top; else only the site's name goes.
+            page_title = _SITE_SUFFIX_RE.fullmatch(line)
+            if page_title and _is_title_shaped(page_title.group(1)):
+                if page_title.group(1) in lines[i + 1 : first + 3]:
+                    edits.append((start, min(end + 1, len(text)), "", "page_title_site"))
+                else:
+                    edits.append((start + page_title.start(2), end, "", "page_title_site"))
+                continue
         rule = _line_rule(line, zone)
-        if rule is None and zone == "head" and len(titles) > 1 and i == titles[0] and _SITE_SUFFIX_RE.fullmatch(line):
-            rule = "page_title_site"
         if rule:
             edits.append((start, min(end + 1, len(text)), "", rule))
     return edits
@@ -634,10 +645,26 @@ _CLAUSE_SPLIT_RE = re.compile(r"[\s。，、；：！？,.;:!?…]+")
 _CLAUSE_MIN = 4
 
 
+# Any short label before a text cut off with '...' / '…' ('摘要: 各位代表！...'): a preview of the body,
+# dropped (line and all) only when it is a copy, else left alone.
+_PREVIEW_RE = re.compile(r"^[^\s:：。，,]{1,6} ?[:：] ?([^\n]*?(?:\.{3,}|…+))$", re.M)
+
+
+def _is_copy(text: str, start: int, end: int) -> bool:
+    """Every clause of text[start:end] but the last (cut off mid-way) reappears later; line breaks and
+    punctuation may differ between a preview and the body."""
+    clauses = [p for p in _CLAUSE_SPLIT_RE.split(text[start:end])[:-1] if len(p) >= _CLAUSE_MIN]
+    return bool(clauses) and all(text.find(p, end) >= 0 for p in clauses)
+
+
 def _descriptions(text: str) -> list[Edit]:
     """'资源描述:' abstracts: the label goes; the abstract (on the label's line, or the lines up to the
     next blank line) goes only if its opening reappears later, i.e. it is a preview copy of the body."""
-    edits: list[Edit] = []
+    edits: list[Edit] = [
+        (m.start(), min(m.end() + 1, len(text)), "", "preview")
+        for m in _PREVIEW_RE.finditer(text)
+        if _is_copy(text, m.start(1), m.end(1))
+    ]
     for m in _DESCRIPTION_RE.finditer(text):
         if m.group(1):
             start, end = m.start(1), m.end(1)
@@ -645,10 +672,7 @@ def _descriptions(text: str) -> list[Edit]:
             start = end = min(m.end() + 1, len(text))
             stop = text.find("\n\n", start)
             end = len(text) if stop < 0 else stop
-        # A copy if every clause of the abstract but the last (cut off mid-way) reappears later; line
-        # breaks and punctuation may differ between the preview and the body.
-        clauses = [p for p in _CLAUSE_SPLIT_RE.split(text[start:end])[:-1] if len(p) >= _CLAUSE_MIN]
-        if clauses and all(text.find(p, end) >= 0 for p in clauses):
+        if _is_copy(text, start, end):
             edits.append((m.start(), min(end + 1, len(text)), "", "description"))
         else:
             label_end = m.start(1) if m.group(1) else min(m.end() + 1, len(text))
@@ -683,7 +707,7 @@ def _trailing_counter(text: str) -> list[Edit]:
 # believed only as part of a *run* whose shape no list has:
 #   * the markers number 2, 3, 4 … in order (page 1's '1、' opens the document, or is missing);
 #   * consecutive markers are at least _PAGE_MIN characters apart: a page holds more than a list item;
-#   * at least half of the breaks fall mid-sentence (the text before the marker does not end with
+#   * at least a third of the breaks fall mid-sentence (the text before the marker does not end with
 #     。！？；： etc.): pages break wherever the page is full, list items follow a finished sentence.
 # A break mid-sentence is deleted with the line breaks before it, joining the pages; a marker after a
 # finished sentence goes alone, so the paragraph break stays.
@@ -711,15 +735,23 @@ def _page_breaks(text: str) -> list[Edit]:
         )
         markers.append(_Marker(int(m.group(1)), m.start(), m.end(), j + 1, j >= 0 and not ended))
     best: list[_Marker] = []
+    best_key = (0, 0)
     for i, first in enumerate(markers):
         opens = first.number == 1 and first.joint == 0
         if not (opens or first.number == 2):
             continue
         run = _page_run(markers, i)
         breaks = [mk for mk in run if mk.number != 1]
-        needed = 1 if opens else 2
-        if len(breaks) >= needed and 2 * sum(mk.mid for mk in breaks) >= len(breaks) and len(run) > len(best):
-            best = run
+        mid = sum(mk.mid for mk in breaks)
+        if len(breaks) == 1 and not opens:
+            # A lone '2、' counts only when it splits a word at the end of a long line and no list
+            # '1、' precedes it (then it would be that list's second item).
+            if not _lone_break(text, markers, breaks[0]):
+                continue
+        elif not breaks or not mid or 3 * mid < len(breaks):
+            continue
+        if (mid, len(run)) > best_key:  # the run with the most mid-sentence breaks wins
+            best, best_key = run, (mid, len(run))
     edits: list[Edit] = []
     for mk in best:
         if mk.number == 1 or not mk.mid:
@@ -727,6 +759,22 @@ def _page_breaks(text: str) -> list[Edit]:
         else:
             edits.append((mk.joint, mk.end, "", "page_marker"))
     return edits
+
+
+_LONE_LINE_MIN = 60
+_WORD_CHAR_RE = re.compile(rf"[{_HAN}0-9A-Za-z.%]")
+
+
+def _lone_break(text: str, markers: list[_Marker], mk: _Marker) -> bool:
+    if not mk.mid or any(other.number == 1 and other.start < mk.start for other in markers):
+        return False
+    line_start = text.rfind("\n", 0, mk.joint) + 1
+    before, after = text[mk.joint - 1 : mk.joint], text[mk.end : mk.end + 1]
+    return (
+        mk.joint - line_start >= _LONE_LINE_MIN
+        and bool(_WORD_CHAR_RE.match(before))
+        and bool(_WORD_CHAR_RE.match(after))
+    )
 
 
 def _page_run(markers: list[_Marker], i: int) -> list[_Marker]:
@@ -759,33 +807,51 @@ _HEAD_END_RE = re.compile(r"[。！？]")
 
 
 def _glued_title(text: str) -> list[Edit]:
-    """A title run into what follows it on the first line: twice ('…工作安排…工作安排一年来,…': the copy
-    goes) or once ('政府工作报告各位代表：…'): a line break goes after the title. The title is the longest
-    title-shaped prefix ending in a genre word that no connector (及 和 的 …) or verb continues; titles
-    separated by a space are left to ``_repeated_title``."""
-    start = len(text) - len(text.lstrip())
-    stop = text.find("\n", start)
-    line = text[start : len(text) if stop < 0 else stop]
-    if len(line) <= _TITLE_MAX_LINE:
-        return []
-    for size in range(6, _TITLE_MAX_LINE + 1):
-        if line[size : 2 * size] == line[:size] and not line[size - 1].isspace() and _is_title_shaped(line[:size]):
-            return [(start + size, start + 2 * size, "\n", "glued_title")]
+    """A title run into what follows it on one of the first lines: twice ('…工作安排…工作安排一年来,…':
+    a line break replaces the copy), after a line holding the title alone (the glued copy goes), or once
+    on the first line ('政府工作报告各位代表：…': a line break goes after the title). The title is the
+    longest title-shaped prefix ending in a genre word that no connector (及 和 的 …) or verb continues;
+    titles separated by a space are left to ``_repeated_title``."""
+    at = len(text) - len(text.lstrip())
+    titles: list[str] = []
+    for index in range(_GLUE_LINES):
+        stop = text.find("\n", at)
+        end = len(text) if stop < 0 else stop
+        line = text[at:end]
+        for size in range(6, min(_TITLE_MAX_LINE, len(line) // 2) + 1):
+            if line[size : 2 * size] == line[:size] and not line[size - 1].isspace() and _is_title_shaped(line[:size]):
+                return [(at + size, at + 2 * size, "\n" if 2 * size < len(line) else "", "glued_title")]
+        if _is_title_shaped(line):
+            titles.append(line)
+        elif line:
+            known = next((t for t in titles if line.startswith(t) and not line[len(t)].isspace()), None)
+            if known:
+                return [(at, at + len(known), "", "glued_title")]
+            if index == 0:
+                cut = _glue_point(line)
+                return [(at + cut, at + cut, "\n", "glued_title")] if cut else []
+            return []
+        if stop < 0:
+            return []
+        at = stop + 1
+    return []
+
+
+def _glue_point(line: str) -> int:
     head = line[: _TITLE_MAX_LINE + 1]
     limit = next((i for i, c in enumerate(head) if c in _GLUE_STOPS), len(head))
     best = 0
     for m in _GENRE_RE.finditer(head, 0, limit):
         nxt = line[m.end() : m.end() + 1]
-        if not nxt or nxt.isspace() or nxt in TITLE_CONNECTORS or nxt in _GLUE_CONTINUES:
+        if not nxt or nxt.isspace() or nxt in _GLUE_STOPS or nxt in TITLE_CONNECTORS or nxt in _GLUE_CONTINUES:
             continue
         if m.end() >= 8 and _is_title_shaped(line[: m.end()]):
             best = m.end()
-    if best and any(c in line[best:] for c in _SENT_END_CHARS):
-        return [(start + best, start + best, "\n", "glued_title")]
-    return []
+    return best if best and any(c in line[best:] for c in _SENT_END_CHARS) else 0
 
 
-_GLUE_STOPS = frozenset("，,。：:；;！？!? ")
+_GLUE_LINES = 4
+_GLUE_STOPS = frozenset("，,。：:；;！？!? 、（(“\"《")
 # Characters that continue a phrase ending in a genre word ('工作总结会议', '报告如下', '安排部署'): no title
 # ends before them.
 _GLUE_CONTINUES = "会如中是为于在已将要部等书表单"

@@ -208,11 +208,33 @@ def test_page_markers_are_removed_and_pages_joined() -> None:
     assert c(text) == f"标题 {PAGE}研发经费投入数据上报工作。{PAGE}有限公司”x个项目。{PAGE}"
 
 
-def test_page_markers_without_a_first_marker_need_two_breaks() -> None:
+def test_page_markers_without_a_first_marker() -> None:
     two = f"{PAGE}投\n2、入{PAGE}加大研\n3、发投入。"
     assert c(two) == f"{PAGE}投入{PAGE}加大研发投入。"
+    # A lone '2、' is a page break only when it splits a word at the end of a long line…
     one = f"{PAGE}投\n2、入数据。"
-    assert c(one) == one
+    assert c(one) == f"{PAGE}投入数据。"
+    # …and no list '1、' comes before it (then it is that list's second item).
+    listed = f"一、工作\n1、加强宣传\n{PAGE}投\n2、入数据。"
+    assert c(listed) == listed
+    short = "一、工作\n1、加强宣传\n2、抓好扶贫"
+    assert c(short) == short
+
+
+def test_page_markers_across_blank_lines() -> None:
+    """The issue's pages: separated by a blank line, splitting a word, a number and a heading."""
+    text = (
+        f"{PAGE}全国科技\n\n2、管理系统{PAGE}。\n\n(二)全面启动高新技\n\n3、术产业链{PAGE}共组织\n\n"
+        f"4、25家企业{PAGE}达到30.\n\n5、13亿元。"
+    )
+    assert c(text) == (
+        f"{PAGE}全国科技管理系统{PAGE}。\n\n(二)全面启动高新技术产业链{PAGE}共组织25家企业{PAGE}达到30.13亿元。"
+    )
+
+
+def test_page_marker_after_a_finished_sentence_keeps_the_paragraph_break() -> None:
+    text = f"{PAGE}投\n\n2、入{PAGE}。\n\n3、第三页开头{PAGE}加大研\n4、发投入。"
+    assert c(text) == f"{PAGE}投入{PAGE}。\n\n第三页开头{PAGE}加大研发投入。"
 
 
 def test_list_items_with_paragraphs_are_kept() -> None:
