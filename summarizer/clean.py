@@ -499,6 +499,10 @@ def _crumb_rule(line: str, zone: str) -> bool:
     label = _LOCATION_LABEL_RE.match(line)
     rest = line[label.end() :] if label else line
     steps = [s for s in _CRUMB_SPLIT_RE.split(rest.strip()) if s]
+    if len(steps) < 2 and "-" in rest:  # '首页-资讯-标题': a hyphen only counts after a home page or site
+        steps = rest.strip().split("-")
+        if not (_HOME_RE.match(steps[0]) or _SITE_NAME_RE.fullmatch(steps[0])):
+            return False
     if len(steps) < 2 or any(len(s) > 60 for s in steps):
         return False
     rooted = bool(_HOME_RE.match(steps[0]) or _SITE_NAME_RE.fullmatch(steps[0]))
@@ -551,6 +555,8 @@ def _line_rule(line: str, zone: str) -> str | None:
             return "page_list"
     if n <= 150 and (_COPYRIGHT_RE.search(line) or (n <= 100 and _ICP_RE.search(line))):
         return "copyright_icp"
+    if not has_end and _crumb_rule(line, zone):
+        return "breadcrumb"
     if zone != "body" and _is_signature(line):
         return None
     if zone == "head" and (_is_title_shaped(line) or _DATELINE_RE.search(line) or _DOC_NUMBER_RE.search(line)):
@@ -563,8 +569,6 @@ def _line_rule(line: str, zone: str) -> str | None:
     if _kv_rule(line, zone):
         return "label_value"
     if not has_end:
-        if _crumb_rule(line, zone):
-            return "breadcrumb"
         listed = _list_rule(line, zone)
         if listed:
             return listed

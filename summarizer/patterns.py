@@ -219,6 +219,15 @@ RULES: tuple[Rule, ...] = (
         "paragraph ('…工作。 免责声明:图文来源网络征集,版权归原作者所有…').",
     ),
     Rule(
+        "statement",
+        "inline",
+        r"(?:^| )[^\s:：。，,！？]{0,4}(?:声明|申明)[:：](?=[^\n]*(?:"
+        + "|".join(("本站", "本网", "网友", "网站", "版权", "侵权", "转载", "删除", "用户", "上传", "作者"))
+        + r"))[^\n]*",
+        "Any '…声明:' at a line start or after a space whose line talks about the site ('特别声明:以上内容由"
+        "网友提供…'): a label then site words, to the end of the line.",
+    ),
+    Rule(
         "copyright_notice",
         "sentence",
         _alt(NOTICE_PHRASES),

@@ -188,6 +188,7 @@ class NoisyDoc:
     traditional: bool
     source: str  # which clean text the body came from
     flags: dict[str, bool] = field(default_factory=dict)  # title_repeat, title_glued, spaced_title, …
+    body_text: str = ""  # the body as one text (chrome words that also occur in it cannot be told apart)
 
 
 KINDS = (
@@ -641,6 +642,7 @@ def make_doc(rng: random.Random, part: Part = "dev", sources: Sequence[tuple[str
         traditional=traditional,
         source=source,
         flags=flags,
+        body_text="\n".join(body_paras),
     )
 
 
@@ -684,7 +686,7 @@ def score_doc(doc: NoisyDoc, cleaned: str) -> DocScore:
     out_lines = norm(cleaned, keep_lines=True)
     s = DocScore()
     conv = _s2t() if doc.traditional else (lambda x: x)
-    body_norm = norm(conv("".join(doc.body) + doc.title))
+    body_norm = norm(conv((doc.body_text or "".join(doc.body)) + doc.title))
     for seg in doc.body:
         s.body_total += 1
         if norm(conv(seg)) in out:
