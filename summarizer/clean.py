@@ -459,7 +459,7 @@ def _is_body_sentence(line: str) -> bool:
     if _COPYRIGHT_RE.search(line) or _ICP_RE.search(line) or _FILE_NAME_RE.search(line) or _AD_MARKS_RE.search(line):
         return False
     words = _site_words(line)
-    return words == 0 or (len(line) > _BODY_LONG and words <= 2)
+    return words == 0 or (words == 1 and len(line) >= 30) or (len(line) > _BODY_LONG and words <= 2)
 
 
 def _is_content_start(line: str) -> bool:
@@ -748,8 +748,8 @@ def _page_breaks(text: str) -> list[Edit]:
         breaks = [mk for mk in run if mk.number != 1]
         mid = sum(mk.mid for mk in breaks)
         if len(breaks) == 1 and not opens:
-            # A lone '2、' counts only when it splits a word at the end of a long line and no list
-            # '1、' precedes it (then it would be that list's second item).
+            # A lone '2、' counts only when it splits a word and does not
+            # follow a list's '1、' (then it would be that list's second item).
             if not _lone_break(text, markers, breaks[0]):
                 continue
         elif not breaks or not mid or 3 * mid < len(breaks):
@@ -765,12 +765,13 @@ def _page_breaks(text: str) -> list[Edit]:
     return edits
 
 
-_LONE_LINE_MIN = 60
+_LONE_LINE_MIN = 4
 _WORD_CHAR_RE = re.compile(rf"[{_HAN}0-9A-Za-z.%]")
 
 
 def _lone_break(text: str, markers: list[_Marker], mk: _Marker) -> bool:
-    if not mk.mid or any(other.number == 1 and other.start < mk.start for other in markers):
+    previous = [other for other in markers if other.start < mk.start]
+    if not mk.mid or (previous and previous[-1].number == 1):
         return False
     line_start = text.rfind("\n", 0, mk.joint) + 1
     before, after = text[mk.joint - 1 : mk.joint], text[mk.end : mk.end + 1]

@@ -211,10 +211,10 @@ def test_page_markers_are_removed_and_pages_joined() -> None:
 def test_page_markers_without_a_first_marker() -> None:
     two = f"{PAGE}投\n2、入{PAGE}加大研\n3、发投入。"
     assert c(two) == f"{PAGE}投入{PAGE}加大研发投入。"
-    # A lone '2、' is a page break only when it splits a word at the end of a long line…
+    # A lone 2、 is a page break only when it splits a word…
     one = f"{PAGE}投\n2、入数据。"
     assert c(one) == f"{PAGE}投入数据。"
-    # …and no list '1、' comes before it (then it is that list's second item).
+    # …and does not follow a list item 1、 (then it is that list's second item).
     listed = f"一、工作\n1、加强宣传\n{PAGE}投\n2、入数据。"
     assert c(listed) == listed
     short = "一、工作\n1、加强宣传\n2、抓好扶贫"
