@@ -159,9 +159,7 @@ def _apply(text: str, offsets: array[int], edits: list[Edit]) -> tuple[str, arra
 
 # Zero-width and bidi controls, soft hyphens and C0/C1 controls are invisible in the browser the text
 # was scraped from; form feed / vertical tab / Unicode line separators are line breaks in disguise.
-_INVISIBLE_RE = re.compile(
-    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]"
-)
+_INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _LINEBREAK_LIKE_RE = re.compile("[\x0b\x0c\x85\u2028\u2029]")
 
 
@@ -414,9 +412,7 @@ _PAGE_LIST_RE = re.compile(r"_第 ?\d{1,3} ?页|^(?:第 ?\d{1,3} ?页[ /|、，,
 _COPYRIGHT_RE = re.compile(COPYRIGHT)
 _ICP_RE = re.compile(ICP)
 _DOMAIN_RE = re.compile(r"(?:https?://|www\.)\S+|[A-Za-z0-9-]{2,}\.(?:com|cn|net|org|cc|gov\.cn|com\.cn)\b")
-_SITE_NAME_RE = re.compile(
-    rf"[^\s|｜\-_—]{{1,14}}(?:{'|'.join(SITE_NAME_SUFFIXES)})(?:首页)?(?=$|[\s|｜\-_—（(])"
-)
+_SITE_NAME_RE = re.compile(rf"[^\s|｜\-_—]{{1,14}}(?:{'|'.join(SITE_NAME_SUFFIXES)})(?:首页)?(?=$|[\s|｜\-_—（(])")
 _ORG_END_RE = re.compile(rf"(?:{'|'.join(ORG_SUFFIXES)})$")
 _CN_DATE_RE = re.compile(
     r"^\d{4}年\d{1,2}月(?:\d{1,2}日)?$|^[一二三四五六七八九〇零○]{4}年[一二三四五六七八九十]{1,2}月"
@@ -856,7 +852,7 @@ def _glue_point(line: str) -> int:
 
 
 _GLUE_LINES = 4
-_GLUE_STOPS = frozenset("，,。：:；;！？!? 、（(“\"《")
+_GLUE_STOPS = frozenset('，,。：:；;！？!? 、（(“"《')
 # Characters that continue a phrase ending in a genre word ('工作总结会议', '报告如下', '安排部署'): no title
 # ends before them.
 _GLUE_CONTINUES = "会如中是为于在已将要部等书表单"

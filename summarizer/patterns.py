@@ -108,9 +108,7 @@ _DOC_EXTS = r"(?:docx?|wps|pdf|pptx?|xlsx?|txt|rtf)"
 
 def _alt(words: tuple[str, ...]) -> str:
     # Longest first so "下载本文档" wins over "下载" inside an alternation.
-    return "|".join(
-        sorted((w.replace(" ", r"\s?") if "?" not in w else w for w in words), key=len, reverse=True)
-    )
+    return "|".join(sorted((w.replace(" ", r"\s?") if "?" not in w else w for w in words), key=len, reverse=True))
 
 
 def _ui_token(words: str) -> str:

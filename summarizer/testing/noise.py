@@ -40,15 +40,79 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 # Vocabulary (made up; split into dev = even entries, holdout = odd entries)
 # --------------------------------------------------------------------------------------------------
 
-SITE_STEMS = ("鹏程", "云帆", "知行", "博文", "青藤", "墨香", "启明", "星河", "百川", "汇智", "文渊", "书海", "睿思", "优范")  # fmt: skip
-SITE_SUFFIXES = ("文库", "文档网", "范文网", "资料网", "文秘网", "学习网", "文档分享平台", "资源网", "写作网", "公文网", "之家", "在线")  # fmt: skip
-SITE_LATIN = ("pengcheng", "yunfan", "zhixing", "bowen", "qingteng", "moxiang", "qiming", "xinghe", "baichuan", "huizhi")  # fmt: skip
+SITE_STEMS = (
+    "鹏程",
+    "云帆",
+    "知行",
+    "博文",
+    "青藤",
+    "墨香",
+    "启明",
+    "星河",
+    "百川",
+    "汇智",
+    "文渊",
+    "书海",
+    "睿思",
+    "优范",
+)
+SITE_SUFFIXES = (
+    "文库",
+    "文档网",
+    "范文网",
+    "资料网",
+    "文秘网",
+    "学习网",
+    "文档分享平台",
+    "资源网",
+    "写作网",
+    "公文网",
+    "之家",
+    "在线",
+)
+SITE_LATIN = (
+    "pengcheng",
+    "yunfan",
+    "zhixing",
+    "bowen",
+    "qingteng",
+    "moxiang",
+    "qiming",
+    "xinghe",
+    "baichuan",
+    "huizhi",
+)
 TLDS = (".com", ".cn", ".net", ".com.cn", ".org", ".cc")
-SLOGANS = ("专业文档分享平台", "海量范文免费下载", "一站式公文写作服务", "让写作更简单", "您身边的资料库", "精品文档任你选")  # fmt: skip
+SLOGANS = (
+    "专业文档分享平台",
+    "海量范文免费下载",
+    "一站式公文写作服务",
+    "让写作更简单",
+    "您身边的资料库",
+    "精品文档任你选",
+)
 NAV = (
-    "首页", "范文", "工作总结", "工作计划", "述职报告", "心得体会", "演讲稿", "合同范本", "教案", "课件", "试题",
-    "论文", "公文", "资讯", "政务公开", "新闻中心", "办事服务", "互动交流", "专题专栏", "领导信箱",
-)  # fmt: skip
+    "首页",
+    "范文",
+    "工作总结",
+    "工作计划",
+    "述职报告",
+    "心得体会",
+    "演讲稿",
+    "合同范本",
+    "教案",
+    "课件",
+    "试题",
+    "论文",
+    "公文",
+    "资讯",
+    "政务公开",
+    "新闻中心",
+    "办事服务",
+    "互动交流",
+    "专题专栏",
+    "领导信箱",
+)
 LOGIN = ("登录", "注册", "会员中心", "上传文档", "我的文库", "VIP", "APP下载", "帮助中心", "搜索", "退出")
 NAV_SEPS = (" ", " | ", "  ", " · ", "｜", " / ", "　")
 CRUMB_LABELS = ("当前位置", "您的位置", "你的位置", "所在位置", "当前页面", "位置", "您现在的位置", "导航")
@@ -121,7 +185,14 @@ SHARE_BARS = (
     "点赞 收藏 转发",
 )
 RELATED_HEADS = ("相关文章", "推荐阅读", "猜你喜欢", "相关推荐", "热门文档", "最新范文", "同类文档", "大家都在看")
-PREV_NEXT = ("上一篇：{t1}", "下一篇：{t2}", "上一篇：{t1}  下一篇：{t2}", "前一篇：{t1}", "后一篇：{t2}", "上篇：{t1} 下篇：{t2}")  # fmt: skip
+PREV_NEXT = (
+    "上一篇：{t1}",
+    "下一篇：{t2}",
+    "上一篇：{t1}  下一篇：{t2}",
+    "前一篇：{t1}",
+    "后一篇：{t2}",
+    "上篇：{t1} 下篇：{t2}",
+)
 ADS = (
     "【广告】{site}会员限时5折，立即开通",
     "扫码关注{site}公众号，每日更新精品范文",
@@ -132,29 +203,101 @@ ADS = (
     "VIP专享文档，免费下载，点此领取",
     "学历提升找{stem}，在线报名享优惠",
 )
-HEADER_TEMPLATES = ("{site}", "{site} - {slogan}", "{domain}", "{site}（{domain}）", "欢迎来到{site}", "{site}|{slogan}")  # fmt: skip
+HEADER_TEMPLATES = (
+    "{site}",
+    "{site} - {slogan}",
+    "{domain}",
+    "{site}（{domain}）",
+    "欢迎来到{site}",
+    "{site}|{slogan}",
+)
 TITLE_SUFFIX_SEPS = ("_", " - ", "-", "|", " | ", "——")
 DESCRIPTION_LABELS = ("资源描述", "文档简介", "内容简介", "文档摘要", "摘要", "简介")
-PLACES = ("江宁县", "青山区", "临河市", "东坪镇", "白沙县", "松江区", "兴和县", "南岭市", "北川县", "金水区", "云溪县", "安平市")  # fmt: skip
+PLACES = (
+    "江宁县",
+    "青山区",
+    "临河市",
+    "东坪镇",
+    "白沙县",
+    "松江区",
+    "兴和县",
+    "南岭市",
+    "北川县",
+    "金水区",
+    "云溪县",
+    "安平市",
+)
 UNITS = (
-    "科技局", "人民政府", "发展和改革委员会", "农业农村局", "教育局", "统计局", "商务局", "财政局",
-    "住房和城乡建设局", "生态环境局", "市场监督管理局", "工业和信息化局",
-)  # fmt: skip
+    "科技局",
+    "人民政府",
+    "发展和改革委员会",
+    "农业农村局",
+    "教育局",
+    "统计局",
+    "商务局",
+    "财政局",
+    "住房和城乡建设局",
+    "生态环境局",
+    "市场监督管理局",
+    "工业和信息化局",
+)
 PERIODS = ("2019年", "2020年上半年", "2021年", "2018年度", "2022年上半年", "2023年", "2017年", "2024年上半年")
 GENRES = (
-    "工作总结", "工作总结及下半年工作安排", "工作报告", "工作总结和下一步工作计划", "重点工作推进情况汇报",
-    "工作要点", "工作情况报告", "上半年工作总结", "年度工作总结", "工作开展情况",
-)  # fmt: skip
+    "工作总结",
+    "工作总结及下半年工作安排",
+    "工作报告",
+    "工作总结和下一步工作计划",
+    "重点工作推进情况汇报",
+    "工作要点",
+    "工作情况报告",
+    "上半年工作总结",
+    "年度工作总结",
+    "工作开展情况",
+)
 CN_NUMS = "二三四五六七八九"
 
 # Readings for glosses; a site glosses a handful of common characters.
 PINYIN = {
-    "创": "chuàng", "新": "xīn", "发": "fā", "展": "zhǎn", "网": "wǎng", "络": "luò", "业": "yè", "现": "xiàn",
-    "经": "jīng", "济": "jì", "建": "jiàn", "设": "shè", "科": "kē", "技": "jì", "服": "fú", "务": "wù",
-    "企": "qǐ", "推": "tuī", "进": "jìn", "项": "xiàng", "目": "mù", "改": "gǎi", "革": "gé", "民": "mín",
-    "生": "shēng", "重": "zhòng", "点": "diǎn", "强": "qiáng", "化": "huà", "增": "zēng", "长": "zhǎng",
-    "投": "tóu", "资": "zī", "产": "chǎn", "品": "pǐn", "质": "zhì", "量": "liàng", "农": "nóng", "村": "cūn",
-}  # fmt: skip
+    "创": "chuàng",
+    "新": "xīn",
+    "发": "fā",
+    "展": "zhǎn",
+    "网": "wǎng",
+    "络": "luò",
+    "业": "yè",
+    "现": "xiàn",
+    "经": "jīng",
+    "济": "jì",
+    "建": "jiàn",
+    "设": "shè",
+    "科": "kē",
+    "技": "jì",
+    "服": "fú",
+    "务": "wù",
+    "企": "qǐ",
+    "推": "tuī",
+    "进": "jìn",
+    "项": "xiàng",
+    "目": "mù",
+    "改": "gǎi",
+    "革": "gé",
+    "民": "mín",
+    "生": "shēng",
+    "重": "zhòng",
+    "点": "diǎn",
+    "强": "qiáng",
+    "化": "huà",
+    "增": "zēng",
+    "长": "zhǎng",
+    "投": "tóu",
+    "资": "zī",
+    "产": "chǎn",
+    "品": "pǐn",
+    "质": "zhì",
+    "量": "liàng",
+    "农": "nóng",
+    "村": "cūn",
+}
 
 
 def _half(words: Sequence[str], part: Part) -> Sequence[str]:
@@ -192,10 +335,27 @@ class NoisyDoc:
 
 
 KINDS = (
-    "header", "nav", "breadcrumb", "page_title", "metadata", "file_name", "page_list", "description", "byline",
-    "download", "disclaimer", "copyright", "icp", "share", "related", "prev_next", "ad", "page_marker",
-    "title_repeat", "counter",
-)  # fmt: skip
+    "header",
+    "nav",
+    "breadcrumb",
+    "page_title",
+    "metadata",
+    "file_name",
+    "page_list",
+    "description",
+    "byline",
+    "download",
+    "disclaimer",
+    "copyright",
+    "icp",
+    "share",
+    "related",
+    "prev_next",
+    "ad",
+    "page_marker",
+    "title_repeat",
+    "counter",
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -216,7 +376,8 @@ def default_sources() -> tuple[tuple[str, tuple[str, ...]], ...]:
         lines = path.read_text(encoding="utf-8").split("\n")
         # The title goes (the generator makes up its own): the first line, or on a one-line page its
         # first space-delimited segment.
-        lines = [lines[0].split(" ", 1)[1]] if len(lines) == 1 or not lines[1] and len(lines) == 2 else lines[1:]
+        one_line = len(lines) == 1 or (len(lines) == 2 and not lines[1])
+        lines = [lines[0].split(" ", 1)[1]] if one_line else lines[1:]
         out.append((path.stem, _paragraphs(lines)))
     for path in sorted((ROOT / "tests" / "data" / "national").glob("*.txt")):
         text = _ZERO_WIDTH_RE.sub("", path.read_text(encoding="utf-8"))
@@ -327,8 +488,10 @@ class _Gen:
             "id": lambda: str(rng.randrange(10_000, 9_999_999)),
             "size": lambda: f"{rng.randrange(12, 900)}{rng.choice(('KB', 'K', 'kb', 'MB'))}",
             "pages": lambda: f"{rng.randrange(1, 30)}{rng.choice(('页', 'P', ''))}",
-            "time": lambda: f"{self.year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
-            + rng.choice(("", f" {rng.randrange(0, 24):02d}:{rng.randrange(0, 60):02d}")),
+            "time": lambda: (
+                f"{self.year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+                + rng.choice(("", f" {rng.randrange(0, 24):02d}:{rng.randrange(0, 60):02d}"))
+            ),
             "format": lambda: rng.choice(("DOCX", "DOC", "PDF", "docx", "WPS", "TXT")),
             "points": lambda: f"{rng.randrange(0, 20)}{rng.choice(('积分', '分', '', '元'))}",
             "views": lambda: f"{rng.randrange(10, 99_999)}{rng.choice(('', '次'))}",
@@ -402,7 +565,8 @@ _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 
 def _title(rng: random.Random) -> str:
     if rng.random() < 0.15:
-        return rng.choice(("政府工作报告", f"{rng.choice(PLACES)}政府工作报告", f"{rng.randrange(2013, 2025)}年政府工作报告"))
+        place, year = rng.choice(PLACES), rng.randrange(2013, 2025)
+        return rng.choice(("政府工作报告", f"{place}政府工作报告", f"{year}年政府工作报告"))
     return f"{rng.choice(PLACES)}{rng.choice(UNITS)}{rng.choice(PERIODS)}{rng.choice(GENRES)}"
 
 
@@ -502,9 +666,9 @@ def _break_position(body: str, at: int, kind: str) -> int | None:
             ls = body.rfind("\n", 0, pos) + 1
             le = body.find("\n", pos)
             line = body[ls : len(body) if le < 0 else le]
-            if 8 <= len(line) <= 40 and not any(c in line for c in _SENTENCE_END) and _HAN_RE.match(a):
-                if _HAN_RE.match(b) and pos - ls >= 4 and (le < 0 or le - pos >= 3):
-                    return pos
+            heading = 8 <= len(line) <= 40 and not any(c in line for c in _SENTENCE_END)
+            if heading and _HAN_RE.match(a) and _HAN_RE.match(b) and pos - ls >= 4 and (le < 0 or le - pos >= 3):
+                return pos
     return None
 
 
@@ -526,7 +690,9 @@ def _insert(text: str, inserts: list[tuple[int, str]]) -> str:
     return "".join(pieces)
 
 
-def make_doc(rng: random.Random, part: Part = "dev", sources: Sequence[tuple[str, Sequence[str]]] | None = None) -> NoisyDoc:
+def make_doc(
+    rng: random.Random, part: Part = "dev", sources: Sequence[tuple[str, Sequence[str]]] | None = None
+) -> NoisyDoc:
     """One noisy page with its ground truth."""
     g = _Gen(rng, part)
     sources = sources or default_sources()
@@ -626,9 +792,7 @@ def make_doc(rng: random.Random, part: Part = "dev", sources: Sequence[tuple[str
         d = add("disclaimer", g.disclaimer())[0]
         body_page += " " + d
     sep = "\n\n" if blank_share >= 1.0 else "\n"
-    text = sep.join([*top, body_page, *tail]) if not glued else sep.join([*top, body_page, *tail])
-    if glued:  # the glued page opens with the title: nothing of the head may precede it on its line
-        pass
+    text = sep.join([*top, body_page, *tail])
     traditional = rng.random() < 0.15
     if traditional:
         text = _s2t()(text)
