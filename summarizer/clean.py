@@ -432,7 +432,7 @@ _TITLE_MAX_LINE = 60
 _BODY_LONG = 120  # a line this long with a sentence end is prose whatever words it holds
 
 
-def _is_title_shaped(line: str) -> bool:
+def is_title_shaped(line: str) -> bool:
     """A report title: short, no sentence end or comma, holding a genre word (报告 总结 安排 …)."""
     return (
         4 <= len(line) <= _TITLE_MAX_LINE
@@ -555,7 +555,7 @@ def _line_rule(line: str, zone: str) -> str | None:
         return "breadcrumb"
     if zone != "body" and _is_signature(line):
         return None
-    if zone == "head" and (_is_title_shaped(line) or _DATELINE_RE.search(line) or _DOC_NUMBER_RE.search(line)):
+    if zone == "head" and (is_title_shaped(line) or _DATELINE_RE.search(line) or _DOC_NUMBER_RE.search(line)):
         return None
     if n > 150 or (has_end and _is_body_sentence(line)):
         return None
@@ -602,7 +602,7 @@ def _chrome_lines(text: str) -> list[Edit]:
             # The page's <title>: the report's title with the site's name ('…工作总结_某某文库'). The line
             # goes when the title stands again on its own near the top; else only the site's name goes.
             page_title = _SITE_SUFFIX_RE.fullmatch(line)
-            if page_title and _is_title_shaped(page_title.group(1)):
+            if page_title and is_title_shaped(page_title.group(1)):
                 if page_title.group(1) in lines[i + 1 : first + 3]:
                     edits.append((start, min(end + 1, len(text)), "", "page_title_site"))
                 else:
@@ -820,16 +820,16 @@ def _glued_title(text: str) -> list[Edit]:
         end = len(text) if stop < 0 else stop
         line = text[at:end]
         for size in range(6, min(_TITLE_MAX_LINE, len(line) // 2) + 1):
-            if line[size : 2 * size] == line[:size] and not line[size - 1].isspace() and _is_title_shaped(line[:size]):
+            if line[size : 2 * size] == line[:size] and not line[size - 1].isspace() and is_title_shaped(line[:size]):
                 return [(at + size, at + 2 * size, "\n" if 2 * size < len(line) else "", "glued_title")]
-        if _is_title_shaped(line):
+        if is_title_shaped(line):
             titles.append(line)
         elif line:
             known = next((t for t in titles if line.startswith(t) and not line[len(t)].isspace()), None)
             if known:
                 return [(at, at + len(known), "", "glued_title")]
             if index == 0:
-                cut = _glue_point(line)
+                cut = glue_point(line)
                 return [(at + cut, at + cut, "\n", "glued_title")] if cut else []
             return []
         if stop < 0:
@@ -838,7 +838,8 @@ def _glued_title(text: str) -> list[Edit]:
     return []
 
 
-def _glue_point(line: str) -> int:
+def glue_point(line: str) -> int:
+    """Where a title glued to the sentence after it ends on ``line`` (0: no such title)."""
     head = line[: _TITLE_MAX_LINE + 1]
     limit = next((i for i, c in enumerate(head) if c in _GLUE_STOPS), len(head))
     best = 0
@@ -846,7 +847,7 @@ def _glue_point(line: str) -> int:
         nxt = line[m.end() : m.end() + 1]
         if not nxt or nxt.isspace() or nxt in _GLUE_STOPS or nxt in TITLE_CONNECTORS or nxt in _GLUE_CONTINUES:
             continue
-        if m.end() >= 8 and _is_title_shaped(line[: m.end()]):
+        if m.end() >= 6 and is_title_shaped(line[: m.end()]):
             best = m.end()
     return best if best and any(c in line[best:] for c in _SENT_END_CHARS) else 0
 

@@ -16,7 +16,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from .chunks import Chunk
+from .clean import source_facts
 from .extract import CallStats, ChunkResult, extraction_context
+from .head import read_head
 from .models import ChunkExtraction, ExtractedItem, ExtractedMetric, ItemKind, OverviewDraft
 from .numbers import NumberMention
 from .sections import Outline, Section, summary_parts, walk
@@ -34,12 +36,6 @@ TRAILING_VERBS = re.compile(
     r"计|到|至|占|比|同比|分别|已|约为|全年|当年|将|预计|的|了|可|获|等)+$"
 )
 LEADING_NOISE = re.compile(r"^(其中|同时|另|另外|此外|并|且|和|及|以及|一是|二是|三是|四是|五是|截至目前|截止目前)+")
-TITLE_RE = re.compile(r"[^\s。，,：:]{0,40}(?:工作总结|工作计划|工作安排|工作报告|政府工作报告)[^\s。，,]{0,24}")
-PERIOD_RE = re.compile(r"\d{4}年(?:上半年|下半年|全年|第[一二三四]季度|度)?")
-ORG_RE = re.compile(
-    r"(?:发文单位|发布机构|来源)\s*[:：]\s*([\u4e00-\u9fffA-Za-z]{2,20})"
-    r"|([\u4e00-\u9fffX]{1,10}?(?:局|委员会|办公室|人民政府|政府|厅|委|中心))(?=\d{4}年|关于|工作)"
-)
 # Where the noun after a measure word ends: punctuation, a conjunction or particle, or a verb.
 AFTER_STOP = re.compile(
     r"[，,；;。：:、（()）“”\s]|的|和|与|及|等|参加|参与|入驻|获得|获批|开展|进行|落户|申报|通过|成功|受到|达到|实现|完成|"
@@ -214,15 +210,13 @@ class OfflineExtractor:
         return None  # nothing to save: the offline overview costs no call
 
     def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]:
-        source_head = (self.original or self.text)[:800]
-        title_match = TITLE_RE.search(self.text[:400]) or TITLE_RE.search(source_head)
-        title = title_match.group(0).strip() if title_match else None
-        period_match = PERIOD_RE.search(title or "") or PERIOD_RE.search(self.text[:400])
-        org_match = ORG_RE.search(source_head)
-        organization = None
-        if org_match:
-            organization = (org_match.group(1) or org_match.group(2) or "").strip() or None
-        preamble = self.text[self.outline.preamble[0] : self.outline.preamble[1]]
+        start, end = self.outline.preamble
+        first = self.outline.sections[0].heading() if self.outline.sections else None
+        report = read_head(
+            self.text, facts=source_facts(self.original or self.text), first_heading=first, preamble_end=end or None
+        )
+        title = report.title
+        preamble = self.text[start:end]
         sentences = [
             s
             for s in (x.strip() for x in SENTENCE_RE.findall(preamble))
@@ -237,12 +231,7 @@ class OfflineExtractor:
             if point:
                 sentences.append(f"{heading}:{point}。")
         overview = "".join(s if s.endswith(("。", "；", ";", "！", "？")) else s + "。" for s in sentences[:5])
-        draft = OverviewDraft(
-            title=title,
-            organization=organization,
-            period=period_match.group(0) if period_match else None,
-            overview=overview,
-        )
+        draft = OverviewDraft(title=title, organization=report.organization, period=report.period, overview=overview)
         return draft, CallStats()
 
 
