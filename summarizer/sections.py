@@ -298,7 +298,7 @@ _STRONG_WORDS: dict[Role, tuple[str, ...]] = {
         "主要成绩",
         "工作回顾",
     ),
-    "problems": ("存在的问题", "存在问题", "主要问题", "问题和不足", "不足之处", "困难和问题", "短板"),
+    "problems": ("存在的问题", "存在问题", "主要问题", "问题和不足", "不足之处", "困难和问题"),
     "plans": (
         "下半年",
         "下一步",
@@ -317,7 +317,8 @@ _STRONG_WORDS: dict[Role, tuple[str, ...]] = {
 # subject of the work ("科技计划项目管理"), not the kind of section.
 _WEAK_WORDS: dict[Role, tuple[str, ...]] = {
     "work_done": ("总结", "回顾", "成效", "成绩"),
-    "problems": ("问题", "不足", "困难", "差距", "挑战"),
+    # "短板" is a topic as often as a kind ("全力补短板强基础" is a plan): only a top-level title may decide.
+    "problems": ("问题", "不足", "困难", "差距", "挑战", "短板"),
     "plans": ("安排", "计划", "思路", "打算", "总体要求", "政策取向", "明年", "展望"),
     "other": ("疫情防控",),
 }
@@ -347,12 +348,19 @@ _YEAR_RE = re.compile(r"((?:19|20)\d\d)年")
 
 
 def _assign_roles(top: list[Section]) -> None:
+    """Roles from the report's structure first, words second: a top-level section's role comes from its
+    title (or, when the title mixes roles, its first sub-section; or a later year than the report looked
+    back on). Below a plans or problems section every sub-section is plans or problems whatever words
+    its title holds ("全力补短板强基础" under 2019年工作安排); below a work_done / other section or a mixed
+    one, a sub-section whose title names a kind of section (存在的问题, 下半年工作安排) starts a part of
+    that role, and its own sub-sections follow it the same way."""
     for sec in walk(top):
         if sec.level > 1 and sec.style != "enum":  # an enum "title" is a whole clause: never decisive
             sec.role = title_role(sec.title, top_level=False)
     earliest_year: int | None = None
     for sec in top:
         hits = _role_hits(sec.title, top_level=True)
+        mixed = len(hits) > 1
         child_role = sec.children[0].role if sec.children else None
         years = [int(y) for y in _YEAR_RE.findall(sec.title)]
         if len(hits) == 1:
@@ -369,6 +377,16 @@ def _assign_roles(top: list[Section]) -> None:
             sec.role = child_role or "other"
         if years:
             earliest_year = min(years + ([earliest_year] if earliest_year is not None else []))
+        _follow_structure(sec.children, sec.role, mixed)
+
+
+def _follow_structure(children: list[Section], role: Role | None, mixed: bool) -> None:
+    """Sub-sections under a plans / problems parent (not a mixed one) take its role: their own words
+    are the topic, not the kind. Elsewhere a sub-section keeps the role its title names, if any."""
+    for child in children:
+        if role in ("plans", "problems") and not mixed:
+            child.role = None  # no role of its own: it belongs to its parent's part
+        _follow_structure(child.children, child.role or role, False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -388,6 +406,33 @@ class _Open:
     value: int
 
 
+# Numbered lists that may start again at 1 inside one section (two lists under one heading), when the
+# new 1 opens a line of its own.
+_LINE_RESTARTABLE: frozenset[Style] = frozenset({"arabic", "paren_arabic"})
+
+
+def _own_line(text: str, cand: _Candidate) -> bool:
+    i = cand.start - 1
+    while i >= 0 and text[i] in _HSPACE:
+        i -= 1
+    return i < 0 or text[i] == "\n"
+
+
+def _skips(text: str, cands: list[_Candidate], index: int, outer: list[_Open], expected: int) -> bool:
+    """A number skipped ('（四）' after '（二）'): believed when the marker opens its own line and the
+    skipped number does not come later in the same parent, i.e. before the next marker of an outer style."""
+    cand = cands[index]
+    if cand.style in ("enum", "circled") or not _own_line(text, cand):
+        return False
+    outer_styles = {o.section.style for o in outer}
+    for later in cands[index + 1 :]:
+        if later.style in outer_styles:
+            return True
+        if later.style == cand.style and later.value == expected:
+            return False
+    return True
+
+
 def parse_sections(text: str) -> Outline:
     n = len(text)
     top: list[Section] = []
@@ -397,11 +442,17 @@ def parse_sections(text: str) -> Outline:
         while len(stack) > depth:
             stack.pop().section.end = at
 
-    for cand in _candidates(text):
+    cands = list(_candidates(text))
+    for index, cand in enumerate(cands):
         depth = next((i for i, o in enumerate(stack) if o.section.style == cand.style), None)
         if depth is not None:
             expected = stack[depth].value + 1
-            if cand.value == expected or (cand.value == 1 and cand.style in _RESTARTABLE):
+            if (
+                cand.value == expected
+                or (cand.value == 1 and cand.style in _RESTARTABLE)
+                or (cand.value == expected + 1 and _skips(text, cands, index, stack[:depth], expected))
+                or (cand.value == 1 and cand.style in _LINE_RESTARTABLE and _own_line(text, cand))
+            ):
                 close_to(depth, cand.start)
             else:
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -248,14 +249,13 @@ def test_parts_are_the_outermost_level_above_cn_headings() -> None:
     # "第一部分资金…" at a line start is prose, not a heading (and not a restart of the parts).
     assert o.sections[1].children[0].end > PARTS.index("第一部分资金")
     assert [s.role for s in o.sections] == ["work_done", "plans"]
-    assert o.sections[1].children[1].role == "problems"
+    # Everything under a plans part is plans, whatever its heading says (roles from structure first).
+    assert o.sections[1].children[1].role is None
     assert o.preamble == (0, PARTS.index("第一部分 "))
-    # Each part is a summary part; its sub-section with a role of its own becomes one too.
     assert [(p.path[-1:], p.role) for p in summary_parts(o)] == [
         ((), None),
         (("第一部分 2020年工作回顾",), "work_done"),
         (("第二部分 2021年工作安排",), "plans"),
-        (("二、存在的问题",), "problems"),
     ]
 
 
@@ -505,3 +505,84 @@ def test_corpus_raw_text_parses_too(name: str) -> None:
     check_invariants(text, o)
     assert [s.heading() for s in o.sections] == [h for h, _ in CORPUS_TOP[name]]
     assert [len(s.children) for s in o.sections] == CORPUS_CHILD_COUNTS[name]
+
+
+# --------------------------------------------------------------------------------------------------
+# Roles by position: (parent heading, sub-heading, role of the part the sub-heading falls in). Real
+# headings from tests/data, tests/data/national and the issue, and variations of them.
+# --------------------------------------------------------------------------------------------------
+
+ROLE_CASES = [
+    # the issue: 短板 under a plans part is a plan, not a problem
+    ("二、2019年工作安排", "（三）围绕提升城市品质，全力补短板强基础", "plans"),
+    ("二、2012年政府工作总体要求和目标任务", "（十）以转变作风和提高素质为基础，全面加强政府自身建设", "plans"),
+    ("三、2022年政府工作任务", "（一）着力稳定宏观经济大盘，保持经济运行在合理区间", "plans"),
+    ("二、下一步重点工作安排", "1、认真做好科技计划项目申报工作", "plans"),
+    ("二、2020年下半年工作安排", "4.扎实推进科技合作,全面加快创新发展步伐", "plans"),
+    ("四、明年工作思路", "（二）加快解决发展不平衡不充分问题", "plans"),
+    ("二、今年工作打算", "1.着力解决群众反映强烈的突出问题", "plans"),
+    ("三、下半年工作计划", "（一）补齐基础设施短板", "plans"),
+    # a mixed parent: its sub-sections name their kinds (xianning)
+    ("二、2020年上半年重点工作落实情况及下半年重点工作安排", "(一)上半年重点工作落实情况", "work_done"),
+    ("二、2020年上半年重点工作落实情况及下半年重点工作安排", "(二)存在的问题", "problems"),
+    ("二、2020年上半年重点工作落实情况及下半年重点工作安排", "(三)下半年重点工作安排", "plans"),
+    # under a review part a kind heading still starts its own part; topic words do not
+    ("一、上半年科技创新工作开展情况", "2、加强科技宣传培训", "work_done"),
+    ("一、上半年工作总结", "（四）存在的问题和不足", "problems"),
+    ("一、2021年工作回顾", "（三）补齐民生领域短板", "work_done"),
+    ("一、过去一年工作回顾", "（五）下一步工作打算", "plans"),
+    # under a problems part everything is a problem
+    ("三、存在的问题", "（一）科技投入不足", "problems"),
+    ("三、存在的困难和不足", "1.企业创新能力不强", "problems"),
+    # nothing structural above: the sub-heading's words decide, else the parent's default
+    ("一、党建工作", "（一）加强理论学习", "other"),
+    ("二、宣传工作", "（二）存在问题", "problems"),
+]
+
+
+_CN = "一二三四五六七八九十"
+
+
+def _siblings_before(heading: str) -> str:
+    """Headings numbered 1 … k-1 in the style of ``heading`` (numbered k), so it continues a sequence."""
+    m = re.match(r"^([（(]?)([一二三四五六七八九十]|\d)([）)、.])", heading)
+    assert m, heading
+    left, number, right = m.groups()
+    k = int(number) if number.isdigit() else _CN.index(number) + 1
+    marks = [str(i) if number.isdigit() else _CN[i - 1] for i in range(1, k)]
+    return "".join(f"{left}{mark}{right}其他事项\n正文。\n" for mark in marks)
+
+
+@pytest.mark.parametrize(("parent", "child", "role"), ROLE_CASES)
+def test_role_by_position(parent: str, child: str, role: str) -> None:
+    text = f"{_siblings_before(parent)}{parent}\n{_siblings_before(child)}{child}\n正文一句。\n"
+    o = parse_sections(text)
+    at = text.index(child)
+    part = next(p for p in summary_parts(o) if p.start <= at < p.end)
+    assert part.role == role, (parent, child, [(s.heading(), s.role) for s in walk(o.sections)])
+
+
+def test_numbering_that_skips_a_number() -> None:
+    text = "一、工作\n（一）甲项\n正文。\n（二）乙项\n正文。\n（四）丁项\n正文。\n二、安排\n（一）继续\n"
+    o = parse_sections(text)
+    assert heads(o.sections[0].children) == ["（一）甲项", "（二）乙项", "（四）丁项"]
+    # A skip is not believed when the skipped number comes later: then it is body text.
+    text = "一、工作\n（一）甲项\n（三）引用\n（二）乙项\n"
+    assert heads(parse_sections(text).sections[0].children) == ["（一）甲项", "（二）乙项"]
+
+
+def test_numbering_that_restarts_in_one_section() -> None:
+    text = "一、工作\n（一）甲\n1.子一\n2.子二\n正文。\n1.另一组一\n2.另一组二\n（二）乙\n"
+    o = parse_sections(text)
+    assert heads(o.sections[0].children[0].children) == ["1.子一", "2.子二", "1.另一组一", "2.另一组二"]
+    assert "1、" not in [s.number for s in walk(parse_sections("一、工作\n正文有1、2两项。\n").sections)]
+
+
+def test_heading_split_by_a_page_break_is_found_after_cleaning() -> None:
+    from summarizer.clean import clean
+
+    page = "各项工作进展顺利取得明显成效，" * 16
+    raw = f"一、工作\n{page}全国科\n\n2、技管理系统{page}。\n\n(二)全面启动高新技\n\n3、术产业链\n{page}。"
+    raw = raw.replace("一、工作\n", "一、工作\n(一)建设平台\n")
+    o = parse_sections(clean(raw).text)
+    assert heads(o.sections[0].children) == ["(一)建设平台", "(二)全面启动高新技术产业链"]
