@@ -18,9 +18,10 @@ from typing import Any
 
 from .cache import ResultCache
 from .chunks import Chunk, make_chunks
-from .clean import CleanText, clean, source_facts
+from .clean import CleanText, clean, has_report_text, source_facts
 from .config import Settings
 from .cost import estimate_cost
+from .errors import InputError
 from .extract import CallStats, ChunkResult, Extractor, LLMExtractor
 from .load import Document, load_path, load_text
 from .merge import RunInfo, merge, part_summaries, placed_items
@@ -69,6 +70,8 @@ class Result:
 def analyze(document: Document, settings: Settings | None = None) -> Analysis:
     settings = settings or Settings()
     cleaned = clean(document.text, to_simplified=settings.to_simplified)
+    if not has_report_text(cleaned.text):
+        raise InputError(f"no report text found in {document.name}")
     outline = parse_sections(cleaned.text)
     chunks = make_chunks(cleaned.text, outline, budget=settings.chunk_budget)
     return Analysis(document, cleaned, outline, chunks, find_numbers(cleaned.text))

@@ -584,6 +584,13 @@ def _line_rule(line: str, zone: str) -> str | None:
 
 
 _LINE_RE = re.compile(r"[^\n]+")
+
+
+def has_report_text(text: str) -> bool:
+    """Whether cleaned text holds anything of a report: a heading, a dateline, a salutation or prose.
+    A page that was all chrome has none of these left (the CLI says "no report text found")."""
+    return any(_is_content_start(m.group()) for m in _LINE_RE.finditer(text))
+
 _HEAD_LINES_MAX = 60  # the head (site chrome above a report) is never longer than this many lines
 
 

@@ -559,3 +559,53 @@ def test_combined_line_rules_match_the_union_of_the_table() -> None:
     for text in [*(load_path(DATA / f"{stem}.txt").text for stem in STEMS), extra]:
         union = {m.span() for rx in singles for m in rx.finditer(text)}
         assert {m.span() for m in combined.finditer(text)} == union
+
+
+# --------------------------------------------------------------------------------------------------
+# Pages from the noise generator (summarizer.testing.noise, dev half of its vocabulary)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_generated_pages_small_sample() -> None:
+    """A small fixed sample of generated pages; bench/bench_clean.py runs 1,000 of each vocabulary half."""
+    from summarizer.testing.noise import make_corpus, score
+
+    sc = score(make_corpus(60, seed=5, part="dev"), lambda text: clean(text).text)
+    assert sc.body_recall >= 0.995, sc.missed_body[:5]
+    assert sc.chrome_share >= 0.98, sc.kept_chrome[:5]
+    assert sc.split_share >= 0.95, sc.unjoined[:5]
+
+
+def test_issue_download_page_lines() -> None:
+    """The lines the issue found left in: a file name, an uploader note, a download-revenue note, a preview
+    limit; none of their words is in the pattern table."""
+    body = "一、上半年工作\n今年以来，我局全力推进科技创新，完成各项任务。"
+    page = (
+        "市科技局上半年工作总结.docx\n"
+        f"{body}\n"
+        "《市科技局上半年工作总结.docx》由会员上传分享,免费在线阅读,更多相关内容在教育资源-天天文库\n"
+        "此文档下载收益归作者所有\n"
+        "当前文档最多预览五页,下载文档查看全文"
+    )
+    assert c(page) == body
+
+
+def test_trace_names_the_rule_of_every_removal() -> None:
+    from summarizer.clean import Removal
+
+    original = "范文 · 总结 · 计划 · 心得\n一、工作\n正文一句。\n京ICP备12345678号"
+    trace: list[Removal] = []
+    assert clean(original, trace=trace).text == "一、工作\n正文一句。"
+    assert {(r.rule, r.text.strip()) for r in trace} == {
+        ("link_list", "范文 · 总结 · 计划 · 心得"),
+        ("copyright_icp", "京ICP备12345678号"),
+    }
+    assert all(original[r.start : r.end] == r.text for r in trace)
+
+
+def test_all_chrome_page_has_no_report_text() -> None:
+    from summarizer.clean import has_report_text
+
+    page = "鹏程文库 - 专业文档分享平台\n首页 | 范文 | 总结 | 计划\n此文档下载收益归作者所有\nCopyright © 2024 鹏程文库"
+    assert not has_report_text(clean(page).text)
+    assert has_report_text(clean("一、工作\n正文一句。").text)

@@ -157,3 +157,18 @@ def test_stage_honours_core_flags(monkeypatch, capsys) -> None:
     assert len(json.loads(small)) > len(json.loads(default))
     _, kept, _ = run_cli(monkeypatch, capsys, str(trad), "--stage", "clean", "--keep-traditional")
     assert "創新" in kept and "创新" not in kept
+
+
+def test_a_page_that_is_all_chrome_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "chrome.txt"
+    page.write_text(
+        "鹏程文库 - 专业文档分享平台\n首页 | 范文 | 总结 | 计划\n此文档下载收益归作者所有\nCopyright © 2024 鹏程文库\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(monkeypatch, capsys, str(page), "--backend", "offline")
+    assert code == 2
+    assert out == ""
+    assert err.strip().endswith(f"no report text found in {page}")
+    assert len(err.strip().splitlines()) == 1
