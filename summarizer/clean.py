@@ -587,9 +587,10 @@ _LINE_RE = re.compile(r"[^\n]+")
 
 
 def has_report_text(text: str) -> bool:
-    """Whether cleaned text holds anything of a report: a heading, a dateline, a salutation or prose.
-    A page that was all chrome has none of these left (the CLI says "no report text found")."""
-    return any(_is_content_start(m.group()) for m in _LINE_RE.finditer(text))
+    """Whether cleaned text holds anything of a report: a line that even above a report's title would
+    not be taken for chrome (a title, a heading, a sentence, a dateline…). A page that was all chrome has
+    none left (the CLI says "no report text found")."""
+    return any(_line_rule(m.group(), "head") is None for m in _LINE_RE.finditer(text))
 
 _HEAD_LINES_MAX = 60  # the head (site chrome above a report) is never longer than this many lines
 
