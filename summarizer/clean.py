@@ -539,8 +539,12 @@ def _ad_rule(line: str, zone: str) -> bool:
 def _line_rule(line: str, zone: str) -> str | None:
     """The rule that makes ``line`` chrome in ``zone`` (head / body / tail), or None."""
     n = len(line)
-    if zone == "body" and n > _BODY_LONG and any(c in line for c in _SENT_END_CHARS):
-        return None  # prose: the common case, decided first
+    if zone == "body" and "。" in line:
+        # Prose, the common case, decided first: inside the body only a copyright or licence line with a
+        # full stop can be chrome (every other body rule asks for a line without one).
+        if n <= 150 and (_COPYRIGHT_RE.search(line) or (n <= 100 and _ICP_RE.search(line))):
+            return "copyright_icp"
+        return None
     has_end = any(c in line for c in _SENT_END_CHARS)
     if zone == "body" and _HEADING_START_RE.match(line):
         return None
