@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from .clean import glue_point, is_title_shaped
 from .patterns import ORG_SUFFIXES
+from .periods import period_from_headings
 
 HEAD_LINES = 12  # the head is within the first lines of the cleaned text
 _LETTER_SPACED_RE = re.compile(r"^[\u4e00-\u9fff](?: [\u4e00-\u9fff]){1,15}$")
@@ -59,10 +60,16 @@ class ReportHead:
 
 
 def read_head(
-    text: str, *, facts: Sequence[str] = (), first_heading: str | None = None, preamble_end: int | None = None
+    text: str,
+    *,
+    facts: Sequence[str] = (),
+    first_heading: str | None = None,
+    preamble_end: int | None = None,
+    headings: Sequence[str] = (),
 ) -> ReportHead:
     """The head of the cleaned ``text``. ``facts`` are ``label:value`` pairs from the original's metadata
-    block (``clean.source_facts``); ``first_heading`` the report's first top-level heading, if known;
+    block (``clean.source_facts``); ``first_heading`` the report's first top-level heading, if known, and
+    ``headings`` every top-level heading (an annual report's plan part names its year);
     ``preamble_end`` where its first heading starts (the head is read only before it)."""
     head_text = text[: preamble_end if preamble_end else len(text)]
     lines = [ln.strip() for ln in head_text.split("\n")[:HEAD_LINES] if ln.strip()]
@@ -70,6 +77,9 @@ def read_head(
     dateline = _dateline(lines) or _signature_date(text)
     organization = _organization(lines, facts, title, head_text)
     period = _period(title, dateline, facts, head_text, first_heading, text)
+    if period is None and headings:
+        found = period_from_headings(headings)
+        period = found.text if found else None
     return ReportHead(title=title, organization=organization, period=period, dateline=dateline)
 
 

@@ -13,8 +13,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .clean import CleanText
+from .clean import CleanText, source_facts
 from .extract import ChunkResult
+from .head import read_head
 from .load import Document
 from .models import (
     REDACTION_RE,
@@ -30,7 +31,7 @@ from .models import (
     Usage,
 )
 from .numbers import NumberMention, find_numbers, parse_number
-from .periods import Period, figure_period, parse_period, report_period
+from .periods import Period, figure_period, parse_period
 from .sections import Outline, Part, PartKey, path_at, rstrip_end, summary_parts
 
 PREAMBLE_HEADING = "导语"
@@ -74,16 +75,21 @@ def figure_number(value: str | None, unit: str) -> float | None:
 
 
 _SENTENCE_END_RE = re.compile(r"[。！？!?；;\n]")
-HEAD_CHARS = 400
 
 
-def report_period_of(text: str, outline: Outline, overview: OverviewDraft) -> Period | None:
-    """The report's period from its own head (title, dateline, first heading), the model's word only when
-    the head says nothing: a model that answers the reviewed year would move every result a year back."""
-    start, end = outline.preamble
-    head = text[start : min(end, start + HEAD_CHARS)] if end > start else text[:HEAD_CHARS]
-    found = report_period(overview.title, head, [s.title for s in outline.sections])
-    return found or parse_period(overview.period)
+def report_period_of(document: Document, text: str, outline: Outline, overview: OverviewDraft) -> Period | None:
+    """The report's period from its own head (``head.read_head``: title, dateline, the parts it reviews and
+    plans); the model's word only when the head says nothing: a model that answers the reviewed year would
+    move every result a year back."""
+    tops = [s.heading() for s in outline.sections]
+    head = read_head(
+        text,
+        facts=source_facts(document.text),
+        first_heading=tops[0] if tops else None,
+        preamble_end=outline.preamble[1] or None,
+        headings=tops,
+    )
+    return parse_period(head.period) or parse_period(overview.period)
 
 
 def metric_period(text: str, outline: Outline, metric: Metric, report: Period | None) -> Period | None:
@@ -204,7 +210,7 @@ def merge(
             items.setdefault(part.key, []).append((item, keys))
 
     # Ids in source order.
-    report = report_period_of(clean.text, outline, overview)
+    report = report_period_of(document, clean.text, outline, overview)
     ordered = sorted(metrics.items(), key=lambda kv: (kv[1].evidence.start, kv[1].evidence.end, kv[0]))
     ids: dict[MetricKey, str] = {}
     final_metrics: list[Metric] = []

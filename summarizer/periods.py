@@ -14,7 +14,8 @@ report's own period dates none of them reliably, so each metric's period is reso
 3. the report's own period, shifted by what the figure is: a target in an annual report is for the report's
    year, a result is last year's; a half-year report's results are that half, its targets the next half.
 
-The report period comes from the report's head (title, dateline), not from a model's overview.
+The report period comes from the report's head (``head.py``: title, dateline, the parts it reviews and
+plans), not from a model's overview.
 
 Hand-written because no library reads Chinese period expressions (dateparser and friends read dates, not
 "“十二五”时期" or "过去五年"); the grammar is small and stated here.
@@ -270,20 +271,12 @@ _REVIEW_RE = re.compile(_YEAR + r"\s*年(?:工作)?(?:回顾|总结)")
 _PLAN_HEADING_RE = re.compile(
     _YEAR + r"\s*年[^，,。]{0,12}?(?:总体要求|工作任务|重点工作|工作部署|总体部署|政府工作|工作的建议)"
 )
-_DATELINE_RE = re.compile(_YEAR + r"\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 
 
-def report_period(title: str | None, head: str, headings: Sequence[str] = ()) -> Period | None:
-    """The report's own period from its head: the title's period (``2020年上半年工作总结``); else the
-    dateline's year (``——2013年3月5日在…``: an annual report delivered in March 2013 covers 2013); else the
-    year after the one its first heading reviews (``一、2015年工作回顾`` opens the 2016 report)."""
-    if p := parse_period(title):
-        return p
-    if m := _DATELINE_RE.search(head):
-        return year(int(m.group(1)))
-    if p := parse_period(head):
-        return p
-    # An annual report without a dateline: the year after the one it reviews, or the year it plans for.
+def period_from_headings(headings: Sequence[str]) -> Period | None:
+    """An annual report without a dateline: the year after the one its first parts review
+    (``一、2015年工作回顾`` opens the 2016 report), or the year its plan part is for
+    (``二、2018年经济社会发展总体要求和政策取向``)."""
     for heading in headings[:3]:
         if m := _REVIEW_RE.search(heading):
             return year(int(m.group(1)) + 1)

@@ -316,10 +316,24 @@ _STRONG_WORDS: dict[Role, tuple[str, ...]] = {
 # Words that decide only a top-level heading: inside a sub-heading "计划" or "问题" is usually the
 # subject of the work ("科技计划项目管理"), not the kind of section.
 _WEAK_WORDS: dict[Role, tuple[str, ...]] = {
-    "work_done": ("总结", "回顾", "成效", "成绩"),
+    "work_done": ("总结", "回顾", "成效", "成绩", "情况"),  # "参与和服务疫情防控情况": how it went
     # "短板" is a topic as often as a kind ("全力补短板强基础" is a plan): only a top-level title may decide.
     "problems": ("问题", "不足", "困难", "差距", "挑战", "短板"),
-    "plans": ("安排", "计划", "思路", "打算", "总体要求", "政策取向", "明年", "展望"),
+    "plans": (
+        "安排",
+        "计划",
+        "思路",
+        "打算",
+        "总体要求",
+        "政策取向",
+        "明年",
+        "展望",
+        "部署",
+        "预期目标",
+        "主要目标",
+        "工作的建议",  # 对今年政府工作的建议: a government report's plan part
+        "工作建议",
+    ),
     "other": ("疫情防控",),
 }
 
@@ -347,17 +361,31 @@ def title_role(title: str, top_level: bool = True) -> Role | None:
 _YEAR_RE = re.compile(r"((?:19|20)\d\d)年")
 
 
-def _assign_roles(top: list[Section]) -> None:
+# How a part reads: a plan's sentences say what is to be done, a review's what was done. Counted only to
+# decide a part whose title names no kind after a plans part; the words are the genre's modal verbs.
+_FUTURE_RE = re.compile(r"要|将|力争|争取|着力|加快|推进|抓好|确保|继续|进一步")
+_PAST_RE = re.compile(r"了|已|取得|完成|实现")
+
+
+def _reads_as_plans(body: str) -> bool:
+    future, past = len(_FUTURE_RE.findall(body)), len(_PAST_RE.findall(body))
+    return future >= 3 and future > 2 * past
+
+
+def _assign_roles(top: list[Section], text: str) -> None:
     """Roles from the report's structure first, words second: a top-level section's role comes from its
     title (or, when the title mixes roles, its first sub-section; or a later year than the report looked
     back on). Below a plans or problems section every sub-section is plans or problems whatever words
     its title holds ("全力补短板强基础" under 2019年工作安排); below a work_done / other section or a mixed
     one, a sub-section whose title names a kind of section (存在的问题, 下半年工作安排) starts a part of
-    that role, and its own sub-sections follow it the same way."""
+    that role, and its own sub-sections follow it the same way. A top-level section that names no kind
+    after a plans section, and whose sentences say what is to be done, is plans too (the tasks that follow a
+    government report's 总体部署)."""
     for sec in walk(top):
         if sec.level > 1 and sec.style != "enum":  # an enum "title" is a whole clause: never decisive
             sec.role = title_role(sec.title, top_level=False)
     earliest_year: int | None = None
+    previous: Role | None = None
     for sec in top:
         hits = _role_hits(sec.title, top_level=True)
         mixed = len(hits) > 1
@@ -373,8 +401,14 @@ def _assign_roles(top: list[Section]) -> None:
         elif earliest_year is not None and years and min(years) > earliest_year:
             # "二、2021年重点工作" after "一、2020年…": a later year than the report looked back on.
             sec.role = "plans"
+        elif child_role is not None:
+            sec.role = child_role
         else:
-            sec.role = child_role or "other"
+            # Parts after the plan part that name no kind and read as plans are more of its tasks
+            # ("二、2015年工作总体部署" then "三、把改革开放扎实推向纵深"); without that evidence, no role is guessed.
+            follows_plans = previous == "plans" and _reads_as_plans(text[sec.body_start : sec.end])
+            sec.role = "plans" if follows_plans else "other"
+        previous = sec.role
         if years:
             earliest_year = min(years + ([earliest_year] if earliest_year is not None else []))
         _follow_structure(sec.children, sec.role, mixed)
@@ -481,7 +515,7 @@ def parse_sections(text: str) -> Outline:
     close_to(0, n)
     for sec in walk(top):
         sec.end = rstrip_end(text, sec.start, sec.end)
-    _assign_roles(top)
+    _assign_roles(top, text)
     preamble = (0, top[0].start if top else n)
     return Outline(sections=top, preamble=preamble, text_length=n)
 

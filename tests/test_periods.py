@@ -14,8 +14,8 @@ from summarizer.periods import (
     figure_period,
     heading_periods,
     parse_period,
+    period_from_headings,
     plan_span,
-    report_period,
     span,
     year,
 )
@@ -137,15 +137,13 @@ def test_the_report_period_is_the_default() -> None:
 
 
 @pytest.mark.parametrize(
-    ("title", "head", "headings", "expected"),
+    ("headings", "expected"),
     [
-        ("2020年上半年工作总结及下半年工作安排", "", [], "2020年上半年"),
-        ("政府工作报告", "——2013年3月5日在第十二届全国人民代表大会第一次会议上", [], "2013年"),
-        (None, "各位代表：", ["2015年工作回顾", "2016年工作总体部署"], "2016年"),
-        (None, "各位代表：", ["过去五年工作回顾", "2018年经济社会发展总体要求和政策取向"], "2018年"),
-        (None, "各位代表：", ["过去一年工作回顾"], None),
+        (["2015年工作回顾", "2016年工作总体部署"], "2016年"),
+        (["过去五年工作回顾", "2018年经济社会发展总体要求和政策取向"], "2018年"),
+        (["过去一年工作回顾"], None),
     ],
 )
-def test_report_period(title: str | None, head: str, headings: list[str], expected: str | None) -> None:
-    p = report_period(title, head, headings)
+def test_period_from_headings(headings: list[str], expected: str | None) -> None:
+    p = period_from_headings(headings)
     assert (p.text if p else None) == expected
