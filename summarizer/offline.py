@@ -15,35 +15,23 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .binding import bind
 from .chunks import Chunk
 from .extract import CallStats, ChunkResult, extraction_context
 from .models import ChunkExtraction, ExtractedItem, ExtractedMetric, ItemKind, OverviewDraft
 from .numbers import NumberMention
 from .sections import Outline, Section, summary_parts, walk
 
-# Mentions worth reporting as metrics; dates, years and ordinals are context, not facts to extract.
-METRIC_KINDS = {"count", "money", "percent", "percent_point", "ratio"}
 CLAUSE_DELIMS = "，,；;。！？!?：:\n"
 SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 TARGET_WORDS = ("力争", "争取", "计划", "目标", "预计", "确保", "拟", "将")
 BASELINE_WORDS = ("基数",)  # "比去年同期增长15%" is a growth rate, a result
 HONOR_WORDS = ("荣誉", "先进", "表彰", "称号", "获评", "获得", "荣获")
-# Verbs and adverbs that sit between a measure's name and its figure ("成交额达到50亿元").
-TRAILING_VERBS = re.compile(
-    r"(达到|达|为|是|实现|完成|共计|共|累计|合计|总计|新增|增加|增长|提高|提升|下降|减少|突破|超过|超|约|近|逾|有|"
-    r"计|到|至|占|比|同比|分别|已|约为|全年|当年|将|预计|的|了|可|获|等)+$"
-)
-LEADING_NOISE = re.compile(r"^(其中|同时|另|另外|此外|并|且|和|及|以及|一是|二是|三是|四是|五是|截至目前|截止目前)+")
 TITLE_RE = re.compile(r"[^\s。，,：:]{0,40}(?:工作总结|工作计划|工作安排|工作报告|政府工作报告)[^\s。，,]{0,24}")
 PERIOD_RE = re.compile(r"\d{4}年(?:上半年|下半年|全年|第[一二三四]季度|度)?")
 ORG_RE = re.compile(
     r"(?:发文单位|发布机构|来源)\s*[:：]\s*([\u4e00-\u9fffA-Za-z]{2,20})"
     r"|([\u4e00-\u9fffX]{1,10}?(?:局|委员会|办公室|人民政府|政府|厅|委|中心))(?=\d{4}年|关于|工作)"
-)
-# Where the noun after a measure word ends: punctuation, a conjunction or particle, or a verb.
-AFTER_STOP = re.compile(
-    r"[，,；;。：:、（()）“”\s]|的|和|与|及|等|参加|参与|入驻|获得|获批|开展|进行|落户|申报|通过|成功|受到|达到|实现|完成|"
-    r"加入|积极|共|累计|分别|以上|左右"
 )
 KIND_BY_ROLE: dict[str, ItemKind] = {
     "work_done": "achievement",
@@ -64,9 +52,8 @@ def clause_span(text: str, start: int, end: int, lo: int = 0, hi: int | None = N
 
 
 def value_as_written(mention: NumberMention) -> str | None:
-    """The figure with its scale word, without approx word and unit ("1.2万余份" -> "1.2万")."""
-    if mention.redacted:
-        return None
+    """The figure with its scale word, without approx word and unit ("1.2万余份" -> "1.2万"); a redacted
+    figure as its own marks with its scale ("xx余万元" -> "xx万")."""
     text = mention.text
     for _ in range(2):
         if mention.approx and text.startswith(mention.approx):
@@ -75,31 +62,10 @@ def value_as_written(mention: NumberMention) -> str | None:
             text = text[: -len(mention.approx)]
         if mention.unit and text.endswith(mention.unit):
             text = text[: -len(mention.unit)]
+    if mention.approx and mention.approx in text:
+        text = text.replace(mention.approx, "", 1)
     text = text.strip()
     return text or None
-
-
-def metric_name(text: str, clause_start: int, mention: NumberMention, clause_end: int) -> str:
-    """The nearest noun phrase around the figure.
-
-    Two shapes dominate the genre: "技术合同成交额达到50亿元" (the name precedes the figure) and
-    "组织开展7场企业线上培训活动" (a verb precedes, the counted noun follows the measure word). So: the words
-    before the figure back to the previous list separator or figure, verbs at its end stripped; then, when
-    a noun follows the measure word, it is appended.
-    """
-    before = text[clause_start : mention.start]
-    # Cut at the previous list separator or figure (with its measure word: "明确2名消毒员、5名…").
-    before = re.split(r"[、（(]|\d+(?:\.\d+)?[^\d\s.．、，,]?|[xX]{2,}", before)[-1]
-    before = TRAILING_VERBS.sub("", LEADING_NOISE.sub("", before.strip(" .．、，,：:"))).strip()
-    if len(before) > 16:
-        before = before[-16:]
-    after = text[mention.end : clause_end]
-    after = AFTER_STOP.split(after, maxsplit=1)[0].strip()[:12]
-    if after and mention.kind == "count":
-        name = before[-8:] + after if before else after
-    else:
-        name = before or after
-    return name.strip() or mention.text
 
 
 def metric_kind(clause: str, role: str | None) -> str:
@@ -128,20 +94,26 @@ class OfflineExtractor:
         self._all = list(walk(outline.sections))
         self._parts = summary_parts(outline)
         self._starts = [m.start for m in mentions]  # mentions come in source order
+        self._bindings = {b.mention.start: b for b in bind(text, mentions)}
 
     def _role_at(self, position: int) -> str | None:
         """The role of the summary part at ``position`` (a sub-section with a role of its own counts)."""
         return next((p.role for p in self._parts if p.start <= position < p.end), None)
 
     def _metric(self, m: NumberMention, chunk: Chunk, role: str | None) -> ExtractedMetric | None:
-        if m.kind not in METRIC_KINDS and not (m.redacted and m.unit and m.kind not in ("date", "year")):
+        b = self._bindings.get(m.start)
+        if b is None or b.junk is not None:
             return None
         cs, ce = clause_span(self.text, m.start, m.end, chunk.start, chunk.end)
+        if b.inherited and chunk.start <= b.subject_start < cs:
+            # The subject was written in an earlier clause of the sentence: quote from there, so the
+            # evidence shows what the figure measures ("国内生产总值达到…，增长6.9%").
+            cs = clause_span(self.text, b.subject_start, b.subject_start + 1, chunk.start, chunk.end)[0]
         clause = self.text[cs:ce].strip()
         try:
             return ExtractedMetric.model_validate(
                 {
-                    "name": metric_name(self.text, cs, m, ce),
+                    "name": b.name,
                     "value": value_as_written(m),
                     "unit": m.unit,
                     "kind": metric_kind(clause, role),
