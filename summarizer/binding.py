@@ -51,11 +51,12 @@ the text uses as an article (建成一个…).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .numbers import NumberMention
+from .numbers import MONEY_UNITS, NumberMention
 
 # --------------------------------------------------------------------------------------------------
 # Vocabulary (closed classes; the open class — indicator nouns — is whatever remains)
@@ -95,7 +96,8 @@ _LEAD_RE = re.compile(
     # time
     r"今年以来|今年|去年|上年|明年|当年|年内|年初|年底|年末|底|末|上半年|下半年|前三季度|前两季度|"
     r"[一二三四]季度|第[一二三四]季度|目前|截至目前|截止目前|当前|近年来|近年|同期|"
-    r"(?:截至|截止|到|至)?(?:(?:19|20)\d\d年)?(?:\d{1,2}(?:[-—–~～至到]\d{1,2})?月份?(?:\d{1,2}日)?)?(?:底|末|以来|止)?(?<=[年月日底末来止])|"
+    r"(?:截至|截止|到|至)?(?:(?:19|20)\d\d年)?(?:(?:\d{1,2}|[一二三四五六七八九十]{1,2})(?:[-—–~～至到](?:\d{1,2}|[一二三四五六七八九十]{1,2}))?月份?(?:\d{1,2}日)?)?"
+    r"(?:底|末|以来|止|前|以前)?(?<=[年月日底末来止前])|"
     r"(?:过去|近|这|今后|未来)?[一二三四五六七八九十两]+年(?:来|以来|间|中)?|"
     # modals and framing verbs
     r"预计|力争|争取|确保|计划|努力|要|拟|将|已|已经|共|累计|实现|完成|通过"
@@ -106,15 +108,21 @@ _LINK_WORDS = sorted(
     _words(
         """达到 达 为 是 有 共有 拥有 实现 完成 共计 共 累计 合计 总计 计 突破 超过 超 逾 约 近
 接近 将近 大约 左右 分别 已 已经 将 预计 预期 要 拟 拟按 拟定为 按 安排 力争 争取 确保
-保持在 稳定在 控制在 维持在 保持 稳定 控制 维持 在 到 至 了 的 可 能 再 又 还 均 都
+保持在 稳定在 控制在 维持在 保持 稳定 控制 维持 在 到 至 了 的 可 再 又 还 均 都
 仍 也 继续 进一步 同比 年均 平均 实际 新 增至 增到 降至 降到 升至 升到 回落到 回落至
 提高到 提高至 提升到 提升至 增加到 增加至 上升到 上升至 下降到 下降至 减少到 减少至 降低到
-降低至 扩大到 扩大至 缩小到 缩小至 由 从 目标 预期目标 任务 总量 规模"""
+降低至 扩大到 扩大至 缩小到 缩小至 由 从 目标 预期目标 任务"""
     ),
     key=len,
     reverse=True,
 )
-_LINK_RE = re.compile("(?:" + "|".join(map(re.escape, _LINK_WORDS)) + ")$")
+_LINK_RE = re.compile(
+    "(?:"
+    + "|".join(map(re.escape, _LINK_WORDS))
+    # a rate's denominator and a time written between an indicator and its figure (由2007年的, 每人每年)
+    + r"|每人每年|每年每人|每人|每户|每年|(?:19|20)\d\d年(?:底|末)?的?|去年的?|上年的?|今年的?|年底的?|年末的?"
+    + ")$"
+)
 _GROW = "增长|增加|提高|提升|上升|上涨|增|扩大|翻番"
 _FALL = "下降|减少|降低|下跌|回落|下滑|压减|压缩|缩小|减|降"
 _PRED_RE = re.compile(
@@ -130,27 +138,46 @@ _SHARE_RE = re.compile(r"占(?P<of>[^占]{0,20}?)(?:的)?(?P<what>比重|比例|
 # Verbs that, alone before a count, leave the counted noun after the measure word to name the figure.
 _VERB_ONLY = sorted(
     _words(
-        """组织 开展 举办 召开 举行 实施 推动 推进 带动 帮助 支持 引进 引导 培育 认定 申报 谋划
-征集 筛选 选派 培训 发放 落实 打造 创建 建成 建设 新建 改造 设立 成立 组建 签约 签订
-达成 落地 新开工 开工 竣工 投产 走访 服务 解决 受理 办理 审批 检查 排查 整改 查处 处理
-调解 救助 慰问 资助 奖励 表彰 评选 获批 获得 荣获 争取 吸引 吸纳 转化 登记 备案 入驻
-认证 授权 培养 招收 招聘 安置 录用 实现 完成 新增 累计 共 共有 拥有 发布 出台 制定 修订
-印发 编制 开通 开设 开放 提供 投入 投放 下达 拨付 兑现 减免 减少 降低 惠及 覆盖 带动
-吸收 参加 参与 邀请 对接 撮合 促成 推荐 推出 上线 铺设 种植 栽植 植树 新增加 再 又 还
-先后 陆续 共计 开辟 引入 输送 派出 派驻 组派 评审 立项 验收 考核 指导 协调 发动 动员
-搭建 新培育 新认定 新引进 新建成 新开通 发现 收集 梳理 宣传 举办了 开展了 组织了 完成了
-实现了 帮助了 对 向 为 给 与 和 在"""
+        """重点 大力 积极 全力 深入 着力 加快 继续 全面 切实 扎实 稳步 组织 开展 举办 召开 举行
+实施 推动 推进 带动 帮助 支持 引进 引导 培育 认定 申报 谋划 征集 筛选 选派 培训 发放
+落实 打造 创建 建成 建设 新建 改造 设立 成立 组建 签约 签订 达成 落地 新开工 开工 竣工
+投产 走访 服务 解决 受理 办理 审批 检查 排查 整改 查处 处理 调解 救助 慰问 资助 奖励
+表彰 评选 获批 获得 荣获 争取 吸引 吸纳 转化 登记 备案 入驻 认证 授权 培养 招收 招聘
+安置 录用 实现 完成 新增 累计 共 共有 拥有 发布 出台 制定 修订 印发 编制 开通 开设 开放
+提供 投入 投放 下达 拨付 兑现 减免 减少 降低 惠及 覆盖 带动 吸收 参加 参与 邀请 对接
+撮合 促成 推荐 推出 上线 铺设 种植 栽植 植树 新增加 再 又 还 先后 陆续 共计 开辟 引入
+输送 派出 派驻 组派 评审 立项 验收 考核 指导 协调 发动 动员 搭建 新培育 新认定 新引进
+新建成 新开通 发现 收集 梳理 宣传 举办了 开展了 组织了 完成了 实现了 帮助了 对 向 为 给
+与 和 在"""
     ),
     key=len,
     reverse=True,
 )
 _VERB_ONLY_RE = re.compile("^(?:" + "|".join(map(re.escape, _VERB_ONLY)) + ")+$")
+_VERB_ALT = "|".join(map(re.escape, _VERB_ONLY))
+_VERB_LEAD_RE = re.compile(f"^(?:{_VERB_ALT})+")
+_VERB_TRAIL_RE = re.compile(f"(?:基本|全部|全面|累计|共)?(?:{_VERB_ALT})+$")
+# Where a clause's opening noun phrase ends: an adverb or a predicate.
+_TOPIC_END_RE = re.compile(
+    r"再|又|继续|进一步|不断|稳步|持续|实现|完成|达到|突破|创|保持|稳定|大幅|明显|显著|有所|快速|较快|"
+    r"增长|增加|下降|减少|提高|提升|上升|回落|降低|是|为|占|比|较|同比|逐步|全面|基本|均|都|已"
+)
+# A counted noun never starts with a predicate (…3项，增长…).
+_PRED_START_RE = re.compile(rf"(?:同比|比|较|{_GROW}|{_FALL}|占|达|为|是)")
+_CLAUSE_PUNCT_RE = re.compile(r"[，,；;。：:（()）]")
+_LIST_TAIL_RE = re.compile(r"(?:、|和|及|与|以及)$")
 _GENERIC_VERB_RE = re.compile(
-    r"^(?:组织|开展|举办|召开|举行|实现|完成|新增加|累计|共有|共计|共|再|又|还|先后|陆续|了)+|(?:了|对|向|为|给|与|和|在)+$"
+    r"^(?:组织|开展|举办|召开|举行|实施|推进|推动|实现|完成|新增加|累计|共有|共计|共|再|又|还|先后|陆续|了|"
+    r"重点|大力|积极|全力|深入|着力|加快|继续|全面|进一步|切实|扎实|稳步|有序|力争|争取)+|(?:了|对|向|为|给|与|和|在)+$"
 )
 # Where a counted noun after the measure word ends.
-_COUNTED_STOP_RE = re.compile(r"[，,；;。：:、（(）)\s]|的(?!士)|以及|和|与|及|等|其中|分别|同比|比上年|较")
-_NEGATION_RE = re.compile(r"(?:未|没有|无|不|零|未有|未发生|未出现|杜绝)[^，,；;。]{0,6}$")
+_COUNTED_STOP_RE = re.compile(
+    r"[，,；;。：:、（(）)\s]|的(?!士)|以及|和|(?<![参给赋])与|及(?!时)|等|其中|分别|同比|比上年|较"
+)
+# A count a negation denies: 未出现一例, 没有发生一起 (the negation governs a verb of occurring).
+_NEGATION_RE = re.compile(
+    r"(?:未|没有|无|不|杜绝)(?:再|曾)?(?:出现|发生|有|新增|造成|产生|报告|接到|收到)[^，,；;。]{0,4}$"
+)
 _PAREN_RE = re.compile(r"[（(][^（()）]*[)）]")
 _LIST_SPLIT_RE = re.compile(r"、|和|与|及|以及")
 # Indicator heads a list may write once, on its last item.
@@ -273,7 +300,7 @@ def _tidy(name: str) -> str:
     return name
 
 
-def _counted(text: str, m: NumberMention, clause_end: int, limit: int = 24) -> tuple[str, int]:
+def _counted(text: str, m: NumberMention, clause_end: int, limit: int = 24) -> str:
     """The noun after the figure's measure word, up to the next stop in the clause."""
     rest = text[m.end : clause_end]
     cut = _COUNTED_STOP_RE.search(rest)
@@ -284,7 +311,7 @@ def _counted(text: str, m: NumberMention, clause_end: int, limit: int = 24) -> t
         if 0 <= close <= limit + 6:
             tail = _COUNTED_STOP_RE.search(rest, close + 1)
             noun = rest[: tail.start() if tail else len(rest)]
-    return noun[:limit], m.end
+    return noun[:limit]
 
 
 def _count_suffix(unit: str) -> str:
@@ -389,8 +416,12 @@ def _list_items(subject: str, n: int) -> list[str] | None:
 
 
 def _name(subject: str, predicate: str, fall: bool, unit: str) -> str:
-    if predicate and fall and unit in ("%", "百分点") and not predicate.startswith("占"):
+    if not predicate or predicate.startswith("占"):
+        return subject + predicate
+    if fall and unit in ("%", "百分点"):
         return subject + "降幅"
+    if unit in MONEY_UNITS and predicate.endswith(("增加", "减少")):
+        return subject + predicate + "额"  # 财政赤字增加额: the increment, not the deficit
     return subject + predicate
 
 
@@ -417,6 +448,10 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
     for cs, ce in _clauses(text, start, end):
         ms = [m for m in inside if cs <= m.start < ce]
         if not ms:
+            if not last_subject:
+                # A clause without a figure may still name the topic the next clauses measure:
+                # 新农合参合率再创新高，达到98.5%.
+                last_subject, last_subject_start = _topic(text, cs, ce)
             continue
         figures = [m for m in ms if junk_reason(text, m, cs) is None]
         # 分别: the items before it pair with the figures after it.
@@ -435,6 +470,8 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
                     last_subject, last_subject_start = head.subject, head.start
                 split_pred = pred
         prev_end = cs
+        prev: Binding | None = None  # the previous figure's binding in this clause
+        listed = _figure_first_list(text, figures)
         for m in ms:
             reason = junk_reason(text, m, cs)
             if reason is not None:
@@ -446,16 +483,21 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
                 subj, amb = paired[m.start]
                 pred_text = split_pred.predicate
                 name = _name(subj, pred_text, split_pred.fall, m.unit)
-                out.append(Binding(m, subj, pred_text, _tidy(name) or subj, split_pred.base, amb, None, -1, False))
+                prev = Binding(m, subj, pred_text, _tidy(name) or subj, split_pred.base, amb, None, -1, False)
+                out.append(prev)
                 prev_end = m.end
                 continue
-            parsed = _parse_left(text, prev_end, m.start)
+            lo = prev_end
+            if m.start in listed and prev is not None and m is not figures[0]:
+                # "5个A、10万亩B": the words since the previous figure are its counted noun.
+                lo = m.start
+            parsed = _parse_left(text, lo, m.start)
             subject, inherited, sstart = parsed.subject, False, parsed.start
+            predicate = parsed.predicate
             counted = ""
-            if parsed.verb_only and (m.unit in COUNT_UNITS or m.kind == "other" or m.redacted):
-                noun, _ = _counted(text, m, ce)
-                noun = _tidy(noun)
-                if len(noun) >= 2:
+            if parsed.verb_only or m.start in listed:
+                noun = _tidy(_counted(text, m, ce))
+                if len(noun) >= 2 and not _PRED_START_RE.match(noun):
                     # Generic verbs (组织开展, 实现) say nothing of what is counted; a content verb (解决) does.
                     verb = _GENERIC_VERB_RE.sub("", subject)
                     counted = noun
@@ -463,25 +505,84 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
                     sstart = m.end
             ambiguous = False
             if counted:
-                name = subject + _count_suffix(m.unit)
+                name = subject + (_count_suffix(m.unit) if m.start not in listed else "")
             else:
                 if not subject or parsed.verb_only:
-                    if last_subject:
-                        subject, inherited, sstart = last_subject, True, last_subject_start
+                    verb = _GENERIC_VERB_RE.sub("", subject) if subject else ""
+                    if prev is not None and not subject and prev.subject:
+                        # "由x提高到y", "x，增长y": the previous figure's indicator (a share stays a share).
+                        subject, inherited, sstart = prev.subject, True, prev.subject_start
+                        if not predicate and prev.predicate.startswith("占"):
+                            predicate = prev.predicate
+                    elif last_subject:
+                        subject, inherited, sstart = _with_verb(last_subject, verb), True, last_subject_start
                     else:
                         ambiguous = True
                 elif text[prev_end : prev_end + 2] == "其中" or text[cs : cs + 2] == "其中":
                     subject = _part_of(subject, last_subject)
-                name = _name(subject, parsed.predicate, parsed.fall, m.unit)
+                elif len(subject) <= 2 and last_subject and not inherited:
+                    # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元.
+                    subject = _noun(last_subject) + subject
+                elif subject.startswith("占") and last_subject:
+                    # "…，占任务的85%": a share of something the text does not name as an indicator.
+                    predicate, subject, ambiguous = subject, "", True
+                name = _name(subject, predicate, parsed.fall, m.unit)
             name = _tidy(name)
             if not name:
                 ambiguous = True
-                name = _tidy(parsed.predicate) or m.text
-            out.append(Binding(m, subject, parsed.predicate, name, parsed.base, ambiguous, None, sstart, inherited))
+                name = _tidy(predicate) or m.text
+            prev = Binding(m, subject, predicate, name, parsed.base, ambiguous, None, sstart, inherited)
+            out.append(prev)
             if subject and not inherited and not counted:
                 last_subject, last_subject_start = subject, sstart
             prev_end = m.end
     return out
+
+
+def _figure_first_list(text: str, figures: Sequence[NumberMention]) -> set[int]:
+    """Starts of figures in a list written figure first ("5个奶牛养殖场、10万亩种薯基地和350万株花卉"):
+    each is followed by its noun and a list separator, then the next figure."""
+    out: set[int] = set()
+    for a, b in itertools.pairwise(figures):
+        between = text[a.end : b.start]
+        if 2 <= len(between) <= 24 and _LIST_TAIL_RE.search(between) and not _CLAUSE_PUNCT_RE.search(between):
+            out.update((a.start, b.start))
+    return out
+
+
+def _with_verb(subject: str, verb: str) -> str:
+    """The last subject with this clause's verb in place of its own: 城镇保障性住房基本建成 + 新开工 ->
+    城镇保障性住房新开工; 申报高新技术企业 + 认定 -> 认定高新技术企业."""
+    if not verb or verb in subject:
+        return subject
+    lead = _VERB_LEAD_RE.match(subject)
+    if lead and lead.end() < len(subject):
+        return verb + subject[lead.end() :]
+    trail = _VERB_TRAIL_RE.search(subject)
+    if trail and trail.start() > 0:
+        return subject[: trail.start()] + verb
+    return subject + verb
+
+
+def _noun(subject: str) -> str:
+    """A subject without the verbs around its noun: 新建、续建商贸类项目 -> 商贸类项目."""
+    lead = _VERB_LEAD_RE.match(subject.replace("、", ""))
+    noun = subject.replace("、", "")[lead.end() :] if lead else subject
+    trail = _VERB_TRAIL_RE.search(noun)
+    if trail and trail.start() > 0:
+        noun = noun[: trail.start()]
+    return noun or subject
+
+
+def _topic(text: str, start: int, end: int) -> tuple[str, int]:
+    """The noun phrase a figure-less clause opens with, up to its first predicate word ('' when none or
+    when it is not short enough to be an indicator)."""
+    body = _strip_lead(text[start:end].strip())
+    cut = _TOPIC_END_RE.search(body)
+    topic = _tidy(body[: cut.start()] if cut else "")
+    if 2 <= len(topic) <= 14 and not _VERB_LEAD_RE.match(topic):
+        return topic, end - len(body) + body.find(topic)
+    return "", -1
 
 
 def _part_of(part: str, whole: str) -> str:
