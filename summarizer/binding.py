@@ -92,7 +92,7 @@ _LEAD_RE = re.compile(
     r"其中|同时|另外|此外|与此同时|并且|而且|但是|因此|为此|总之|首先|其次|并|且|但|而|另|和|及|以及|又|还|也|再|均|都|"
     r"[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]?|"
     # scope
-    r"全年|全市|全县|全区|全旗|全省|全州|全镇|全乡|全盟|本市|本县|本区|我市|我县|我区|我局|我委|本年度|本年|"
+    r"全年|全市|全县|全区|全旗|全省|全州|全镇|全乡|全盟|全国|本市|本县|本区|我国|我省|我市|我县|我区|我局|我委|本年度|本年|"
     # time
     r"今年以来|今年|去年|上年|明年|当年|年内|年初|年底|年末|底|末|上半年|下半年|前三季度|前两季度|"
     r"[一二三四]季度|第[一二三四]季度|目前|截至目前|截止目前|当前|近年来|近年|同期|"
@@ -100,7 +100,7 @@ _LEAD_RE = re.compile(
     r"(?:底|末|以来|止|前|以前)?(?<=[年月日底末来止前])|"
     r"(?:过去|近|这|今后|未来)?[一二三四五六七八九十两]+年(?:来|以来|间|中)?|"
     # modals and framing verbs
-    r"预计|力争|争取|确保|计划|努力|要|拟|将|已|已经|共|累计|实现|完成|通过"
+    r"预计|力争|争取|确保|计划|努力|要|拟|将|已|已经|共|累计|实现|完成|通过|安排|随着"
     r")"
 )
 # Links between an indicator and its figure, taken off the end of a subject (longest first).
@@ -131,7 +131,7 @@ _PRED_RE = re.compile(
 _FALL_RE = re.compile(rf"(?:{_FALL})$")
 _BASE_RE = re.compile(
     r"(?P<base>同比|环比|与(?:上年|去年|上一年)(?:同期)?相比|"
-    r"(?:比|较)(?:(?:19|20)\d\d年(?:末|底)?|上年|去年|上一年|上半年|一季度|年初|上期|基期|[\u4e00-\u9fff]{1,4}?)(?:同期)?)"
+    r"(?:比|较)(?:(?:19|20)\d\d年(?:末|底)?|上年|去年|上一年|上半年|一季度|年初|上期|基期|[\u4e00-\u9fff]{1,7}?)(?:同期)?)"
     rf"(?=(?:同比|年均|实际|名义)?(?:{_GROW}|{_FALL}|多|少|高|低)[^\u4e00-\u9fff]*$|(?:同比|年均|实际|名义)?(?:{_GROW}|{_FALL})了?$)"
 )
 _SHARE_RE = re.compile(r"占(?P<of>[^占]{0,20}?)(?:的)?(?P<what>比重|比例|份额|的比重|的比例)")
@@ -164,6 +164,10 @@ _TOPIC_END_RE = re.compile(
 )
 # A counted noun never starts with a predicate (…3项，增长…).
 _PRED_START_RE = re.compile(rf"(?:同比|比|较|{_GROW}|{_FALL}|占|达|为|是)")
+_PERSON_RE = re.compile(
+    r"(?:人口|人员|人才|人数|人次|群众|居民|农民|学生|职工|干部|专家|员|者|师|生|工|人|户|团队|家庭)$"
+)
+_CATEGORY_RE = re.compile(r"行业|企业|领域|地区|部门|单位|产业|城市|省份|国家")
 _CLAUSE_PUNCT_RE = re.compile(r"[，,；;。：:（()）]")
 _LIST_TAIL_RE = re.compile(r"(?:、|和|及|与|以及)$")
 _GENERIC_VERB_RE = re.compile(
@@ -335,6 +339,11 @@ class _Parsed:
 def _parse_left(text: str, lo: int, hi: int) -> _Parsed:
     """The words before a figure: leads off the front; links, predicate and base off the end."""
     raw = text[lo:hi]
+    # A figure inside a parenthesis is bound inside it: 完成170件科技成果登记（占任务指标85%）.
+    for opening, closing in (("（", "）"), ("(", ")")):
+        at = raw.rfind(opening)
+        if at >= 0 and raw.find(closing, at) < 0:
+            raw = raw[at + 1 :]
     body = _strip_lead(raw)
     start = hi - len(body)
     # A parenthesis or a quote opened before the figure and not closed: the figure is inside an aside.
@@ -374,8 +383,11 @@ def _parse_left(text: str, lo: int, hi: int) -> _Parsed:
             stripped = stripped[: bm.start()]
     # 等 closes a list of examples: the subject is what follows it, or (at the end) the counted noun.
     if "等" in stripped:
-        after = stripped[stripped.rfind("等") + 1 :]
-        stripped = after
+        at = stripped.rfind("等")
+        after = stripped[at + 1 :]
+        # 制造业等行业: a category after 等 names the list itself; otherwise what follows 等 is the subject.
+        if not _CATEGORY_RE.match(after):
+            stripped = after
     stripped = _strip_links(_strip_lead(stripped))
     share = _SHARE_RE.search(stripped)
     if share is not None and not predicate:
@@ -413,6 +425,19 @@ def _list_items(subject: str, n: int) -> list[str] | None:
     if shared:
         items = [it if it.endswith(shared) else it + shared for it in items[:-1]] + [last]
     return items
+
+
+def _counted_name(subject: str, m: NumberMention) -> str:
+    """A count named for what it counts: 人次/场次 as written; people counted after a verb phrase are
+    人数, or 人口 in tens of thousands (进城落户人口 1300万人)."""
+    unit = m.unit
+    if unit in ("人次", "场次", "户次") and not subject.endswith(unit):
+        return subject + unit
+    if unit == "场" and not subject.endswith("场次"):
+        return subject + "场次"
+    if unit in ("人", "名", "位") and not _PERSON_RE.search(subject):
+        return subject + ("人口" if re.search(r"[万亿]", m.text) else "人数")
+    return subject
 
 
 def _name(subject: str, predicate: str, fall: bool, unit: str) -> str:
@@ -491,6 +516,10 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
             if m.start in listed and prev is not None and m is not figures[0]:
                 # "5个A、10万亩B": the words since the previous figure are its counted noun.
                 lo = m.start
+            if prev is not None and lo == prev_end:
+                # "…4%左右安排、比上年提高1个百分点": what precedes the last 、 closes the previous item.
+                sep = text.rfind("、", lo, m.start)
+                lo = sep + 1 if sep >= 0 else lo
             parsed = _parse_left(text, lo, m.start)
             subject, inherited, sstart = parsed.subject, False, parsed.start
             predicate = parsed.predicate
@@ -505,7 +534,9 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
                     sstart = m.end
             ambiguous = False
             if counted:
-                name = subject + (_count_suffix(m.unit) if m.start not in listed else "")
+                name = _counted_name(subject, m)
+                if m.unit not in ("人", "名", "位", "人次", "场", "场次") and m.start not in listed:
+                    name += _count_suffix(m.unit)
             else:
                 if not subject or parsed.verb_only:
                     verb = _GENERIC_VERB_RE.sub("", subject) if subject else ""
@@ -527,6 +558,8 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
                     # "…，占任务的85%": a share of something the text does not name as an indicator.
                     predicate, subject, ambiguous = subject, "", True
                 name = _name(subject, predicate, parsed.fall, m.unit)
+                if not predicate and not ambiguous:
+                    name = _counted_name(name, m)
             name = _tidy(name)
             if not name:
                 ambiguous = True
@@ -534,7 +567,9 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
             prev = Binding(m, subject, predicate, name, parsed.base, ambiguous, None, sstart, inherited)
             out.append(prev)
             if subject and not inherited and not counted:
-                last_subject, last_subject_start = subject, sstart
+                # A share stays a share for the clauses after it (…占GDP比重14.5%，同比下降3个百分点).
+                share = predicate if predicate.startswith("占") else ""
+                last_subject, last_subject_start = subject + share, sstart
             prev_end = m.end
     return out
 
