@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from .clean import CleanText
 from .extract import ChunkResult
+from .highlights import choose_highlights
 from .load import Document
 from .models import (
     REDACTION_RE,
@@ -289,6 +290,7 @@ def merge(
         overview=overview.overview,
         sections=sections,
         metrics=final_metrics,
+        highlights=choose_highlights(final_metrics, clean.text, outline),
         usage=usage,
         backend=run.backend,
         model=run.model,

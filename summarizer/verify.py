@@ -365,6 +365,9 @@ def verify(
             checked, verified = checked + c, verified + v
             item.flagged = len(failures) > before
 
+    # A highlight is a key fact shown first: only a verified figure is one.
+    verified_ids = {m.id for m in out.metrics if m.check == "verified"}
+    out.highlights = [mid for mid in out.highlights if mid in verified_ids]
     if drop_unverified:
         out.metrics = [m for m in out.metrics if m.check == "verified"]
         for section in out.sections:
