@@ -168,6 +168,7 @@ _PERSON_RE = re.compile(
     r"(?:人口|人员|人才|人数|人次|群众|居民|农民|学生|职工|干部|专家|员|者|师|生|工|人|户|团队|家庭)$"
 )
 _CATEGORY_RE = re.compile(r"行业|企业|领域|地区|部门|单位|产业|城市|省份|国家")
+_RANGE_GAP_RE = re.compile(r"\s*[-—–~～至到]\s*")
 _CLAUSE_PUNCT_RE = re.compile(r"[，,；;。：:（()）]")
 _LIST_TAIL_RE = re.compile(r"(?:、|和|及|与|以及)$")
 _GENERIC_VERB_RE = re.compile(
@@ -190,7 +191,7 @@ _HEAD_NOUN_RE = re.compile(
 )
 _CITY_COUNTRY = ("城乡", ("城镇", "农村"))
 _FUNCTION_HEAD = "的了和与及对在为把被将并或等之、是"
-_FUNCTION_TAIL = "的和与及对在把被将了等之“（(「《、从由向给"
+_FUNCTION_TAIL = "的和与及对在把被将了等之“（(「《、从由向给-—~～"
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,8 @@ def junk_reason(text: str, m: NumberMention, clause_start: int) -> str | None:
         return "bare number"
     before = text[clause_start : m.start]
     after = text[m.end : m.end + 4]
+    if after[:1] in ("万", "亿", "萬", "億") and not m.redacted:
+        return "scale misread"  # 4万多亿元 read as 4万多: the figure is not what the text says
     if small_cn:
         if m.unit in SET_PHRASE_UNITS or (m.unit and after.startswith(("系列", "揽子", "盘棋", "把手", "站式"))):
             return "set phrase"
@@ -509,6 +512,22 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
                 pred_text = split_pred.predicate
                 name = _name(subj, pred_text, split_pred.fall, m.unit)
                 prev = Binding(m, subj, pred_text, _tidy(name) or subj, split_pred.base, amb, None, -1, False)
+                out.append(prev)
+                prev_end = m.end
+                continue
+            if prev is not None and _RANGE_GAP_RE.fullmatch(text[prev_end : m.start]):
+                # "6.5%-7%", "3万至5万": the upper end of the previous figure's range, same indicator.
+                prev = Binding(
+                    m,
+                    prev.subject,
+                    prev.predicate,
+                    prev.name,
+                    prev.base,
+                    prev.ambiguous,
+                    None,
+                    prev.subject_start,
+                    prev.inherited,
+                )
                 out.append(prev)
                 prev_end = m.end
                 continue

@@ -31,7 +31,11 @@ TARGETS_PARAGRAPH = 3.0  # the 主要预期目标 paragraph
 REVIEW_OPENING = 2.0  # the first paragraph of the first work-done part
 PART_LEAD = 2.0  # the lead sentence of a top-level part
 SECTION_LEAD = 1.0  # the lead sentence of a deeper section
-MIN_SCORE = 1.5  # below this a metric is detail, not a highlight
+MIN_SCORE = 1.5
+# A duration (6年, 3个月) is context for a reader, never the headline.
+DURATION_UNITS = frozenset(
+    {"年", "月", "个月", "日", "天", "周", "季度", "小时", "工作日"}
+)  # below this a metric is detail, not a highlight
 
 _TARGETS_RE = re.compile(r"主要预期目标|预期目标是|主要目标是|主要目标为|主要指标")
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
@@ -113,7 +117,7 @@ def choose_highlights(metrics: Sequence[Metric], text: str, outline: Outline, li
     seen: set[tuple[str, str | None, str]] = set()
     for order, metric in enumerate(metrics):
         key = (metric.name, metric.value, metric.unit)
-        if len(metric.name) < 2 or key in seen:
+        if len(metric.name) < 2 or key in seen or metric.unit in DURATION_UNITS:
             continue
         seen.add(key)
         value = score(metric, spans)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
-from .binding import bind
+from .binding import Binding, bind
 from .chunks import Chunk
 from .extract import CallStats, ChunkResult, extraction_context
+from .highlights import indicator_weight, key_spans
 from .models import ChunkExtraction, ExtractedItem, ExtractedMetric, ItemKind, OverviewDraft
 from .numbers import NumberMention
 from .sections import Outline, Section, summary_parts, walk
@@ -194,21 +195,7 @@ class OfflineExtractor:
         organization = None
         if org_match:
             organization = (org_match.group(1) or org_match.group(2) or "").strip() or None
-        preamble = self.text[self.outline.preamble[0] : self.outline.preamble[1]]
-        sentences = [
-            s
-            for s in (x.strip() for x in SENTENCE_RE.findall(preamble))
-            if len(s) >= 12
-            and not re.search(r"(如下|汇报|总结如下|报告如下)[:：。]?$", s)
-            and (title is None or title not in s)
-        ][:2]
-        for section in points[:4]:
-            heading = str(section["heading"]).split(" › ")[-1]
-            # The first point that says more than the heading it sits under.
-            point = next((p for p in section["points"] if p not in heading), None)
-            if point:
-                sentences.append(f"{heading}:{point}。")
-        overview = "".join(s if s.endswith(("。", "；", ";", "！", "？")) else s + "。" for s in sentences[:5])
+        overview = extractive_overview(self.text, self.outline, self._bindings.values())
         draft = OverviewDraft(
             title=title,
             organization=organization,
@@ -216,6 +203,74 @@ class OfflineExtractor:
             overview=overview,
         )
         return draft, CallStats()
+
+
+# A sentence for the overview: whole, from the report, ended by 。！？ (a ；-clause is not a sentence).
+OVERVIEW_SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+OVERVIEW_MIN, OVERVIEW_MAX = 3, 5
+OVERVIEW_SENTENCE_CHARS = (12, 160)  # shorter is a label, longer a paragraph
+_INTRO_END_RE = re.compile(r"(?:如下|汇报|报告|以下几个方面|主要是|主要有|重点抓好)[^。]{0,6}[:：]?$|[:：]$")
+
+
+def _overview_candidates(text: str, start: int, end: int, headings: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """Whole sentences of text[start:end] outside headings, long enough to say something."""
+    out = []
+    for m in OVERVIEW_SENTENCE_RE.finditer(text, start, end):
+        s, e = m.start(), m.end()
+        inside = [he for hs, he in headings if hs <= s < he]
+        if inside:
+            # A sentence that opens with a heading starts after it, unless the heading ends mid-sentence.
+            s = max(inside)
+            if s >= e or text[s - 1] not in "。！？!?：:\n \u3000":
+                continue
+        sentence = text[s:e].strip().lstrip("：:，,、。；; \u3000")
+        lo, hi = OVERVIEW_SENTENCE_CHARS
+        if lo <= len(sentence) <= hi and not _INTRO_END_RE.search(sentence.rstrip("。！？!?")):
+            out.append((s + text[s:e].find(sentence), sentence))
+    return out
+
+
+def extractive_overview(text: str, outline: Outline, bindings: Iterable[Binding]) -> str:
+    """3-5 whole sentences of the report: the lead sentence of each top-level part, then the sentences
+    that carry its key figures (ranked as highlights are: indicator, position, unit), in source order,
+    each ended by its own 。/！/？ (or a 。 where the report ends it with none)."""
+    headings = [(s.start, s.body_start) for s in walk(outline.sections) if s.style != "enum"]
+    spans = key_spans(text, outline)
+    figures = []
+    for b in bindings:
+        if b.junk is None and not b.ambiguous:
+            at = b.mention.start
+            position = max((w for s, e, w in spans if s <= at < e), default=0.0)
+            unit = 1.0 if b.mention.unit in ("%", "百分点", "元") else 0.0
+            figures.append((indicator_weight(b.name) + position + unit, at))
+    figures.sort(key=lambda f: (-f[0], f[1]))
+    parts = [(s.start, s.end) for s in outline.sections] or [outline.preamble]
+    chosen: dict[int, str] = {}
+    for start, end in parts:
+        candidates = _overview_candidates(text, start, end, headings)
+        if candidates:
+            chosen.setdefault(*candidates[0])
+    for _, at in figures:
+        if len(chosen) >= OVERVIEW_MAX:
+            break
+        for s, sentence in _overview_candidates(text, text.rfind("\n", 0, at) + 1, _line_end(text, at), headings):
+            if s <= at < s + len(sentence):
+                chosen.setdefault(s, sentence)
+    picked = [chosen[k] for k in sorted(chosen)]
+    if len(picked) > OVERVIEW_MAX:
+        # Keep every part's lead and the best figure sentences: drop from the end of the figure ones.
+        leads = {next(iter(_overview_candidates(text, s, e, headings)), (-1, ""))[0] for s, e in parts}
+        keep = sorted(chosen)
+        while len(keep) > OVERVIEW_MAX:
+            extra = [k for k in keep if k not in leads] or keep
+            keep.remove(extra[-1])
+        picked = [chosen[k] for k in keep]
+    return "".join(s if s.endswith(("。", "！", "？", "!", "?")) else s.rstrip("；;，,、") + "。" for s in picked)
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
 
 
 def _innermost(sections: list[Section], position: int) -> Section | None:
