@@ -340,6 +340,10 @@ def test_browser_click_scrolls_and_highlights(driver: object, sample: ReportSumm
 
     # m10 (1500万元以上) sits near the end of the report: not visible until the pane scrolls.
     assert not driver.execute_script(IN_PANE_JS, marks("text-clean", "m10")[0])
+    # Every metric is behind a fold: the table shows once it is opened.
+    assert not driver.find_element(By.ID, "row-m10").is_displayed()
+    click("#metrics-fold > summary")
+    assert driver.find_element(By.ID, "row-m10").is_displayed()
     click("#row-m10 a.ev-link")
     WebDriverWait(driver, 5).until(lambda d: lit_and_visible("text-clean", "m10"))
     assert driver.execute_script("return document.getElementById('source').scrollTop") > 0
@@ -386,6 +390,7 @@ def test_browser_does_not_run_document_scripts(driver: object, sample: ReportSum
     report = tmp_path / "hostile.html"
     report.write_text(render_html(s, text, text), encoding="utf-8")
     driver.get(report.as_uri())
+    driver.execute_script("document.getElementById('metrics-fold').open = true")
     link = driver.find_element(By.CSS_SELECTOR, "#row-m0 a.ev-link")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
     link.click()
