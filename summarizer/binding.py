@@ -90,7 +90,7 @@ _LEAD_RE = re.compile(
     r"^(?:"
     # connectives and enumerations
     r"其中|同时|另外|此外|与此同时|并且|而且|但是|因此|为此|总之|首先|其次|并|且|但|而|另|和|及|以及|又|还|也|再|均|都|"
-    r"[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]?|"
+    r"[一二三四五六七八九十]+是|第[一二三四五六七八九十\d]+[批期届次轮个项]?[，,、]?|"
     # scope
     r"全年|全市|全县|全区|全旗|全省|全州|全镇|全乡|全盟|全国|本市|本县|本区|我国|我省|我市|我县|我区|我局|我委|本年度|本年|"
     # time
@@ -491,9 +491,11 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
                 head = _parse_left(text, cs, split_at)
                 pred = _parse_left(text, split_at + 2, after[0].start)
                 items = _list_items(head.subject, len(after)) if head.subject else None
+                # "A、B和C分别…x、y": whether 和 joins two items or sits inside one, the text does not say.
+                unsure = items is None or any(_LIST_SPLIT_RE.search(it) for it in items)
                 for i, m in enumerate(after):
                     subj = items[i] if items else (head.subject or last_subject)
-                    paired[m.start] = (subj, items is None)
+                    paired[m.start] = (subj, unsure)
                 if head.subject:
                     last_subject, last_subject_start = head.subject, head.start
                 split_pred = pred
@@ -573,7 +575,7 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
                 elif len(subject) <= 2 and last_subject and not inherited:
                     # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元.
                     subject = _noun(last_subject) + subject
-                elif subject.startswith("占") and last_subject:
+                elif subject.startswith("占"):
                     # "…，占任务的85%": a share of something the text does not name as an indicator.
                     predicate, subject, ambiguous = subject, "", True
                 name = _name(subject, predicate, parsed.fall, m.unit)

@@ -399,3 +399,17 @@ def test_browser_does_not_run_document_scripts(driver: object, sample: ReportSum
     assert driver.find_elements(By.CSS_SELECTOR, "#summary img, #source img") == []
     assert htmllib.unescape(driver.find_element(By.TAG_NAME, "h1").text) == HOSTILE
     assert driver.execute_script("return document.querySelectorAll('script').length") == 1
+
+
+def test_highlights_list_links_to_evidence_and_the_table_is_folded(sample: ReportSummary) -> None:
+    s = sample.model_copy(deep=True)
+    s.highlights = ["m6", "m3", "nope"]
+    page = BeautifulSoup(render_html(s, TEXT, TEXT), "html.parser")
+    links = page.select("#highlights a.ev-link")
+    # in the summary's order; keys are positions (m5 is the sixth metric), a dangling id is left out
+    assert [a["data-ev"] for a in links] == ["m5", "m2"]
+    assert "技术合同成交总额" in links[0].get_text() and "30.13亿元" in links[0].get_text()
+    fold = page.select_one("details#metrics-fold")
+    assert fold is not None and not fold.has_attr("open") and fold.select_one("table#metrics") is not None
+    assert page.select_one("#highlights") is not None
+    assert BeautifulSoup(render_html(sample, TEXT, TEXT), "html.parser").select_one("#highlights") is None
