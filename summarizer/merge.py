@@ -16,6 +16,7 @@ from decimal import Decimal
 from .clean import CleanText, source_facts
 from .extract import ChunkResult
 from .head import read_head
+from .highlights import choose_highlights
 from .load import Document
 from .models import (
     REDACTION_RE,
@@ -30,7 +31,7 @@ from .models import (
     SourceInfo,
     Usage,
 )
-from .numbers import NumberMention, find_numbers, parse_number
+from .numbers import NumberMention, find_numbers, fold_unit, parse_number, written_marks
 from .periods import Period, figure_period, parse_period
 from .sections import Outline, Part, PartKey, path_at, rstrip_end, summary_parts
 
@@ -116,24 +117,47 @@ def _evidence(clean: CleanText, offset: int, span: tuple[int, int]) -> Evidence:
 def _metric(em: ExtractedMetric, evidence: Evidence, section_path: list[str]) -> Metric:
     unit = em.unit.strip()
     value = em.value.strip() if em.value is not None else None
-    if value is not None and REDACTION_RE.fullmatch(value):
-        value = None  # the redaction mark itself given as the value: still redacted
     # Models sometimes put the scale word in the unit ("万元"); fold it back into the value as written.
     if value is not None and len(unit) > 1 and unit[0] in "万亿千百" and not value.endswith(unit[0]):
         value, unit = value + unit[0], unit[1:]
+    redacted = value is None or REDACTION_RE.search(value) is not None
+    if redacted:
+        # A redacted figure shows its own marks with its scale as the source writes them ("xxx万" + "元"),
+        # read from its mention in the evidence: a null value (how a model says "redacted") or bare marks
+        # given without the scale get them from there.
+        value, unit = redacted_as_written(value, unit, evidence.quote)
     mention = _mention_of(value, evidence.quote)
     return Metric(
         id="",
         name=em.name.strip(),
         value=value,
-        number=figure_number(value, unit),
+        number=None if redacted else figure_number(value, unit),
         unit=unit,
         kind=em.kind,
         approx=mention.approx if mention else None,
-        redacted=value is None,
+        redacted=redacted,
         section_path=section_path,
         evidence=evidence,
     )
+
+
+def redacted_as_written(value: str | None, unit: str, quote: str) -> tuple[str | None, str]:
+    """The redacted figure of ``quote`` a metric stands for, as (marks with scale, unit): the one whose
+    marks the value gives, else the only one with the metric's unit, else the only one. (None, unit)
+    when the quote has no such figure: verification then flags the metric."""
+    found = [m for m in find_numbers(quote) if m.redacted and m.kind != "ordinal"]
+    if value is not None:
+        exact = [m for m in found if written_marks(m) == _SPACE_RE.sub("", value)]
+        if exact:
+            return written_marks(exact[0]), unit
+        marks = REDACTION_RE.search(value)
+        found = [m for m in found if marks is not None and marks.group(0) in m.text] or found
+    probe = unit.lstrip("万萬亿億千百") or unit
+    same_unit = [m for m in found if m.unit == fold_unit(probe)]
+    pick = same_unit if len(same_unit) == 1 else found if len(found) == 1 else []
+    if not pick:
+        return value, unit
+    return written_marks(pick[0]), probe if unit != probe else unit
 
 
 def _mention_of(value: str | None, quote: str) -> NumberMention | None:
@@ -272,6 +296,7 @@ def merge(
         overview=overview.overview,
         sections=sections,
         metrics=final_metrics,
+        highlights=choose_highlights(final_metrics, clean.text, outline),
         usage=usage,
         backend=run.backend,
         model=run.model,

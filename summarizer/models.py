@@ -55,12 +55,16 @@ class Metric(_Model):
 
     id: str = Field(description="Stable id within the report, e.g. 'm12'.")
     name: str = Field(description="What is measured, e.g. '高新技术企业申报数'.")
-    value: str | None = Field(description="The figure as written with its scale word ('30.95亿'); null when redacted.")
+    value: str | None = Field(
+        description="The figure as written with its scale word ('30.95亿'); a redacted figure as its own marks "
+        "with its scale ('xxx万', with unit '元' and number null); null only when a redacted figure's marks "
+        "could not be found in the evidence."
+    )
     number: float | None = Field(description="Normalised value with the scale applied (3095000000.0).")
     unit: str = Field(description="Unit as written ('元', '%', '家', '项'); '' when none.")
     kind: MetricKind
     approx: str | None = Field(default=None, description="Approximation word as written: 余/多/近/约/以上/左右.")
-    redacted: bool = False
+    redacted: bool = Field(default=False, description="The source writes the figure redacted (xx, ***).")
     period: str | None = Field(
         default=None, description="The period the figure is about: '2012年', '2020年上半年', '2011—2015年'."
     )
@@ -139,6 +143,11 @@ class ReportSummary(_Model):
     overview: str = ""
     sections: list[SectionSummary] = Field(default_factory=list)
     metrics: list[Metric] = Field(default_factory=list)
+    highlights: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Ids of the key metrics in `metrics`, most important first (at most 20; verified ones only).",
+    )
     verification: Verification = Field(default_factory=Verification)
     usage: Usage = Field(default_factory=Usage)
     backend: str

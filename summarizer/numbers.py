@@ -488,3 +488,16 @@ def parse_number(text: str) -> NumberMention | None:
         if v is not None:
             return NumberMention(text, 0, len(text), v, v * _scale(scale), "", "other", None, False, None, "chinese")
     return None
+
+
+def written_marks(mention: NumberMention) -> str:
+    """A redacted mention as a value: its marks and scale word, without approximation word and unit
+    ("近xx余万元" -> "xx万")."""
+    text = mention.text
+    if mention.approx:
+        text = text.replace(mention.approx, "", 1)
+    if mention.unit and text.endswith(mention.unit):
+        text = text[: -len(mention.unit)]
+    # The unit as written may be unfolded (萬元, 個): cut at the last mark or scale word.
+    last = max((i for i, ch in enumerate(text) if ch in "xX×*万萬亿億千百"), default=len(text) - 1)
+    return re.sub(r"\s+", "", text[: last + 1])

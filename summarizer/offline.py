@@ -10,37 +10,26 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
+from .binding import Binding, bind
 from .chunks import Chunk
 from .clean import source_facts
 from .extract import CallStats, ChunkResult, extraction_context
 from .head import read_head
+from .highlights import indicator_weight, key_spans
 from .models import ChunkExtraction, ExtractedItem, ExtractedMetric, ItemKind, OverviewDraft
 from .numbers import NumberMention
 from .sections import Outline, Section, summary_parts, walk
 
-# Mentions worth reporting as metrics; dates, years and ordinals are context, not facts to extract.
-METRIC_KINDS = {"count", "money", "percent", "percent_point", "ratio"}
 CLAUSE_DELIMS = "，,；;。！？!?：:\n"
 SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 TARGET_WORDS = ("力争", "争取", "计划", "目标", "预计", "确保", "拟", "将")
 BASELINE_WORDS = ("基数",)  # "比去年同期增长15%" is a growth rate, a result
 HONOR_WORDS = ("荣誉", "先进", "表彰", "称号", "获评", "获得", "荣获")
-# Verbs and adverbs that sit between a measure's name and its figure ("成交额达到50亿元").
-TRAILING_VERBS = re.compile(
-    r"(达到|达|为|是|实现|完成|共计|共|累计|合计|总计|新增|增加|增长|提高|提升|下降|减少|突破|超过|超|约|近|逾|有|"
-    r"计|到|至|占|比|同比|分别|已|约为|全年|当年|将|预计|的|了|可|获|等)+$"
-)
-LEADING_NOISE = re.compile(r"^(其中|同时|另|另外|此外|并|且|和|及|以及|一是|二是|三是|四是|五是|截至目前|截止目前)+")
-# Where the noun after a measure word ends: punctuation, a conjunction or particle, or a verb.
-AFTER_STOP = re.compile(
-    r"[，,；;。：:、（()）“”\s]|的|和|与|及|等|参加|参与|入驻|获得|获批|开展|进行|落户|申报|通过|成功|受到|达到|实现|完成|"
-    r"加入|积极|共|累计|分别|以上|左右"
-)
 KIND_BY_ROLE: dict[str, ItemKind] = {
     "work_done": "achievement",
     "problems": "problem",
@@ -60,9 +49,8 @@ def clause_span(text: str, start: int, end: int, lo: int = 0, hi: int | None = N
 
 
 def value_as_written(mention: NumberMention) -> str | None:
-    """The figure with its scale word, without approx word and unit ("1.2万余份" -> "1.2万")."""
-    if mention.redacted:
-        return None
+    """The figure with its scale word, without approx word and unit ("1.2万余份" -> "1.2万"); a redacted
+    figure as its own marks with its scale ("xx余万元" -> "xx万")."""
     text = mention.text
     for _ in range(2):
         if mention.approx and text.startswith(mention.approx):
@@ -71,31 +59,10 @@ def value_as_written(mention: NumberMention) -> str | None:
             text = text[: -len(mention.approx)]
         if mention.unit and text.endswith(mention.unit):
             text = text[: -len(mention.unit)]
+    if mention.approx and mention.approx in text:
+        text = text.replace(mention.approx, "", 1)
     text = text.strip()
     return text or None
-
-
-def metric_name(text: str, clause_start: int, mention: NumberMention, clause_end: int) -> str:
-    """The nearest noun phrase around the figure.
-
-    Two shapes dominate the genre: "技术合同成交额达到50亿元" (the name precedes the figure) and
-    "组织开展7场企业线上培训活动" (a verb precedes, the counted noun follows the measure word). So: the words
-    before the figure back to the previous list separator or figure, verbs at its end stripped; then, when
-    a noun follows the measure word, it is appended.
-    """
-    before = text[clause_start : mention.start]
-    # Cut at the previous list separator or figure (with its measure word: "明确2名消毒员、5名…").
-    before = re.split(r"[、（(]|\d+(?:\.\d+)?[^\d\s.．、，,]?|[xX]{2,}", before)[-1]
-    before = TRAILING_VERBS.sub("", LEADING_NOISE.sub("", before.strip(" .．、，,：:"))).strip()
-    if len(before) > 16:
-        before = before[-16:]
-    after = text[mention.end : clause_end]
-    after = AFTER_STOP.split(after, maxsplit=1)[0].strip()[:12]
-    if after and mention.kind == "count":
-        name = before[-8:] + after if before else after
-    else:
-        name = before or after
-    return name.strip() or mention.text
 
 
 def metric_kind(clause: str, role: str | None) -> str:
@@ -124,20 +91,26 @@ class OfflineExtractor:
         self._all = list(walk(outline.sections))
         self._parts = summary_parts(outline)
         self._starts = [m.start for m in mentions]  # mentions come in source order
+        self._bindings = {b.mention.start: b for b in bind(text, mentions)}
 
     def _role_at(self, position: int) -> str | None:
         """The role of the summary part at ``position`` (a sub-section with a role of its own counts)."""
         return next((p.role for p in self._parts if p.start <= position < p.end), None)
 
     def _metric(self, m: NumberMention, chunk: Chunk, role: str | None) -> ExtractedMetric | None:
-        if m.kind not in METRIC_KINDS and not (m.redacted and m.unit and m.kind not in ("date", "year")):
+        b = self._bindings.get(m.start)
+        if b is None or b.junk is not None:
             return None
         cs, ce = clause_span(self.text, m.start, m.end, chunk.start, chunk.end)
+        if b.inherited and chunk.start <= b.subject_start < cs:
+            # The subject was written in an earlier clause of the sentence: quote from there, so the
+            # evidence shows what the figure measures ("国内生产总值达到…，增长6.9%").
+            cs = clause_span(self.text, b.subject_start, b.subject_start + 1, chunk.start, chunk.end)[0]
         clause = self.text[cs:ce].strip()
         try:
             return ExtractedMetric.model_validate(
                 {
-                    "name": metric_name(self.text, cs, m, ce),
+                    "name": b.name,
                     "value": value_as_written(m),
                     "unit": m.unit,
                     "kind": metric_kind(clause, role),
@@ -210,29 +183,88 @@ class OfflineExtractor:
         return None  # nothing to save: the offline overview costs no call
 
     def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]:
-        start, end = self.outline.preamble
+        end = self.outline.preamble[1]
         first = self.outline.sections[0].heading() if self.outline.sections else None
         report = read_head(
-            self.text, facts=source_facts(self.original or self.text), first_heading=first, preamble_end=end or None
+            self.text,
+            facts=source_facts(self.original or self.text),
+            first_heading=first,
+            preamble_end=end or None,
+            headings=[s.heading() for s in self.outline.sections],
         )
-        title = report.title
-        preamble = self.text[start:end]
-        sentences = [
-            s
-            for s in (x.strip() for x in SENTENCE_RE.findall(preamble))
-            if len(s) >= 12
-            and not re.search(r"(如下|汇报|总结如下|报告如下)[:：。]?$", s)
-            and (title is None or title not in s)
-        ][:2]
-        for section in points[:4]:
-            heading = str(section["heading"]).split(" › ")[-1]
-            # The first point that says more than the heading it sits under.
-            point = next((p for p in section["points"] if p not in heading), None)
-            if point:
-                sentences.append(f"{heading}:{point}。")
-        overview = "".join(s if s.endswith(("。", "；", ";", "！", "？")) else s + "。" for s in sentences[:5])
-        draft = OverviewDraft(title=title, organization=report.organization, period=report.period, overview=overview)
+        overview = extractive_overview(self.text, self.outline, self._bindings.values())
+        draft = OverviewDraft(
+            title=report.title, organization=report.organization, period=report.period, overview=overview
+        )
         return draft, CallStats()
+
+
+# A sentence for the overview: whole, from the report, ended by 。！？ (a ；-clause is not a sentence).
+OVERVIEW_SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+OVERVIEW_MIN, OVERVIEW_MAX = 3, 5
+OVERVIEW_SENTENCE_CHARS = (12, 160)  # shorter is a label, longer a paragraph
+_INTRO_END_RE = re.compile(r"(?:如下|汇报|报告|以下几个方面|主要是|主要有|重点抓好)[^。]{0,6}[:：]?$|[:：]$")
+
+
+def _overview_candidates(text: str, start: int, end: int, headings: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """Whole sentences of text[start:end] outside headings, long enough to say something."""
+    out = []
+    for m in OVERVIEW_SENTENCE_RE.finditer(text, start, end):
+        s, e = m.start(), m.end()
+        inside = [he for hs, he in headings if hs <= s < he]
+        if inside:
+            # A sentence that opens with a heading starts after it, unless the heading ends mid-sentence.
+            s = max(inside)
+            if s >= e or text[s - 1] not in "。！？!?：:\n \u3000":
+                continue
+        sentence = text[s:e].strip().lstrip("：:，,、。；; \u3000")
+        lo, hi = OVERVIEW_SENTENCE_CHARS
+        if lo <= len(sentence) <= hi and not _INTRO_END_RE.search(sentence.rstrip("。！？!?")):
+            out.append((s + text[s:e].find(sentence), sentence))
+    return out
+
+
+def extractive_overview(text: str, outline: Outline, bindings: Iterable[Binding]) -> str:
+    """3-5 whole sentences of the report: the lead sentence of each top-level part, then the sentences
+    that carry its key figures (ranked as highlights are: indicator, position, unit), in source order,
+    each ended by its own 。/！/？ (or a 。 where the report ends it with none)."""
+    headings = [(s.start, s.body_start) for s in walk(outline.sections) if s.style != "enum"]
+    spans = key_spans(text, outline)
+    figures = []
+    for b in bindings:
+        if b.junk is None and not b.ambiguous:
+            at = b.mention.start
+            position = max((w for s, e, w in spans if s <= at < e), default=0.0)
+            unit = 1.0 if b.mention.unit in ("%", "百分点", "元") else 0.0
+            figures.append((indicator_weight(b.name) + position + unit, at))
+    figures.sort(key=lambda f: (-f[0], f[1]))
+    parts = [(s.start, s.end) for s in outline.sections] or [outline.preamble]
+    chosen: dict[int, str] = {}
+    for start, end in parts:
+        candidates = _overview_candidates(text, start, end, headings)
+        if candidates:
+            chosen.setdefault(*candidates[0])
+    for _, at in figures:
+        if len(chosen) >= OVERVIEW_MAX:
+            break
+        for s, sentence in _overview_candidates(text, text.rfind("\n", 0, at) + 1, _line_end(text, at), headings):
+            if s <= at < s + len(sentence):
+                chosen.setdefault(s, sentence)
+    picked = [chosen[k] for k in sorted(chosen)]
+    if len(picked) > OVERVIEW_MAX:
+        # Keep every part's lead and the best figure sentences: drop from the end of the figure ones.
+        leads = {next(iter(_overview_candidates(text, s, e, headings)), (-1, ""))[0] for s, e in parts}
+        keep = sorted(chosen)
+        while len(keep) > OVERVIEW_MAX:
+            extra = [k for k in keep if k not in leads] or keep
+            keep.remove(extra[-1])
+        picked = [chosen[k] for k in keep]
+    return "".join(s if s.endswith(("。", "！", "？", "!", "?")) else s.rstrip("；;，,、") + "。" for s in picked)
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
 
 
 def _innermost(sections: list[Section], position: int) -> Section | None:

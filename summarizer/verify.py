@@ -51,7 +51,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from .models import REDACTION_RE, Check, Metric, ReportSummary, Verification, VerificationFailure
-from .numbers import PERCENT_UNITS, NumberMention, find_numbers, fold_unit, parse_number
+from .numbers import PERCENT_UNITS, NumberMention, find_numbers, fold_unit, parse_number, written_marks
 
 _SAME_UNIT = {"名": "人", "位": "人"}
 _BELOW = frozenset({"近", "将近", "接近", "不足", "不到", "以下", "以内"})
@@ -206,10 +206,20 @@ def check_metric(metric: Metric, source: _Source) -> _Outcome:
         probe_unit = probe_unit[1:]
     unit_probe = NumberMention("", 0, 0, None, None, fold_unit(probe_unit), "count", None, True)
 
-    claims_redacted = metric.value is None or REDACTION_RE.fullmatch(metric.value.strip()) is not None
+    claims_redacted = (
+        metric.redacted or metric.value is None or REDACTION_RE.fullmatch(metric.value.strip()) is not None
+    )
     if claims_redacted:
-        if any(units_compatible(r, unit_probe, ordinals_apart=False) for r in redacted_here):
-            return _Outcome("verified", f"source is redacted here too: {_show(redacted_here[0])}")
+        compatible = [r for r in redacted_here if units_compatible(r, unit_probe, ordinals_apart=False)]
+        if metric.value is not None and REDACTION_RE.fullmatch(metric.value.strip()) is None:
+            # Marks with a scale word ("xxx万"): the source must write those marks with that scale.
+            written = "".join(metric.value.split())
+            if any(written_marks(r) == written for r in compatible):
+                return _Outcome("verified", f"source is redacted here too: {_show(compatible[0])}")
+            if compatible:
+                return _Outcome("not_in_source", f"source redacts {_show(compatible[0])}, not {metric.value}")
+        elif compatible:
+            return _Outcome("verified", f"source is redacted here too: {_show(compatible[0])}")
         if redacted_here:
             return _Outcome("unit_mismatch", f"source redacts {_show(redacted_here[0])}, another unit")
         return _Outcome("not_in_source", "metric says redacted, but its evidence holds no redacted figure")
@@ -355,6 +365,9 @@ def verify(
             checked, verified = checked + c, verified + v
             item.flagged = len(failures) > before
 
+    # A highlight is a key fact shown first: only a verified figure is one.
+    verified_ids = {m.id for m in out.metrics if m.check == "verified"}
+    out.highlights = [mid for mid in out.highlights if mid in verified_ids]
     if drop_unverified:
         out.metrics = [m for m in out.metrics if m.check == "verified"]
         for section in out.sections:

@@ -9,7 +9,7 @@ from summarizer.chunks import Chunk
 from summarizer.clean import CleanText
 from summarizer.extract import ChunkResult, extraction_context
 from summarizer.load import load_text
-from summarizer.merge import RunInfo, figure_number, locate, merge, part_summaries
+from summarizer.merge import RunInfo, figure_number, locate, merge, part_summaries, redacted_as_written
 from summarizer.models import ChunkExtraction, OverviewDraft, ReportSummary, Usage
 from summarizer.sections import Outline, Section, summary_parts
 
@@ -95,7 +95,8 @@ def test_merge_dedups_and_orders_and_grounds() -> None:
          "metrics": [{"name": "申报高新技术企业", "value": "120", "unit": "家", "kind": "target",
                       "quote": "力争申报高新技术企业120家"}]}]})
     summary = _merge([r1, r2])
-    assert [m.value for m in summary.metrics] == ["1.2万", "8000", None, "120"]  # source order
+    # source order; the redacted figure (null value) shows its own marks from the quote
+    assert [m.value for m in summary.metrics] == ["1.2万", "8000", "xx", "120"]
     assert [m.id for m in summary.metrics] == ["m1", "m2", "m3", "m4"]
     m1 = summary.metrics[0]
     # approx is read from the figure's mention in the quote; a null value is a redacted figure
@@ -154,3 +155,32 @@ def test_summaries_owed_per_part_are_validated_and_a_kept_miscount_is_paired_in_
 def test_figure_number_bare_scale_and_chinese_numerals() -> None:
     assert figure_number("千万", "元") == 10_000_000
     assert figure_number("二十四", "条") == 24
+
+
+# --------------------------------------------------------------------------------------------------
+# Redacted figures: their own marks, their scale, their unit
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "quote", "expected"),
+    [
+        # a null value (how a model says "redacted") takes the marks and scale of the quote's redaction
+        (None, "元", "累计对上争取资金xx万元", ("xx万", "元")),
+        (None, "元", "上报投入总额xxx.xx亿元", ("xxx.xx亿", "元")),
+        # bare marks given without the scale get it back
+        ("xx", "元", "合计获补助资金xx万元", ("xx万", "元")),
+        # each figure its own marks: the one with the metric's unit
+        (None, "家", "xxxx年新增x家企业,获资金xx万元", ("x", "家")),
+        # an approximation word is not part of the value
+        (None, "元", "获补助资金xx余万元", ("xx万", "元")),
+        # marks already right stay
+        ("xx万", "元", "获扶持资金共xx万元", ("xx万", "元")),
+        # nothing redacted in the quote: left as given, for verification to flag
+        (None, "家", "新增企业5家", (None, "家")),
+    ],
+)
+def test_redacted_value_is_its_own_marks_with_scale(
+    value: str | None, unit: str, quote: str, expected: tuple[str | None, str]
+) -> None:
+    assert redacted_as_written(value, unit, quote) == expected

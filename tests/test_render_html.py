@@ -340,6 +340,10 @@ def test_browser_click_scrolls_and_highlights(driver: object, sample: ReportSumm
 
     # m10 (1500万元以上) sits near the end of the report: not visible until the pane scrolls.
     assert not driver.execute_script(IN_PANE_JS, marks("text-clean", "m10")[0])
+    # Every metric is behind a fold: the table shows once it is opened.
+    assert not driver.find_element(By.ID, "row-m10").is_displayed()
+    click("#metrics-fold > summary")
+    assert driver.find_element(By.ID, "row-m10").is_displayed()
     click("#row-m10 a.ev-link")
     WebDriverWait(driver, 5).until(lambda d: lit_and_visible("text-clean", "m10"))
     assert driver.execute_script("return document.getElementById('source').scrollTop") > 0
@@ -386,6 +390,7 @@ def test_browser_does_not_run_document_scripts(driver: object, sample: ReportSum
     report = tmp_path / "hostile.html"
     report.write_text(render_html(s, text, text), encoding="utf-8")
     driver.get(report.as_uri())
+    driver.execute_script("document.getElementById('metrics-fold').open = true")
     link = driver.find_element(By.CSS_SELECTOR, "#row-m0 a.ev-link")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
     link.click()
@@ -394,3 +399,17 @@ def test_browser_does_not_run_document_scripts(driver: object, sample: ReportSum
     assert driver.find_elements(By.CSS_SELECTOR, "#summary img, #source img") == []
     assert htmllib.unescape(driver.find_element(By.TAG_NAME, "h1").text) == HOSTILE
     assert driver.execute_script("return document.querySelectorAll('script').length") == 1
+
+
+def test_highlights_list_links_to_evidence_and_the_table_is_folded(sample: ReportSummary) -> None:
+    s = sample.model_copy(deep=True)
+    s.highlights = ["m6", "m3", "nope"]
+    page = BeautifulSoup(render_html(s, TEXT, TEXT), "html.parser")
+    links = page.select("#highlights a.ev-link")
+    # in the summary's order; keys are positions (m5 is the sixth metric), a dangling id is left out
+    assert [a["data-ev"] for a in links] == ["m5", "m2"]
+    assert "技术合同成交总额" in links[0].get_text() and "30.13亿元" in links[0].get_text()
+    fold = page.select_one("details#metrics-fold")
+    assert fold is not None and not fold.has_attr("open") and fold.select_one("table#metrics") is not None
+    assert page.select_one("#highlights") is not None
+    assert BeautifulSoup(render_html(sample, TEXT, TEXT), "html.parser").select_one("#highlights") is None

@@ -138,3 +138,27 @@ def test_dangling_metric_id_and_minimal_summary(sample: ReportSummary) -> None:
     assert md.startswith("# xianning_city_2020h1.txt\n")
     assert "## 指标" not in md and "## 核验未通过" not in md
     assert "可溯源 100%" in md
+
+
+def test_highlights_come_first_and_every_metric_is_behind_a_fold(sample: ReportSummary) -> None:
+    s = sample.model_copy(deep=True)
+    s.highlights = ["m6", "m3", "nope"]  # a dangling id is left out
+    md = render_markdown(s)
+    block = md.split("## 要点", 1)[1].split("##", 1)[0]
+    assert [line for line in block.splitlines() if line.startswith("- ")] == [
+        "- **技术合同成交总额** 30.13亿元(实绩 · 2020年上半年)  ✅",
+        "- **一季度高新技术产业增加值** 30.95亿元(实绩 · 2020年上半年)  ✅",
+    ]
+    assert md.index("## 概述") < md.index("## 要点") < md.index("## 分节摘要") < md.index("## 指标")
+    fold = md.split("## 指标", 1)[1]
+    assert fold.lstrip().startswith("<details>\n<summary>全部指标(11 项)</summary>\n\n| # |")
+    assert "\n\n</details>\n" in fold
+    # no highlights, no section for them
+    assert "## 要点" not in render_markdown(sample)
+
+
+def test_redacted_value_with_its_own_marks_and_scale(sample: ReportSummary) -> None:
+    s = sample.model_copy(deep=True)
+    m = s.metrics[6]
+    m.value, m.unit = "xx万", "元"  # the contract: marks and scale in the value, unit apart
+    assert _table_rows(render_markdown(s))["m7"][2] == "xx万元"

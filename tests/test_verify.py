@@ -582,3 +582,23 @@ def test_redacted_amount_with_scale_word_in_unit_is_verified() -> None:
     )
     checked = verify(summary, find_numbers(text))
     assert [m.check for m in checked.metrics] == ["verified", "verified"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    # a redacted figure shown as its own marks and scale: right only when the source writes exactly those
+    [("xx亿", "verified"), ("xxx亿", "not_in_source"), ("xx万", "not_in_source")],
+)
+def test_redacted_marks_with_scale_must_be_the_sources(value: str, expected: str) -> None:
+    m = metric("m", "上报投入总额", value, None, "元", "上报投入总额xx亿元")
+    m.redacted = True
+    assert checked(m).check == expected, checked(m).check_reason
+
+
+def test_highlights_keep_only_verified_metrics() -> None:
+    good = metric("m1", "扶持资金", "1600万", 16_000_000, "元", "共获扶持资金1600万元")
+    bad = metric("m2", "扶持资金", "1700万", 17_000_000, "元", "共获扶持资金1600万元")
+    s = summary([good, bad])
+    s.highlights = ["m2", "m1", "m9"]
+    out = verify(s, find_numbers(SOURCE))
+    assert out.highlights == ["m1"]

@@ -322,8 +322,11 @@ def render_html(summary: ReportSummary, clean_text: str, original_text: str) -> 
     original_html = highlight_html(original_text, evidence_spans(summary, original=True), "o")
     v = summary.verification
     template = _environment().get_template("report.html.j2")
+    by_id = {mv.metric.id: mv for mv in metrics}
+    highlights = [by_id[mid] for mid in summary.highlights if mid in by_id]
     return template.render(
         s=summary,
+        highlights=highlights,
         title=summary.title or summary.source.name,
         sections=sections,
         metrics=metrics,

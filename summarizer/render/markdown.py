@@ -74,19 +74,30 @@ def check_badge(metric: Metric) -> str:
 
 
 def metric_value(metric: Metric) -> str:
-    """Value and unit as one reads them ('30.95亿元'); a redacted figure shows the source's own mark."""
+    """Value and unit as one reads them ('30.95亿元'); a redacted figure as its own marks and scale
+    ('xxx万元'; from summaries older than that contract, the first mark of its quote)."""
     shown = metric.value
     if shown is None:
         shown = redaction_mark(metric) if metric.redacted else "—"
     return f"{shown}{metric.unit}"
 
 
+def highlighted(summary: ReportSummary) -> list[Metric]:
+    """The highlighted metrics, most important first (ids that name no metric are left out)."""
+    by_id = {m.id: m for m in summary.metrics}
+    return [by_id[mid] for mid in summary.highlights if mid in by_id]
+
+
+# Approximation words written before the figure (near 1000, over 60万亿); the others trail it.
+LEADING_APPROX = frozenset({"近", "约", "超", "逾", "超过", "将近", "接近", "大约", "不足", "不到"})
+
+
 def metric_value_with_approx(metric: Metric) -> str:
-    """Approximation words mostly trail the figure (余/多/以上/左右) but 近/约 lead it."""
+    """Approximation words mostly trail the figure (余/多/以上/左右) but 近/约/超过… lead it."""
     value = metric_value(metric)
     if not metric.approx:
         return value
-    if metric.approx in ("近", "约"):
+    if metric.approx in LEADING_APPROX:
         return f"{metric.approx}{value}"
     return f"{value}{metric.approx}"
 
@@ -138,8 +149,7 @@ def usage_line(summary: ReportSummary) -> str:
 def source_line(summary: ReportSummary) -> str:
     s = summary.source
     return (
-        f"{s.name} ({s.format}, {s.encoding}, {s.script}; {s.raw_chars} → {s.clean_chars} 字; "
-        f"sha256 {s.sha256[:12]})"
+        f"{s.name} ({s.format}, {s.encoding}, {s.script}; {s.raw_chars} → {s.clean_chars} 字; sha256 {s.sha256[:12]})"
     )
 
 
@@ -147,6 +157,14 @@ def _metric_bullet(metric: Metric) -> str:
     return (
         f"{_one_line(metric.name)}:{metric_value_with_approx(metric)}"
         f"({METRIC_KIND_LABELS[metric.kind]})  {check_badge(metric)}"
+    )
+
+
+def _highlight_bullet(metric: Metric) -> str:
+    when = f" · {_one_line(metric.period)}" if metric.period else ""
+    return (
+        f"- **{_one_line(metric.name)}** {metric_value_with_approx(metric)}"
+        f"({METRIC_KIND_LABELS[metric.kind]}{when})  {CHECK_ICONS[metric.check]}"
     )
 
 
@@ -165,6 +183,11 @@ def render_markdown(summary: ReportSummary) -> str:
     out += [verification_line(summary), ""]
     if summary.overview:
         out += ["## 概述", "", summary.overview.strip(), ""]
+    key = highlighted(summary)
+    if key:
+        out += ["## 要点", ""]
+        out += [_highlight_bullet(m) for m in key]
+        out.append("")
 
     if summary.sections:
         out += ["## 分节摘要", ""]
@@ -184,7 +207,8 @@ def render_markdown(summary: ReportSummary) -> str:
             out.append("")
 
     if summary.metrics:
-        out += ["## 指标", ""]
+        # Every metric, behind a fold: the highlights above are what a reader reads first.
+        out += ["## 指标", "", "<details>", f"<summary>全部指标({len(summary.metrics)} 项)</summary>", ""]
         out += _table(
             ["#", "指标", "数值", "约数", "类型", "核验"],
             (
@@ -199,15 +223,13 @@ def render_markdown(summary: ReportSummary) -> str:
                 for m in summary.metrics
             ),
         )
-        out.append("")
+        out += ["", "</details>", ""]
 
     failures = summary.verification.failures
     if failures:
         out += ["## 核验未通过", ""]
         for f in failures:
-            out.append(
-                f"- ⚠️ `{f.field}` 「{_one_line(f.text)}」:{CHECK_TEXT[f.check]} — {_one_line(f.reason)}"
-            )
+            out.append(f"- ⚠️ `{f.field}` 「{_one_line(f.text)}」:{CHECK_TEXT[f.check]} — {_one_line(f.reason)}")
         out.append("")
 
     # Plain text, not <sub>: raw HTML from a file name would be interpreted by Markdown viewers.

@@ -107,6 +107,9 @@
 
   document.getElementById("only-problems").addEventListener("change", function (e) {
     document.body.classList.toggle("only-problems", e.target.checked);
+    // The problems are in the metrics table: unfold it.
+    var fold = document.getElementById("metrics-fold");
+    if (fold && e.target.checked) { fold.open = true; }
   });
 
   document.addEventListener("keydown", function (e) {

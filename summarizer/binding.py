@@ -1,0 +1,675 @@
+"""binding: which indicator each figure of a sentence measures, read from the clause structure.
+
+Pure functions of the cleaned text and its number mentions (``numbers.find_numbers``); no model, no
+segmenter. The offline backend names its metrics from these bindings and leaves out figures that are no
+metric; verification (issue 12) can use them to check that a summary binds a figure to the indicator and
+period the text binds it to.
+
+Why no word segmenter: jieba's dictionary takes ~1.3 s to load, more than a whole one-document run may
+take, and a segmenter's open-class noun boundaries are not what decides a binding here. What does is a
+small closed class of words — scope and time words that open a clause (全年, 全市, 上半年, 其中, 一是),
+copulas and verbs that sit between an indicator and its figure (达到, 完成, 为, 控制在), change verbs that
+make a figure a rate (增长, 下降, 提高), comparison bases (同比, 比上年), and the punctuation of lists
+(、 分别) — which this module lists itself. What remains between them is the indicator as the text writes it.
+
+Grammar (a sentence is cut at 。！？；; and line ends, a clause at ，,：:)::
+
+    sentence := clause (，clause)*
+    clause   := lead* subject? base? predicate? link* FIGURE counted? (、 subject? link* FIGURE counted?)*
+    lead     := connective (其中 同时 此外 并 一是…) | scope (全年 全市 全国…) | time (今年 2020年 1-5月 上半年
+                年末 截至6月底…) | modal (预计 力争 确保 要 拟…)
+    base     := 同比 | 环比 | (比|较)(上年|去年|2010年|去年预算…)(同期)? | 与上年相比
+    predicate:= (同比|年均|实际…)? (增长|增加|提高|下降|减少|降低|上涨|回落…)  -- a change, unless 到/至 follows
+              | 占 … (比重|比例)                                                  -- a share
+    link     := 达到 达 为 是 完成 实现 累计 共 突破 超过 保持在 控制在 稳定在 按 约 近 …
+    counted  := the noun after a measure word: 组织开展7场「企业线上培训活动」
+
+* The **subject** is what is left of the clause before the figure once leads are taken off the front and
+  links, base and predicate off the end (``全年地区生产总值完成`` -> 地区生产总值). It is cut back to the
+  previous figure of the clause (``新建住房1800多万套、棚户区改造1200多万套``), to the words after 等
+  (``铁路、公路等基础设施投资``), and past a parenthesis.
+* A clause without a subject inherits the last subject of its sentence: ``地区生产总值完成x亿元，同比增长y%``
+  binds y to 地区生产总值 with predicate 同比增长; ``由54.9%提高到58.8%`` binds both figures to the subject
+  before 由.
+* A subject that is only verbs (``组织开展7场…``) or ends in 等 (``组织A、B等11家企业``) takes the counted noun
+  after the measure word, with the count it makes (场 -> 场次, 人 -> 人数, 家/个/项 -> 数).
+* ``A、B分别为x、y`` binds the i-th figure to the i-th item; a head noun written once on the last item is
+  shared (``高技术制造业、装备制造业增加值分别增长`` -> 高技术制造业增加值, 装备制造业增加值), and 城乡 read
+  for two figures is 城镇…, 农村…. Item and figure counts that differ leave the binding ambiguous.
+* ``其中A…`` names a part of the previous subject: A keeps the previous subject's head when A ends where
+  that subject begins (``铁路营业里程…，其中高速铁路`` -> 高速铁路营业里程).
+* The **name** a reader uses is subject + predicate (地区生产总值同比增长); a fall given in per cent is a
+  降幅 (单位国内生产总值能耗降幅); a level reached by a change (``提高到58.5%``) is the subject alone.
+* The **base** (比2010年, 同比, 较上年) is kept apart and is never a period.
+
+A figure is **no metric** (``Binding.junk`` says why) when it is a date, year, ordinal or calendar span
+(2020年, 第九届, 一季度, 五年), a range of months, a bare number without unit or scale (a list or page
+number), a set phrase (一批, 最后一公里, 一系列), a count inside a name (“六大”行动, 两个中心 in quotes, 三个
+代表), a count that a negation denies (未出现一例), or a small Chinese count of a generic measure word that
+the text uses as an article (建成一个…).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .numbers import MONEY_UNITS, NumberMention
+
+# --------------------------------------------------------------------------------------------------
+# Vocabulary (closed classes; the open class — indicator nouns — is whatever remains)
+# --------------------------------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    """A word list written as one string (closed classes read better that way)."""
+    return text.split()
+
+
+SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+")
+CLAUSE_DELIMS = "，,：:"
+# Figures that measure something; dates, years and ordinals are context.
+FIGURE_KINDS = frozenset({"count", "money", "percent", "percent_point", "ratio", "other"})
+CALENDAR_UNITS = frozenset({"年", "月", "日", "天", "周", "季度", "小时", "分钟", "工作日"})
+# Measure words a reader counts in: the count a counted noun makes.
+COUNT_SUFFIX = {"场": "场次", "场次": "场次", "次": "次数", "人次": "人次", "人": "人数", "名": "人数", "位": "人数"}
+COUNT_UNITS = frozenset(
+    _words(
+        """个 项 件 条 份 篇 次 场 期 批 所 座 处 台 套 辆 艘 架 只 头 株 棵 册 部 种 类
+款 支 组 届 轮 块 间 栋 幢 张 床 例 起 宗 笔 家 户 人 名 位 人次 场次 户次 批次
+车次 台次 班次 架次 期次"""
+    )
+)
+# A small Chinese count of these is an article or a set phrase, not a figure (一批, 一系列, 一个, 一项).
+SET_PHRASE_UNITS = frozenset(_words("批 系列 公里 把手 站式 揽子 盘棋 张网 张图 条龙 些 番 步"))
+GENERIC_UNITS = frozenset({"个", "项", "件", "条", "种", "类", "批", "次", "场", "支", "组", "张"})
+
+_LEAD_RE = re.compile(
+    r"^(?:"
+    # connectives and enumerations
+    r"其中|同时|另外|此外|与此同时|并且|而且|但是|因此|为此|总之|首先|其次|并|且|但|而|另|和|及|以及|又|还|也|再|均|都|"
+    r"[一二三四五六七八九十]+是|第[一二三四五六七八九十\d]+[批期届次轮个项]?[，,、]?|"
+    # scope
+    r"全年|全市|全县|全区|全旗|全省|全州|全镇|全乡|全盟|全国|本市|本县|本区|我国|我省|我市|我县|我区|我局|我委|本年度|本年|"
+    # time
+    r"今年以来|今年|去年|上年|明年|当年|年内|年初|年底|年末|底|末|上半年|下半年|前三季度|前两季度|"
+    r"[一二三四]季度|第[一二三四]季度|目前|截至目前|截止目前|当前|近年来|近年|同期|"
+    r"(?:截至|截止|到|至)?(?:(?:19|20)\d\d年)?(?:(?:\d{1,2}|[一二三四五六七八九十]{1,2})(?:[-—–~～至到](?:\d{1,2}|[一二三四五六七八九十]{1,2}))?月份?(?:\d{1,2}日)?)?"
+    r"(?:底|末|以来|止|前|以前)?(?<=[年月日底末来止前])|"
+    r"(?:过去|近|这|今后|未来)?[一二三四五六七八九十两]+年(?:来|以来|间|中)?|"
+    # modals and framing verbs
+    r"预计|力争|争取|确保|计划|努力|要|拟|将|已|已经|共|累计|实现|完成|通过|安排|随着"
+    r")"
+)
+# Links between an indicator and its figure, taken off the end of a subject (longest first).
+_LINK_WORDS = sorted(
+    _words(
+        """达到 达 为 是 有 共有 拥有 实现 完成 共计 共 累计 合计 总计 计 突破 超过 超 逾 约 近
+接近 将近 大约 左右 分别 已 已经 将 预计 预期 要 拟 拟按 拟定为 按 安排 力争 争取 确保
+保持在 稳定在 控制在 维持在 保持 稳定 控制 维持 在 到 至 了 的 可 再 又 还 均 都
+仍 也 继续 进一步 同比 年均 平均 实际 新 增至 增到 降至 降到 升至 升到 回落到 回落至
+提高到 提高至 提升到 提升至 增加到 增加至 上升到 上升至 下降到 下降至 减少到 减少至 降低到
+降低至 扩大到 扩大至 缩小到 缩小至 由 从 目标 预期目标 任务"""
+    ),
+    key=len,
+    reverse=True,
+)
+_LINK_RE = re.compile(
+    "(?:"
+    + "|".join(map(re.escape, _LINK_WORDS))
+    # a rate's denominator and a time written between an indicator and its figure (由2007年的, 每人每年)
+    + r"|每人每年|每年每人|每人|每户|每年|(?:19|20)\d\d年(?:底|末)?的?|去年的?|上年的?|今年的?|年底的?|年末的?"
+    + ")$"
+)
+_GROW = "增长|增加|提高|提升|上升|上涨|增|扩大|翻番"
+_FALL = "下降|减少|降低|下跌|回落|下滑|压减|压缩|缩小|减|降"
+_PRED_RE = re.compile(
+    rf"(?P<mod>同比|环比|年均|平均|实际|名义|累计)?(?P<verb>{_GROW}|{_FALL})(?:了)?(?P<to>到|至|为)?$"
+)
+_FALL_RE = re.compile(rf"(?:{_FALL})$")
+_BASE_RE = re.compile(
+    r"(?P<base>同比|环比|与(?:上年|去年|上一年)(?:同期)?相比|"
+    r"(?:比|较)(?:(?:19|20)\d\d年(?:末|底)?|上年|去年|上一年|上半年|一季度|年初|上期|基期|[\u4e00-\u9fff]{1,7}?)(?:同期)?)"
+    rf"(?=(?:同比|年均|实际|名义)?(?:{_GROW}|{_FALL}|多|少|高|低)[^\u4e00-\u9fff]*$|(?:同比|年均|实际|名义)?(?:{_GROW}|{_FALL})了?$)"
+)
+_SHARE_RE = re.compile(r"占(?P<of>[^占]{0,20}?)(?:的)?(?P<what>比重|比例|份额|的比重|的比例)")
+# Verbs that, alone before a count, leave the counted noun after the measure word to name the figure.
+_VERB_ONLY = sorted(
+    _words(
+        """重点 大力 积极 全力 深入 着力 加快 继续 全面 切实 扎实 稳步 组织 开展 举办 召开 举行
+实施 推动 推进 带动 帮助 支持 引进 引导 培育 认定 申报 谋划 征集 筛选 选派 培训 发放
+落实 打造 创建 建成 建设 新建 改造 设立 成立 组建 签约 签订 达成 落地 新开工 开工 竣工
+投产 走访 服务 解决 受理 办理 审批 检查 排查 整改 查处 处理 调解 救助 慰问 资助 奖励
+表彰 评选 获批 获得 荣获 争取 吸引 吸纳 转化 登记 备案 入驻 认证 授权 培养 招收 招聘
+安置 录用 实现 完成 新增 累计 共 共有 拥有 发布 出台 制定 修订 印发 编制 开通 开设 开放
+提供 投入 投放 下达 拨付 兑现 减免 减少 降低 惠及 覆盖 带动 吸收 参加 参与 邀请 对接
+撮合 促成 推荐 推出 上线 铺设 种植 栽植 植树 新增加 再 又 还 先后 陆续 共计 开辟 引入
+输送 派出 派驻 组派 评审 立项 验收 考核 指导 协调 发动 动员 搭建 新培育 新认定 新引进
+新建成 新开通 发现 收集 梳理 宣传 举办了 开展了 组织了 完成了 实现了 帮助了 对 向 为 给
+与 和 在"""
+    ),
+    key=len,
+    reverse=True,
+)
+_VERB_ONLY_RE = re.compile("^(?:" + "|".join(map(re.escape, _VERB_ONLY)) + ")+$")
+_VERB_ALT = "|".join(map(re.escape, _VERB_ONLY))
+_VERB_LEAD_RE = re.compile(f"^(?:{_VERB_ALT})+")
+_VERB_TRAIL_RE = re.compile(f"(?:基本|全部|全面|累计|共)?(?:{_VERB_ALT})+$")
+# Where a clause's opening noun phrase ends: an adverb or a predicate.
+_TOPIC_END_RE = re.compile(
+    r"再|又|继续|进一步|不断|稳步|持续|实现|完成|达到|突破|创|保持|稳定|大幅|明显|显著|有所|快速|较快|"
+    r"增长|增加|下降|减少|提高|提升|上升|回落|降低|是|为|占|比|较|同比|逐步|全面|基本|均|都|已"
+)
+# A counted noun never starts with a predicate (…3项，增长…).
+_PRED_START_RE = re.compile(rf"(?:同比|比|较|{_GROW}|{_FALL}|占|达|为|是)")
+_PERSON_RE = re.compile(
+    r"(?:人口|人员|人才|人数|人次|群众|居民|农民|学生|职工|干部|专家|员|者|师|生|工|人|户|团队|家庭)$"
+)
+_CATEGORY_RE = re.compile(r"行业|企业|领域|地区|部门|单位|产业|城市|省份|国家")
+_RANGE_GAP_RE = re.compile(r"\s*[-—–~～至到]\s*")
+_CLAUSE_PUNCT_RE = re.compile(r"[，,；;。：:（()）]")
+_LIST_TAIL_RE = re.compile(r"(?:、|和|及|与|以及)$")
+_GENERIC_VERB_RE = re.compile(
+    r"^(?:组织|开展|举办|召开|举行|实施|推进|推动|实现|完成|新增加|累计|共有|共计|共|再|又|还|先后|陆续|了|"
+    r"重点|大力|积极|全力|深入|着力|加快|继续|全面|进一步|切实|扎实|稳步|有序|力争|争取)+|(?:了|对|向|为|给|与|和|在)+$"
+)
+# Where a counted noun after the measure word ends.
+_COUNTED_STOP_RE = re.compile(
+    r"[，,；;。：:、（(）)\s]|的(?!士)|以及|和|(?<![参给赋])与|及(?!时)|等|其中|分别|同比|比上年|较"
+)
+# A count a negation denies: 未出现一例, 没有发生一起 (the negation governs a verb of occurring).
+_NEGATION_RE = re.compile(
+    r"(?:未|没有|无|不|杜绝)(?:再|曾)?(?:出现|发生|有|新增|造成|产生|报告|接到|收到)[^，,；;。]{0,4}$"
+)
+_PAREN_RE = re.compile(r"[（(][^（()）]*[)）]")
+_LIST_SPLIT_RE = re.compile(r"、|和|与|及|以及")
+# Indicator heads a list may write once, on its last item.
+_HEAD_NOUN_RE = re.compile(
+    r"(排放量|排放总量|排放|增加值|总产值|产值|收入|支出|投资|产量|总额|面积|人数|规模|价格|利润)$"
+)
+_CITY_COUNTRY = ("城乡", ("城镇", "农村"))
+_FUNCTION_HEAD = "的了和与及对在为把被将并或等之、是"
+_FUNCTION_TAIL = "的和与及对在把被将了等之“（(「《、从由向给-—~～"
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What one figure measures, as its sentence says it.
+
+    ``subject``: the indicator noun phrase as the text writes it ('' when the text gives none);
+    ``predicate``: what makes the figure a rate or change ('同比增长', '下降', '占国内生产总值比重'; '' for
+    a level); ``name``: what a reader calls it (subject + predicate; a per-cent fall is a 降幅; a counted
+    noun gets its count: 企业线上培训活动场次); ``base``: the comparison base (同比, 比上年, 比2010年),
+    never a period; ``ambiguous``: the text does not settle the binding (no subject, or a 分别 list whose
+    items and figures do not pair up); ``junk``: why the figure is no metric, else None;
+    ``subject_start``: where the subject (or the counted noun) starts in the text, -1 when inherited or
+    absent; ``inherited``: the subject comes from an earlier clause of the sentence.
+    """
+
+    mention: NumberMention
+    subject: str
+    predicate: str
+    name: str
+    base: str | None = None
+    ambiguous: bool = False
+    junk: str | None = None
+    subject_start: int = -1
+    inherited: bool = False
+
+
+# --------------------------------------------------------------------------------------------------
+# Junk: figures that are no metric
+# --------------------------------------------------------------------------------------------------
+
+
+def junk_reason(text: str, m: NumberMention, clause_start: int) -> str | None:
+    """Why the mention is not a metric, read from its kind and the words around it; None when it is."""
+    if m.kind in ("date", "year", "ordinal"):
+        return m.kind
+    if m.kind == "range" and (m.unit in CALENDAR_UNITS or not m.unit):
+        return "calendar range"
+    if m.kind == "range":
+        return None
+    if m.kind not in FIGURE_KINDS:
+        return "not a figure"
+    small_cn = m.numeral == "chinese" and m.scaled is not None and m.scaled <= 10
+    # 五年, 一季度, 两个月; an Arabic 5年 is a duration the text may mean as a figure (5年过渡期).
+    if m.unit in CALENDAR_UNITS and (m.numeral == "chinese" or m.unit in ("季度", "月")):
+        return "calendar span"
+    # No unit: a figure only with a scale word (6434万农村人口) or a redaction with one (xx万).
+    if m.kind == "other" and not re.search(r"[万亿千百]", m.text):
+        return "bare number"
+    before = text[clause_start : m.start]
+    after = text[m.end : m.end + 4]
+    if after[:1] in ("万", "亿", "萬", "億") and not m.redacted:
+        return "scale misread"  # 4万多亿元 read as 4万多: the figure is not what the text says
+    if small_cn:
+        if m.unit in SET_PHRASE_UNITS or (m.unit and after.startswith(("系列", "揽子", "盘棋", "把手", "站式"))):
+            return "set phrase"
+        if after.startswith("大") or m.text.endswith("大"):
+            return "count inside a name"
+        if before.count("“") > before.count("”") or before.endswith(("“", '"', "「")):
+            return "count inside a name"
+        if m.scaled is not None and m.scaled <= 1 and m.unit in GENERIC_UNITS:
+            return "article"
+    if m.numeral == "chinese" and after.startswith("大") and m.scaled is not None and m.scaled <= 20:
+        return "count inside a name"
+    if _NEGATION_RE.search(before):
+        return "negated count"
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Subjects
+# --------------------------------------------------------------------------------------------------
+
+
+def _strip_lead(s: str) -> str:
+    prev = None
+    while prev != s:
+        prev = s
+        s = _LEAD_RE.sub("", s, count=1) if s else s
+        s = s.lstrip(" 　、，,：:")
+    return s
+
+
+def _strip_links(s: str) -> str:
+    prev = None
+    while prev != s:
+        prev = s
+        s = _LINK_RE.sub("", s)
+    return s
+
+
+def _tidy(name: str) -> str:
+    """Balanced quotes and brackets, no function word at either end."""
+    name = _PAREN_RE.sub("", name).strip()
+    # An unclosed bracket: what follows it is an aside (or the name is cut): keep the part before it, or
+    # after a stray closing one.
+    for opening, closing in (("（", "）"), ("(", ")")):
+        if name.count(opening) > name.count(closing):
+            name = name[: name.rfind(opening)] or name[name.rfind(opening) + 1 :]
+        if name.count(closing) > name.count(opening):
+            name = name[name.rfind(closing) + 1 :]
+    for opening, closing in (("“", "”"), ("《", "》"), ("「", "」"), ("‘", "’")):
+        if name.count(opening) > name.count(closing):
+            at = name.rfind(opening)
+            name = name[:at] + name[at + 1 :] if name.count(closing) else name.replace(opening, "")
+        if name.count(closing) > name.count(opening):
+            name = name.replace(closing, "", name.count(closing) - name.count(opening))
+    name = name.strip(" 　:：,，、")
+    while name and name[0] in _FUNCTION_HEAD:
+        name = name[1:]
+    while name and name[-1] in _FUNCTION_TAIL:
+        name = name[:-1]
+    return name
+
+
+def _counted(text: str, m: NumberMention, clause_end: int, limit: int = 24) -> str:
+    """The noun after the figure's measure word, up to the next stop in the clause."""
+    rest = text[m.end : clause_end]
+    cut = _COUNTED_STOP_RE.search(rest)
+    noun = rest[: cut.start()] if cut else rest
+    # A quoted name inside the counted noun is kept whole.
+    if noun.count("“") > noun.count("”"):
+        close = rest.find("”", len(noun))
+        if 0 <= close <= limit + 6:
+            tail = _COUNTED_STOP_RE.search(rest, close + 1)
+            noun = rest[: tail.start() if tail else len(rest)]
+    return noun[:limit]
+
+
+def _count_suffix(unit: str) -> str:
+    if unit in COUNT_SUFFIX:
+        return COUNT_SUFFIX[unit]
+    return "数" if unit in COUNT_UNITS else ""
+
+
+@dataclass
+class _Parsed:
+    subject: str
+    predicate: str
+    base: str | None
+    level: bool  # a change verb followed by 到/至: the figure is the level reached
+    fall: bool
+    start: int
+    verb_only: bool
+    from_marker: bool  # ends in 由/从: the figure is where a change starts
+
+
+def _parse_left(text: str, lo: int, hi: int) -> _Parsed:
+    """The words before a figure: leads off the front; links, predicate and base off the end."""
+    raw = text[lo:hi]
+    # A figure inside a parenthesis is bound inside it: 完成170件科技成果登记（占任务指标85%）.
+    for opening, closing in (("（", "）"), ("(", ")")):
+        at = raw.rfind(opening)
+        if at >= 0 and raw.find(closing, at) < 0:
+            raw = raw[at + 1 :]
+    body = _strip_lead(raw)
+    start = hi - len(body)
+    # A parenthesis or a quote opened before the figure and not closed: the figure is inside an aside.
+    from_marker = bool(re.search(r"(?:由|从)$", body))
+    stripped = _strip_links(body)
+    # Predicate: a change verb at the end (with its modifier); then a comparison base before it.
+    predicate, base, level, fall = "", None, False, False
+    # Words after the predicate that only link it to the figure (增长了, 下降到): the predicate regex eats them.
+    pm = _PRED_RE.search(body.rstrip("了约近超逾达"))
+    if pm is None:
+        pm = _PRED_RE.search(stripped)
+        tail_src = stripped
+    else:
+        tail_src = body.rstrip("了约近超逾达")
+    if pm is not None:
+        verb = pm.group("verb")
+        single = len(verb) == 1
+        before = tail_src[: pm.start()]
+        # a one-character verb (增/减/降) only after a base or a modifier: 比上年增, 同比减
+        if not single or pm.group("mod") or _BASE_RE.search(before + verb):
+            level = pm.group("to") is not None
+            fall = _FALL_RE.search(verb) is not None
+            mod = pm.group("mod") or ""
+            predicate = "" if level else (mod if mod in ("同比", "环比", "年均") else "") + verb
+            if mod in ("同比", "环比"):
+                base = mod
+            stripped = before
+            bm = _BASE_RE.search(stripped + verb)
+            if base is None and bm is not None and bm.end() >= len(stripped):
+                base = bm.group("base")
+                stripped = stripped[: bm.start()]
+            stripped = _strip_links(stripped)
+    if base is None:
+        bm = re.search(r"(同比|环比)$", stripped)
+        if bm:
+            base = bm.group(1)
+            stripped = stripped[: bm.start()]
+    # 等 closes a list of examples: the subject is what follows it, or (at the end) the counted noun.
+    if "等" in stripped:
+        at = stripped.rfind("等")
+        after = stripped[at + 1 :]
+        # 制造业等行业: a category after 等 names the list itself; otherwise what follows 等 is the subject.
+        if not _CATEGORY_RE.match(after):
+            stripped = after
+    stripped = _strip_links(_strip_lead(stripped))
+    share = _SHARE_RE.search(stripped)
+    if share is not None and not predicate:
+        predicate = stripped[share.start() :]
+        stripped = stripped[: share.start()]
+    verb_only = not stripped or _VERB_ONLY_RE.match(stripped) is not None
+    sstart = hi - len(body) + body.find(stripped) if stripped else -1
+    return _Parsed(stripped, predicate, base, level, fall, max(start, sstart), verb_only, from_marker)
+
+
+def _list_items(subject: str, n: int) -> list[str] | None:
+    """``A、B、C`` read as n items for ``分别``, with a head noun written once on the last item shared."""
+    if subject.startswith(_CITY_COUNTRY[0]) and n == 2:
+        rest = subject[len(_CITY_COUNTRY[0]) :]
+        return [w + rest for w in _CITY_COUNTRY[1]]
+    items = [p for p in subject.split("、") if p]
+    if len(items) != n:
+        items = [p for p in _LIST_SPLIT_RE.split(subject) if p]
+    if len(items) != n:
+        return None
+    last = items[-1]
+    shared = ""
+    first = items[0]
+    # The longest tail of the first item that the last item repeats: what follows it there is the head.
+    for k in range(min(len(first), len(last)), 1, -1):
+        at = last.find(first[-k:])
+        if at >= 0 and at + k < len(last):
+            shared = last[at + k :]
+            break
+    if not shared:
+        # A head noun on the last item only (二氧化硫、化学需氧量排放量): share its indicator head.
+        head = _HEAD_NOUN_RE.search(last)
+        if head and all(not it.endswith(head.group(1)) for it in items[:-1]):
+            shared = head.group(1)
+    if shared:
+        items = [it if it.endswith(shared) else it + shared for it in items[:-1]] + [last]
+    return items
+
+
+def _counted_name(subject: str, m: NumberMention) -> str:
+    """A count named for what it counts: 人次/场次 as written; people counted after a verb phrase are
+    人数, or 人口 in tens of thousands (进城落户人口 1300万人)."""
+    unit = m.unit
+    if unit in ("人次", "场次", "户次") and not subject.endswith(unit):
+        return subject + unit
+    if unit == "场" and not subject.endswith("场次"):
+        return subject + "场次"
+    if unit in ("人", "名", "位") and not _PERSON_RE.search(subject):
+        return subject + ("人口" if re.search(r"[万亿]", m.text) else "人数")
+    return subject
+
+
+def _name(subject: str, predicate: str, fall: bool, unit: str) -> str:
+    if not predicate or predicate.startswith("占"):
+        return subject + predicate
+    if fall and unit in ("%", "百分点"):
+        return subject + "降幅"
+    if unit in MONEY_UNITS and predicate.endswith(("增加", "减少")):
+        return subject + predicate + "额"  # 财政赤字增加额: the increment, not the deficit
+    return subject + predicate
+
+
+# --------------------------------------------------------------------------------------------------
+# Sentences
+# --------------------------------------------------------------------------------------------------
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out, at = [], start
+    for i in range(start, end):
+        if text[i] in CLAUSE_DELIMS:
+            out.append((at, i))
+            at = i + 1
+    out.append((at, end))
+    return out
+
+
+def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMention]) -> list[Binding]:
+    """One binding per mention of ``mentions`` (those inside ``[start, end)``, in source order)."""
+    inside = [m for m in mentions if start <= m.start and m.end <= end]
+    out: list[Binding] = []
+    last_subject, last_subject_start = "", -1
+    for cs, ce in _clauses(text, start, end):
+        ms = [m for m in inside if cs <= m.start < ce]
+        if not ms:
+            if not last_subject:
+                # A clause without a figure may still name the topic the next clauses measure:
+                # 新农合参合率再创新高，达到98.5%.
+                last_subject, last_subject_start = _topic(text, cs, ce)
+            continue
+        figures = [m for m in ms if junk_reason(text, m, cs) is None]
+        # 分别: the items before it pair with the figures after it.
+        split_at = text.find("分别", cs, ce)
+        paired: dict[int, tuple[str, bool]] = {}
+        if split_at >= 0:
+            after = [m for m in figures if m.start > split_at]
+            if after:
+                head = _parse_left(text, cs, split_at)
+                pred = _parse_left(text, split_at + 2, after[0].start)
+                items = _list_items(head.subject, len(after)) if head.subject else None
+                # "A、B和C分别…x、y": whether 和 joins two items or sits inside one, the text does not say.
+                unsure = items is None or any(_LIST_SPLIT_RE.search(it) for it in items)
+                for i, m in enumerate(after):
+                    subj = items[i] if items else (head.subject or last_subject)
+                    paired[m.start] = (subj, unsure)
+                if head.subject:
+                    last_subject, last_subject_start = head.subject, head.start
+                split_pred = pred
+        prev_end = cs
+        prev: Binding | None = None  # the previous figure's binding in this clause
+        listed = _figure_first_list(text, figures)
+        for m in ms:
+            reason = junk_reason(text, m, cs)
+            if reason is not None:
+                out.append(Binding(m, "", "", "", junk=reason))
+                # A junk mention (a date, a year) does not cut the clause: it is part of the words before
+                # the next figure, and leads strip it.
+                continue
+            if m.start in paired:
+                subj, amb = paired[m.start]
+                pred_text = split_pred.predicate
+                name = _name(subj, pred_text, split_pred.fall, m.unit)
+                prev = Binding(m, subj, pred_text, _tidy(name) or subj, split_pred.base, amb, None, -1, False)
+                out.append(prev)
+                prev_end = m.end
+                continue
+            if prev is not None and _RANGE_GAP_RE.fullmatch(text[prev_end : m.start]):
+                # "6.5%-7%", "3万至5万": the upper end of the previous figure's range, same indicator.
+                prev = Binding(
+                    m,
+                    prev.subject,
+                    prev.predicate,
+                    prev.name,
+                    prev.base,
+                    prev.ambiguous,
+                    None,
+                    prev.subject_start,
+                    prev.inherited,
+                )
+                out.append(prev)
+                prev_end = m.end
+                continue
+            lo = prev_end
+            if m.start in listed and prev is not None and m is not figures[0]:
+                # "5个A、10万亩B": the words since the previous figure are its counted noun.
+                lo = m.start
+            if prev is not None and lo == prev_end:
+                # "…4%左右安排、比上年提高1个百分点": what precedes the last 、 closes the previous item.
+                sep = text.rfind("、", lo, m.start)
+                lo = sep + 1 if sep >= 0 else lo
+            parsed = _parse_left(text, lo, m.start)
+            subject, inherited, sstart = parsed.subject, False, parsed.start
+            predicate = parsed.predicate
+            counted = ""
+            if parsed.verb_only or m.start in listed:
+                noun = _tidy(_counted(text, m, ce))
+                if len(noun) >= 2 and not _PRED_START_RE.match(noun):
+                    # Generic verbs (组织开展, 实现) say nothing of what is counted; a content verb (解决) does.
+                    verb = _GENERIC_VERB_RE.sub("", subject)
+                    counted = noun
+                    subject = verb + noun if 0 < len(verb) <= 4 else noun
+                    sstart = m.end
+            ambiguous = False
+            if counted:
+                name = _counted_name(subject, m)
+                if m.unit not in ("人", "名", "位", "人次", "场", "场次") and m.start not in listed:
+                    name += _count_suffix(m.unit)
+            else:
+                if not subject or parsed.verb_only:
+                    verb = _GENERIC_VERB_RE.sub("", subject) if subject else ""
+                    if prev is not None and not subject and prev.subject:
+                        # "由x提高到y", "x，增长y": the previous figure's indicator (a share stays a share).
+                        subject, inherited, sstart = prev.subject, True, prev.subject_start
+                        if not predicate and prev.predicate.startswith("占"):
+                            predicate = prev.predicate
+                    elif last_subject:
+                        subject, inherited, sstart = _with_verb(last_subject, verb), True, last_subject_start
+                    else:
+                        ambiguous = True
+                elif text[prev_end : prev_end + 2] == "其中" or text[cs : cs + 2] == "其中":
+                    subject = _part_of(subject, last_subject)
+                elif len(subject) <= 2 and last_subject and not inherited:
+                    # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元.
+                    subject = _noun(last_subject) + subject
+                elif subject.startswith("占"):
+                    # "…，占任务的85%": a share of something the text does not name as an indicator.
+                    predicate, subject, ambiguous = subject, "", True
+                name = _name(subject, predicate, parsed.fall, m.unit)
+                if not predicate and not ambiguous:
+                    name = _counted_name(name, m)
+            name = _tidy(name)
+            if not name:
+                ambiguous = True
+                name = _tidy(predicate) or m.text
+            prev = Binding(m, subject, predicate, name, parsed.base, ambiguous, None, sstart, inherited)
+            out.append(prev)
+            if subject and not inherited and not counted:
+                # A share stays a share for the clauses after it (…占GDP比重14.5%，同比下降3个百分点).
+                share = predicate if predicate.startswith("占") else ""
+                last_subject, last_subject_start = subject + share, sstart
+            prev_end = m.end
+    return out
+
+
+def _figure_first_list(text: str, figures: Sequence[NumberMention]) -> set[int]:
+    """Starts of figures in a list written figure first ("5个奶牛养殖场、10万亩种薯基地和350万株花卉"):
+    each is followed by its noun and a list separator, then the next figure."""
+    out: set[int] = set()
+    for a, b in itertools.pairwise(figures):
+        between = text[a.end : b.start]
+        if 2 <= len(between) <= 24 and _LIST_TAIL_RE.search(between) and not _CLAUSE_PUNCT_RE.search(between):
+            out.update((a.start, b.start))
+    return out
+
+
+def _with_verb(subject: str, verb: str) -> str:
+    """The last subject with this clause's verb in place of its own: 城镇保障性住房基本建成 + 新开工 ->
+    城镇保障性住房新开工; 申报高新技术企业 + 认定 -> 认定高新技术企业."""
+    if not verb or verb in subject:
+        return subject
+    lead = _VERB_LEAD_RE.match(subject)
+    if lead and lead.end() < len(subject):
+        return verb + subject[lead.end() :]
+    trail = _VERB_TRAIL_RE.search(subject)
+    if trail and trail.start() > 0:
+        return subject[: trail.start()] + verb
+    return subject + verb
+
+
+def _noun(subject: str) -> str:
+    """A subject without the verbs around its noun: 新建、续建商贸类项目 -> 商贸类项目."""
+    lead = _VERB_LEAD_RE.match(subject.replace("、", ""))
+    noun = subject.replace("、", "")[lead.end() :] if lead else subject
+    trail = _VERB_TRAIL_RE.search(noun)
+    if trail and trail.start() > 0:
+        noun = noun[: trail.start()]
+    return noun or subject
+
+
+def _topic(text: str, start: int, end: int) -> tuple[str, int]:
+    """The noun phrase a figure-less clause opens with, up to its first predicate word ('' when none or
+    when it is not short enough to be an indicator)."""
+    body = _strip_lead(text[start:end].strip())
+    cut = _TOPIC_END_RE.search(body)
+    topic = _tidy(body[: cut.start()] if cut else "")
+    if 2 <= len(topic) <= 14 and not _VERB_LEAD_RE.match(topic):
+        return topic, end - len(body) + body.find(topic)
+    return "", -1
+
+
+def _part_of(part: str, whole: str) -> str:
+    """``其中高速铁路`` under 铁路营业里程 -> 高速铁路营业里程: the part keeps the whole's head."""
+    if not whole or part in whole or whole in part:
+        return part
+    for k in range(min(len(part), len(whole)) - 1, 1, -1):
+        if whole.startswith(part[-k:]):
+            return part + whole[k:]
+    return part
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> Iterable[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]``."""
+    end = len(text) if end is None else end
+    for s in SENTENCE_RE.finditer(text, start, end):
+        yield s.start(), s.end()
+
+
+def bind(text: str, mentions: Sequence[NumberMention], start: int = 0, end: int | None = None) -> list[Binding]:
+    """Bindings for every mention in ``text[start:end]``, sentence by sentence, in source order."""
+    end = len(text) if end is None else end
+    ordered = sorted((m for m in mentions if start <= m.start < end), key=lambda m: m.start)
+    out: list[Binding] = []
+    i = 0
+    for ss, se in sentences(text, start, end):
+        group = []
+        while i < len(ordered) and ordered[i].start < se:
+            if ordered[i].start >= ss:
+                group.append(ordered[i])
+            i += 1
+        if group:
+            out.extend(bind_sentence(text, ss, max(se, max(m.end for m in group)), group))
+    return out

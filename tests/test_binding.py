@@ -1,0 +1,238 @@
+"""binding: figures bound to the indicator their clause names.
+
+Two kinds of sentences: ones taken from the corpus (tests/data), and ones written here with variations the
+corpus does not have (other indicators, other verbs, other list shapes), so the grammar is tested for what
+it generalises to, not for the strings it was read from. Expected names come from reading each sentence.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.binding import Binding, bind
+from summarizer.numbers import find_numbers
+
+
+def bindings(sentence: str) -> list[Binding]:
+    return bind(sentence, find_numbers(sentence))
+
+
+def named(sentence: str) -> dict[str, str]:
+    """Figure as written -> name, for the figures that are metrics."""
+    return {b.mention.text: b.name for b in bindings(sentence) if b.junk is None}
+
+
+def junk(sentence: str) -> dict[str, str]:
+    return {b.mention.text: b.junk for b in bindings(sentence) if b.junk is not None}
+
+
+# --------------------------------------------------------------------------------------------------
+# Subject, predicate, base
+# --------------------------------------------------------------------------------------------------
+
+
+def test_leading_scope_and_trailing_verb_are_not_the_name() -> None:
+    # corpus shape (hailar): 全年…完成
+    assert named("全年地区生产总值完成198.5亿元。") == {"198.5亿元": "地区生产总值"}
+    # written: other scope word, other link verb
+    assert named("全县一般公共预算收入突破12.6亿元。") == {"12.6亿元": "一般公共预算收入"}
+    assert named("其中，全市技术合同成交额达到8.2亿元。") == {"8.2亿元": "技术合同成交额"}
+
+
+def test_a_rate_inherits_the_subject_of_its_sentence() -> None:
+    [level, rate] = bindings("地区生产总值完成198.5亿元，同比增长22.3%。")
+    assert (rate.subject, rate.predicate, rate.base, rate.name) == (
+        "地区生产总值",
+        "同比增长",
+        "同比",
+        "地区生产总值同比增长",
+    )
+    assert rate.inherited and not level.inherited
+    # written: a base that is a year, and a subject that is not GDP
+    [_, r] = [b for b in bindings("规模以上工业增加值实现45亿元，比2019年增长9.1%。") if b.junk is None]
+    assert (r.name, r.base) == ("规模以上工业增加值增长", "比2019年")
+
+
+def test_a_comparison_base_is_kept_apart_and_never_named() -> None:
+    b = bindings("社会消费品零售总额较上年增长6.2%。")[0]
+    assert (b.subject, b.predicate, b.base) == ("社会消费品零售总额", "增长", "较上年")
+    assert "上年" not in b.name
+
+
+def test_a_fall_in_per_cent_is_a_decline_rate_and_a_fall_in_count_keeps_its_verb() -> None:
+    assert named("单位国内生产总值能耗下降5.6%。") == {"5.6%": "单位国内生产总值能耗降幅"}
+    assert named("重特大事故起数减少12起。") == {"12起": "重特大事故起数减少"}
+    # written: 降低 and 百分点
+    assert named("企业平均融资成本降低0.5个百分点。") == {"0.5个百分点": "企业平均融资成本降幅"}
+
+
+def test_a_level_reached_by_a_change_is_the_level() -> None:
+    # corpus (2016): 由…提高到…
+    got = bindings("消费贡献率由54.9%提高到58.8%。")
+    assert [b.name for b in got] == ["消费贡献率", "消费贡献率"]
+    assert all(b.predicate == "" for b in got)
+    # written: 从…增加到…, with a time before the start value
+    assert list(named("城市绿化覆盖率从2018年的38%提高到42%。").values()) == ["城市绿化覆盖率", "城市绿化覆盖率"]
+
+
+def test_a_share_is_named_with_what_it_is_a_share_of() -> None:
+    assert named("服务业增加值占国内生产总值比重达到50.5%。") == {"50.5%": "服务业增加值占国内生产总值比重"}
+    # written: the share carried into the next clause's change
+    got = named("数字经济增加值占地区生产总值比重达到32%，比上年提高2个百分点。")
+    assert got == {"32%": "数字经济增加值占地区生产总值比重", "2个百分点": "数字经济增加值占地区生产总值比重提高"}
+
+
+def test_a_change_in_money_is_an_amount_of_change() -> None:
+    got = named("今年拟安排财政赤字1.2万亿元，比去年预算增加4000亿元。")
+    assert got == {"1.2万亿元": "财政赤字", "4000亿元": "财政赤字增加额"}
+
+
+# --------------------------------------------------------------------------------------------------
+# Lists
+# --------------------------------------------------------------------------------------------------
+
+
+def test_fenbie_pairs_items_with_figures_and_shares_the_head() -> None:
+    assert named("高技术制造业、装备制造业增加值分别增长8.9%、7.7%。") == {
+        "8.9%": "高技术制造业增加值增长",
+        "7.7%": "装备制造业增加值增长",
+    }
+    # written: three items, and figures joined by 和
+    assert named("粮食、油料和蔬菜产量分别达到120万吨、8万吨和60万吨。") == {
+        "120万吨": "粮食产量",
+        "8万吨": "油料产量",
+        "60万吨": "蔬菜产量",
+    }
+
+
+def test_chengxiang_splits_into_town_and_country() -> None:
+    assert named("城乡居民人均可支配收入分别增长8.2%和9.6%。") == {
+        "8.2%": "城镇居民人均可支配收入增长",
+        "9.6%": "农村居民人均可支配收入增长",
+    }
+
+
+def test_fenbie_with_unmatched_counts_is_ambiguous() -> None:
+    got = bindings("工业、农业和服务业分别增长5%、3%。")
+    assert all(b.ambiguous for b in got if b.junk is None)
+
+
+def test_figure_first_list_takes_each_figures_own_noun() -> None:
+    # corpus (hailar): a list of figure + noun
+    assert named("重点实施5个奶牛规模养殖场、10万亩马铃薯种薯基地、350万株花卉种植等项目建设。") == {
+        "5个": "奶牛规模养殖场",
+        "10万亩": "马铃薯种薯基地",
+        "350万株": "花卉种植",
+    }
+    # written: joined by 和; the verb before the list says what was done to the first item
+    assert named("新建12公里污水管网和3座污水处理厂。") == {"12公里": "新建污水管网", "3座": "污水处理厂"}
+
+
+def test_parallel_figures_after_one_subject() -> None:
+    assert named("新建各类保障性住房1800多万套、棚户区改造1200多万套。") == {
+        "1800多万套": "新建各类保障性住房",
+        "1200多万套": "棚户区改造",
+    }
+
+
+def test_a_range_keeps_one_indicator() -> None:
+    assert named("国内生产总值增长6.5%-7%。") == {"6.5%": "国内生产总值增长", "7%": "国内生产总值增长"}
+
+
+# --------------------------------------------------------------------------------------------------
+# Counted nouns, 其中, verbs
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_verb_before_the_count_leaves_the_counted_noun_to_name_it() -> None:
+    assert named("组织开展7场企业线上培训活动。") == {"7场": "企业线上培训活动场次"}
+    # written: other verb and measure word
+    assert named("举办4期农村实用技术培训班。") == {"4期": "农村实用技术培训班数"}
+    # the examples before 等 are not the indicator
+    assert named("组织真奥药业、黄鹤楼酒业等3家企业申报省重点研发专项。") == {"3家": "企业申报省重点研发专项数"}
+
+
+def test_a_content_verb_stays_in_the_name() -> None:
+    assert named("又解决6434万农村人口饮水安全问题。") == {"6434万": "解决农村人口饮水安全问题"}
+
+
+def test_qizhong_names_a_part_of_the_previous_subject() -> None:
+    assert named("铁路营业里程达到12.1万公里，其中高速铁路超过1.9万公里。") == {
+        "12.1万公里": "铁路营业里程",
+        "超过1.9万公里": "高速铁路营业里程",
+    }
+    # written: a part that is not a modifier of the whole keeps its own name
+    assert named("引进人才团队8个，其中院士团队2个。")["2个"] == "院士团队"
+
+
+def test_a_later_clause_swaps_the_verb_of_the_inherited_subject() -> None:
+    assert named("今年城镇保障性住房基本建成470万套、新开工630万套。") == {
+        "470万套": "城镇保障性住房基本建成",
+        "630万套": "城镇保障性住房新开工",
+    }
+    # written
+    assert named("力争申报专利300件，授权120件。") == {"300件": "申报专利", "120件": "授权专利"}
+
+
+def test_a_figure_less_clause_names_the_topic() -> None:
+    assert named("新农合参合率再创新高，达到98.5%。") == {"98.5%": "新农合参合率"}
+
+
+def test_people_are_counted_as_people() -> None:
+    assert named("全年易地扶贫搬迁340万人。") == {"340万人": "易地扶贫搬迁人口"}
+    assert named("选派科技特派员78名。") == {"78名": "选派科技特派员"}
+    assert named("培训新型职业农民1200人次。") == {"1200人次": "培训新型职业农民人次"}
+
+
+def test_a_figure_inside_parentheses_is_bound_inside_them() -> None:
+    got = bindings("完成170件科技成果登记（占市下达任务指标85%）。")
+    share = next(b for b in got if b.mention.unit == "%")
+    assert share.predicate.startswith("占") and "科技成果登记" not in share.name
+
+
+# --------------------------------------------------------------------------------------------------
+# Junk
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "reason"),
+    [
+        ("一季度，全市规模以上工业增加值同比增长12.5%。", "一季度", "calendar span"),
+        ("过去五年，我们砥砺前行。", "五年", "calendar span"),
+        ("2020年12月11日召开全体会议。", "2020年12月11日", "date"),
+        ("第九届创新创业大赛圆满落幕。", "第九届", "ordinal"),
+        ("打通政策落实的“最后一公里”。", "一公里", "set phrase"),
+        ("建成一批重点项目。", "一批", "set phrase"),
+        ("深入开展“六大”活动。", "六大", None),  # not a mention at all: 六大 has no measure word
+        ("全力打造“两个中心”。", "两个", "count inside a name"),
+        ("包保的小区未出现一例确诊病例。", "一例", "negated count"),
+        ("全年没有发生一起重大安全事故。", "一起", "negated count"),
+        ("全市新增高新技术企业20家。", "20家", None),
+        ("社会消费品零售总额达到100.8亿元。", "100.8亿元", None),  # 零售: not a negation
+    ],
+)
+def test_junk(sentence: str, figure: str, reason: str | None) -> None:
+    got = {b.mention.text: b.junk for b in bindings(sentence)}
+    if figure not in got:
+        assert reason is None
+        return
+    assert got[figure] == reason
+
+
+def test_a_bare_number_needs_a_unit_or_a_scale() -> None:
+    assert junk("见附表3。") == {"3": "bare number"}
+    assert named("今年再减少农村贫困人口1000万以上。") == {"1000万以上": "减少农村贫困人口"}
+
+
+def test_a_redacted_figure_is_a_metric_with_its_counted_noun() -> None:
+    assert named("x家科技中介服务机构入驻。") == {"x家": "科技中介服务机构入驻数"}
+    assert named("获扶持资金共xx万。") == {"xx万": "获扶持资金"}
+
+
+def test_bind_covers_every_mention_once_in_source_order() -> None:
+    text = "全年地区生产总值完成198.5亿元，同比增长22.3%。2020年，新增高新技术企业20家。"
+    mentions = find_numbers(text)
+    got = bind(text, mentions)
+    assert [b.mention for b in got] == mentions
+    assert [b.junk for b in got] == [None, None, "year", None]
