@@ -23,7 +23,7 @@ from .config import Settings
 from .cost import estimate_cost
 from .errors import InputError
 from .extract import CallStats, ChunkResult, Extractor, LLMExtractor
-from .load import Document, load_path, load_text
+from .load import Document, LoadLimits, load_path, load_text
 from .merge import RunInfo, merge, part_summaries, placed_items
 from .models import ReportSummary, Usage
 from .numbers import NumberMention, find_numbers
@@ -91,14 +91,16 @@ def whole_report_chunk(analysis: Analysis) -> Chunk | None:
     return None
 
 
-def as_document(source: str | Path | Document, name: str | None = None) -> Document:
+def as_document(
+    source: str | Path | Document, name: str | None = None, limits: LoadLimits | None = None
+) -> Document:
     """A path (str or Path) that exists is loaded; any other str is taken as the report text itself."""
     if isinstance(source, Document):
         return source
     if isinstance(source, Path):
-        return load_path(source)
+        return load_path(source, limits)
     if "\n" not in source and len(source) < 1024 and Path(source).is_file():
-        return load_path(source)
+        return load_path(source, limits)
     return load_text(source, name=name or "<text>")
 
 
@@ -203,7 +205,7 @@ class Summarizer:
 
     # -- pipeline ---------------------------------------------------------------------------------
     def run(self, source: str | Path | Document, *, on_chunk: ChunkCallback | None = None) -> Result:
-        analysis = analyze(as_document(source), self.settings)
+        analysis = analyze(as_document(source, limits=self.settings.load_limits()), self.settings)
         extractor = self.extractor_for(analysis)
         name = analysis.document.name
         total = len(analysis.chunks)

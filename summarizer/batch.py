@@ -234,7 +234,7 @@ class Batch:
 
     def _one(self, path: Path) -> DocStatus:
         try:
-            document = load_path(path)
+            document = load_path(path, self.summarizer.settings.load_limits())
             key = self.done_key(document.sha256)
             earlier = self._finished_before(path, key)
             if earlier is not None:

@@ -16,7 +16,7 @@ from .batch import Batch, BatchTotals, render
 from .config import Settings
 from .dryrun import dry_run
 from .errors import InputError, LoadError, SummarizerError
-from .load import discover, load_bytes, load_path
+from .load import SUPPORTED_SUFFIXES, LoadLimits, discover, load_bytes, load_path
 from .stages import STAGES, render_stage
 
 EXAMPLES = """
@@ -25,6 +25,7 @@ Examples:
   summarize report.txt                         # JSON summary to stdout (offline backend if no endpoint)
   summarize report.txt --format md             # Markdown
   summarize report.docx --format html > r.html # self-contained HTML report with clickable evidence
+  summarize report.pdf --format md             # PDF with a text layer: evidence carries its page (第N页)
   summarize reports/ --out out/                # batch: one file per report + index.json + metrics.csv
   summarize report.txt --stage sections        # inspect one step: clean | sections | chunks | numbers
   cat report.txt | summarize -                 # from stdin
@@ -94,6 +95,15 @@ SETTINGS_OPTIONS: tuple[Callable[[Any], Any], ...] = (
         "--validation-retries", type=click.IntRange(0, 10), default=None, help="Re-asks after invalid answers."
     ),
     click.option("--keep-traditional", is_flag=True, help="Do not convert traditional to simplified characters."),
+    click.option(
+        "--max-input-mb", type=click.FloatRange(min=0, min_open=True), help="Refuse larger input files (default 100)."
+    ),
+    click.option("--max-pages", type=click.IntRange(min=1), help="Refuse PDFs with more pages (default 1000)."),
+    click.option(
+        "--max-unpacked-mb",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Refuse .docx/PDF content that inflates to more, or converted .doc text (default 200).",
+    ),
 )
 
 
@@ -124,6 +134,9 @@ def settings_from(opts: dict[str, Any]) -> Settings:
         to_simplified=False if opts.pop("keep_traditional") else None,
         drop_unverified=True if opts.pop("drop_unverified", False) else None,
         prices=_parse_price(opts.pop("price", ())) or None,
+        max_input_mb=opts.pop("max_input_mb"),
+        max_pages=opts.pop("max_pages"),
+        max_unpacked_mb=opts.pop("max_unpacked_mb"),
     )
     if settings.backend == "replay" and settings.cassettes is None:
         raise click.UsageError("--backend replay needs --cassettes DIR")
@@ -182,7 +195,7 @@ def cli(inputs: tuple[str, ...], out: Path | None, fmt: str | None, stage: str |
         if opts["dry_run"]:
             sys.exit(_dry_run(summarizer, files))
         if len(files) == 1 and out is None and root is None:
-            document = _load(files[0])  # a bad input is reported alone, before any notice
+            document = _load(files[0], settings.load_limits())  # a bad input is reported alone, before any notice
             notice()
             sys.exit(_single(summarizer, document, fmt, strict=opts["strict"], quiet=quiet))
         notice()
@@ -214,7 +227,7 @@ def _expand(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
         if p.is_dir():
             found = discover(p)
             if not found:
-                raise InputError(f"{item}: no supported files (.txt .md .html .htm .docx) in this folder")
+                raise InputError(f"{item}: no supported files ({' '.join(SUPPORTED_SUFFIXES)}) in this folder")
             files.extend(str(f) for f in found)
             root = p if len(inputs) == 1 else None
         else:
@@ -222,10 +235,11 @@ def _expand(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
     return files, root
 
 
-def _load(item: str) -> Any:
-    if item == "-":
-        return load_bytes(sys.stdin.buffer.read(), "<stdin>")
-    return load_path(item)
+def _load(item: str, limits: LoadLimits | None = None) -> Any:
+    limits = limits or LoadLimits()
+    if item == "-":  # at most one byte past the cap: load_bytes names the overflow
+        return load_bytes(sys.stdin.buffer.read(limits.max_input_bytes + 1), "<stdin>", limits=limits)
+    return load_path(item, limits)
 
 
 def _run_stage(files: list[str], stage: str, fmt: str, settings: Settings) -> int:
@@ -233,7 +247,7 @@ def _run_stage(files: list[str], stage: str, fmt: str, settings: Settings) -> in
     for item in files:
         try:
             # The flags that shape the core (--chunk-size, --keep-traditional) apply here too.
-            analysis = analyze(_load(item), settings)
+            analysis = analyze(_load(item, settings.load_limits()), settings)
         except SummarizerError as exc:
             _err(f"error: {exc}")
             code = 2
@@ -330,7 +344,7 @@ def _dry_run(summarizer: Summarizer, files: list[str]) -> int:
     code = 0
     for item in files:
         try:
-            plan = dry_run(summarizer, _load(item))
+            plan = dry_run(summarizer, _load(item, summarizer.settings.load_limits()))
         except LoadError as exc:
             _err(f"error: {exc}")
             code = 2

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from .load import LoadLimits
+
 Backend = Literal["auto", "llm", "offline", "replay"]
 Mode = Literal["auto", "tools", "json", "md_json"]
 
@@ -56,6 +58,10 @@ class Settings(BaseModel):
     drop_unverified: bool = False
     # USD per 1M tokens, (prompt, completion); merged over the built-in table in cost.py.
     prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    # Caps on one input (load.LoadLimits): the file's size, a PDF's pages, what a container inflates to.
+    max_input_mb: float = Field(default=LoadLimits.max_input_mb, gt=0)
+    max_pages: int = Field(default=LoadLimits.max_pages, ge=1)
+    max_unpacked_mb: float = Field(default=LoadLimits.max_unpacked_mb, gt=0)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -77,6 +83,11 @@ class Settings(BaseModel):
         if self.base_url or self.api_key:
             return "llm"
         return "offline"
+
+    def load_limits(self) -> LoadLimits:
+        return LoadLimits(
+            max_input_mb=self.max_input_mb, max_pages=self.max_pages, max_unpacked_mb=self.max_unpacked_mb
+        )
 
     def api_key_value(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key is not None else None

@@ -5,6 +5,15 @@ what is needed to get *text* out of the bytes (decode, newline normalisation, HT
 and leaves every content decision (chrome, pinyin, script) to ``clean``, which keeps an offset map back
 to this text.
 
+Paged formats (PDF) also give the offset where each page starts (``Document.pages``), so every offset maps
+to a page; page furniture (running headers, footers, page numbers) is dropped and paragraphs split across
+lines and pages are rejoined here, in ``summarizer.pdf``, because they are layout, not content: the text a
+PDF yields *is* its furniture-free text, and its offsets are the ones evidence points into. Legacy Word
+(.doc, .wps) and RTF go through an external converter found at run time (``summarizer.legacy``).
+
+Every input is bounded (``LoadLimits``: file size, pages, what a container may inflate to), so a hostile or
+broken file fails fast with one line instead of eating the machine.
+
 Encoding detection is charset-normalizer's job; the only policy added here is (a) BOMs and strict UTF-8
 first, because they are unambiguous and cheap, and (b) GB family -> gb18030, its superset, so a GBK
 file with a rare GB18030-only character still decodes.
@@ -18,12 +27,35 @@ import io
 import re
 import unicodedata
 import zipfile
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from summarizer.errors import LoadError
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".docx")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (
+    ".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".doc", ".wps", ".rtf",
+)  # fmt: skip
+MB = 1 << 20
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """What one input may cost. Defaults are far above any real report (the longest national report is 60 KB of
+    text, about 40 pages) and far below what hurts the machine; ``--max-input-mb``, ``--max-pages`` and
+    ``--max-unpacked-mb`` raise them."""
+
+    max_input_mb: float = 100.0  # the file's own size
+    max_pages: int = 1000  # pages of a PDF
+    max_unpacked_mb: float = 200.0  # what a container inflates to: .docx parts, PDF streams, converter output
+
+    @property
+    def max_input_bytes(self) -> int:
+        return int(self.max_input_mb * MB)
+
+    @property
+    def max_unpacked_bytes(self) -> int:
+        return int(self.max_unpacked_mb * MB)
 
 
 @dataclass(frozen=True)
@@ -33,12 +65,30 @@ class Document:
     name: str  # the path as given, or "<stdin>" / "<text>"
     text: str
     sha256: str  # of the raw bytes (of the UTF-8 text for load_text)
-    encoding: str  # e.g. "utf_8", "gb18030", "big5", "utf_16"; "docx"/"unicode" where not applicable
-    format: str  # "txt" | "md" | "html" | "docx" | "text"
+    # e.g. "utf_8", "gb18030", "big5", "utf_16"; "docx"/"pdf"/"unicode" or the converter ("antiword",
+    # "libreoffice") where not applicable
+    encoding: str
+    format: str  # "txt" | "md" | "html" | "docx" | "pdf" | "doc" | "wps" | "rtf" | "text"
     path: str | None = None
+    # Paged formats (PDF): the offset in ``text`` where each page starts (pages[0] == 0); None when unpaged.
+    pages: tuple[int, ...] | None = None
+
+    @property
+    def page_count(self) -> int | None:
+        return len(self.pages) if self.pages is not None else None
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page of ``text[offset]`` (None for unpaged inputs). Pages with no text share their start
+        with the next page; an offset there belongs to the later page, the one its text is on."""
+        if self.pages is None:
+            return None
+        return max(1, bisect_right(self.pages, offset))
 
 
-_FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".docx": "docx"}
+_FORMATS = {
+    ".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf",
+    ".doc": "doc", ".wps": "wps", ".rtf": "rtf",
+}  # fmt: skip
 _SUPPORTED_LIST = ", ".join(SUPPORTED_SUFFIXES)
 
 # (bom, codec that decodes what follows it, name reported in Document.encoding). Checked in this
@@ -74,13 +124,16 @@ _NEWLINE_RE = re.compile(r"\r\n?")
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
-def load_path(path: str | Path) -> Document:
+def load_path(path: str | Path, limits: LoadLimits | None = None) -> Document:
+    limits = limits or LoadLimits()
     name = str(path)
     p = Path(path)
     if p.is_dir():
         raise LoadError(name, "is a directory (use discover() to list its reports)")
     suffix = _check_suffix(name, p.suffix)
     try:
+        size = p.stat().st_size
+        _check_size(name, size, limits)
         data = p.read_bytes()
     except FileNotFoundError:
         raise LoadError(name, "file not found") from None
@@ -88,17 +141,33 @@ def load_path(path: str | Path) -> Document:
         raise LoadError(name, "permission denied") from None
     except OSError as exc:
         raise LoadError(name, f"cannot read file ({exc.strerror or exc})") from None
-    return replace(load_bytes(data, name, suffix), path=name)
+    return replace(load_bytes(data, name, suffix, limits), path=name)
 
 
-def load_bytes(data: bytes, name: str, suffix: str = ".txt") -> Document:
+def load_bytes(data: bytes, name: str, suffix: str = ".txt", limits: LoadLimits | None = None) -> Document:
+    limits = limits or LoadLimits()
     suffix = _check_suffix(name, suffix if suffix.startswith(".") or not suffix else "." + suffix)
+    _check_size(name, len(data), limits)
     digest = hashlib.sha256(data).hexdigest()
     if not data:
         raise LoadError(name, "empty file")
     fmt = _FORMATS[suffix]
-    if fmt == "docx":
-        text, encoding = _docx_text(data, name), "docx"
+    if fmt in ("doc", "wps"):
+        fmt = _sniff_word(data, fmt)  # sites serve RTF, HTML and .docx under a .doc name
+    pages: tuple[int, ...] | None = None
+    if fmt == "pdf":
+        from summarizer.pdf import pdf_text
+
+        extracted = pdf_text(
+            data, name, max_pages=limits.max_pages, max_unpacked_bytes=limits.max_unpacked_bytes
+        )
+        text, encoding, pages = extracted.text, "pdf", extracted.pages
+    elif fmt in ("doc", "wps", "rtf"):
+        from summarizer.legacy import legacy_text
+
+        text, encoding = legacy_text(data, name, fmt, max_output_bytes=limits.max_unpacked_bytes)
+    elif fmt == "docx":
+        text, encoding = _docx_text(data, name, limits), "docx"
     elif fmt == "html":
         raw, encoding = _decode(data, name, declared=_declared_charset(data))
         text = _html_text(raw)
@@ -107,7 +176,7 @@ def load_bytes(data: bytes, name: str, suffix: str = ".txt") -> Document:
     text = _normalise_newlines(text)
     if not text.strip():
         raise LoadError(name, "empty file (whitespace only)" if fmt != "html" else "no visible text in HTML")
-    return Document(name=name, text=text, sha256=digest, encoding=encoding, format=fmt)
+    return Document(name=name, text=text, sha256=digest, encoding=encoding, format=fmt, pages=pages)
 
 
 def load_text(text: str, name: str = "<text>") -> Document:
@@ -147,6 +216,34 @@ def _check_suffix(name: str, suffix: str) -> str:
         shown = s or "(no suffix)"
         raise LoadError(name, f"unsupported file type {shown} (supported: {_SUPPORTED_LIST})")
     return s
+
+
+def _check_size(name: str, size: int, limits: LoadLimits) -> None:
+    if size > limits.max_input_bytes:
+        raise LoadError(
+            name,
+            f"file is {size / MB:.1f} MB, more than the limit of {limits.max_input_mb:g} MB "
+            "(raise it with --max-input-mb)",
+        )
+
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _sniff_word(data: bytes, fmt: str) -> str:
+    """What a .doc/.wps really is: download sites serve RTF, HTML ("Save as Web Page") and .docx under
+    those names, and each reads best by its own route. Anything else goes to the converter, which says
+    whether it is a Word file."""
+    if data.startswith(_OLE2):
+        return fmt
+    if data.startswith(b"{\\rtf"):
+        return "rtf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx"
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<html", b"<!doctype html", b"<?xml")) and b"<html" in data[:4096].lower():
+        return "html"
+    return fmt
 
 
 def _normalise_newlines(text: str) -> str:
@@ -347,13 +444,25 @@ def _html_text(markup: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
-def _docx_text(data: bytes, name: str) -> str:
+def _docx_text(data: bytes, name: str, limits: LoadLimits) -> str:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     if not data.startswith(b"PK"):
         raise LoadError(name, "not a valid .docx file (not a zip archive)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # zipfile never inflates a member past its declared size, so the declared sizes bound the work.
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise LoadError(name, f"not a valid .docx file ({type(exc).__name__})") from None
+    if unpacked > limits.max_unpacked_bytes:
+        raise LoadError(
+            name,
+            f".docx inflates to {unpacked / MB:.0f} MB, more than the limit of {limits.max_unpacked_mb:g} MB "
+            "(raise it with --max-unpacked-mb)",
+        )
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:

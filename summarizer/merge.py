@@ -108,10 +108,19 @@ def metric_period(text: str, outline: Outline, metric: Metric, report: Period | 
     return figure_period(sentence, text[sentence_start:at], headings, report, kind=metric.kind, annual_report=annual)
 
 
-def _evidence(clean: CleanText, offset: int, span: tuple[int, int]) -> Evidence:
+def _evidence(document: Document, clean: CleanText, offset: int, span: tuple[int, int]) -> Evidence:
+    """The quote at ``span`` of a chunk starting at ``offset``, with its original offsets and (paged inputs)
+    the page its original start is on."""
     start, end = offset + span[0], offset + span[1]
     ostart, oend = clean.original_span(start, end)
-    return Evidence(quote=clean.text[start:end], start=start, end=end, original_start=ostart, original_end=oend)
+    return Evidence(
+        quote=clean.text[start:end],
+        start=start,
+        end=end,
+        original_start=ostart,
+        original_end=oend,
+        page=document.page_at(ostart),
+    )
 
 
 def _metric(em: ExtractedMetric, evidence: Evidence, section_path: list[str]) -> Metric:
@@ -213,14 +222,14 @@ def merge(
             if text:
                 summaries.setdefault(part.key, []).append(text)
         for extracted, span, part in placed_items(result):
-            evidence = _evidence(clean, chunk.start, span) if span else None
+            evidence = _evidence(document, clean, chunk.start, span) if span else None
             keys: list[MetricKey] = []
             for em in extracted.metrics:
                 # An answer kept after failing the grounding check may quote text that is not in the
                 # chunk: anchor it to its item (or the chunk) so verification flags it instead of it
                 # silently disappearing.
                 mspan = locate(em.quote, chunk.text) or span or (0, len(chunk.text))
-                mevidence = _evidence(clean, chunk.start, mspan)
+                mevidence = _evidence(document, clean, chunk.start, mspan)
                 metric = _metric(em, mevidence, section_path(mevidence.start))
                 mkey = (metric.evidence.start, metric.evidence.end, metric.value, metric.unit)
                 metrics.setdefault(mkey, metric)  # the same fact from two items/chunks counts once
@@ -287,6 +296,7 @@ def merge(
             raw_chars=len(document.text),
             clean_chars=len(clean.text),
             script=clean.script,
+            pages=document.page_count,
         ),
         title=overview.title,
         organization=overview.organization,

@@ -8,7 +8,9 @@ Two families:
   can re-ask the model with the exact error.
 
 Offsets: ``start``/``end`` index the cleaned text; ``original_start``/``original_end`` index the loaded
-(decoded, newline-normalised) document text, through the cleaner's offset map.
+(decoded, newline-normalised) document text, through the cleaner's offset map. For paged inputs (PDF) an
+evidence also carries the ``page`` its original start is on; for unpaged ones the field is left out of the
+JSON rather than written as null, so a summary of a .txt reads exactly as before pages existed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 SCHEMA_VERSION = "1.0"
 
@@ -40,14 +51,30 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------------------------------
 
 
-class Evidence(_Model):
-    """A verbatim quote of the source and where it stands, in cleaned and original text."""
+class _OmitNullPage(_Model):
+    """``page``/``pages`` exist only for paged inputs: dumped only when set (see the module docstring)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_null_page(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in ("page", "pages"):
+                if key in data and data[key] is None:
+                    del data[key]
+        return data
+
+
+class Evidence(_OmitNullPage):
+    """A verbatim quote of the source and where it stands, in cleaned and original text (and on which page)."""
 
     quote: str
     start: int
     end: int
     original_start: int
     original_end: int
+    page: int | None = Field(
+        default=None, ge=1, description="1-based page of original_start, for paged inputs (PDF); absent otherwise."
+    )
 
 
 class Metric(_Model):
@@ -95,7 +122,7 @@ class SectionSummary(_Model):
     end: int
 
 
-class SourceInfo(_Model):
+class SourceInfo(_OmitNullPage):
     path: str | None
     name: str
     sha256: str
@@ -104,6 +131,7 @@ class SourceInfo(_Model):
     raw_chars: int
     clean_chars: int
     script: Script
+    pages: int | None = Field(default=None, ge=0, description="Page count of a paged input (PDF); absent otherwise.")
 
 
 class VerificationFailure(_Model):

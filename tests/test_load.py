@@ -271,15 +271,15 @@ def test_directory_passed_to_load_path(tmp_path: Path) -> None:
         load_path(tmp_path)
 
 
-@pytest.mark.parametrize("name", ["report.pdf", "report.doc", "README"])
+@pytest.mark.parametrize("name", ["report.xls", "report.odt", "README"])
 def test_unsupported_suffix(tmp_path: Path, name: str) -> None:
     path = _write(tmp_path, name, "正文".encode())
     with pytest.raises(LoadError) as info:
         load_path(path)
     assert info.value.reason.startswith("unsupported file type")
     assert all(s in info.value.reason for s in SUPPORTED_SUFFIXES)
-    with pytest.raises(LoadError, match=r"unsupported file type \.pdf"):
-        load_bytes(b"x", "<stdin>", ".pdf")
+    with pytest.raises(LoadError, match=r"unsupported file type \.ppt"):
+        load_bytes(b"x", "<stdin>", ".ppt")
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
@@ -302,11 +302,12 @@ def test_discover(tmp_path: Path) -> None:
     for name in [
         "b.txt", "a.md", "sub/c.html", "sub/deeper/d.DOCX", "sub/e.htm",
         ".hidden.txt", ".git/f.txt", "sub/.cache/g.txt", "~$lock.docx", "notes.pdf", "image.png",
+        "old.doc", "sheet.xls",
     ]:  # fmt: skip
         _write(tmp_path, name, b"x")
     (tmp_path / "dir.txt").mkdir()  # a directory with a supported-looking name is not a file
     found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
-    assert found == ["a.md", "b.txt", "sub/c.html", "sub/deeper/d.DOCX", "sub/e.htm"]
+    assert found == ["a.md", "b.txt", "notes.pdf", "old.doc", "sub/c.html", "sub/deeper/d.DOCX", "sub/e.htm"]
 
 
 def test_discover_file_and_missing(tmp_path: Path) -> None:
