@@ -41,8 +41,7 @@ log = logging.getLogger(__name__)
 
 OCR_HINT = "OCR it first, e.g. `ocrmypdf -l chi_sim in.pdf out.pdf` (Debian: ocrmypdf tesseract-ocr-chi-sim)"
 
-# A text layer with fewer visible characters than this per page is no text layer: scanned pages often carry
-# a stray page number or a watermark word, never a report.
+# A page with fewer visible characters than this (furniture not counted) is reported as probably scanned.
 MIN_CHARS_PER_PAGE = 10
 # Share of characters PDFium could not map to Unicode (private use, U+FFFD, controls) above which the text
 # layer is garbage: fonts without a ToUnicode map, typical of some scanned-and-"OCRed" or copy-protected files.
@@ -69,6 +68,7 @@ class _Line:
     bottom: float
     top: float
     page: int
+    page_width: float = 0.0
     lead_space: bool = False
     trail_space: bool = False
 
@@ -102,7 +102,7 @@ def pdf_text(data: bytes, name: str, *, max_pages: int, max_unpacked_bytes: int)
             try:
                 textpage = page.get_textpage()
                 try:
-                    pages.append(_page_lines(textpage, index, page.get_height()))
+                    pages.append(_page_lines(textpage, index, page.get_width()))
                 finally:
                     textpage.close()
             finally:
@@ -111,8 +111,8 @@ def pdf_text(data: bytes, name: str, *, max_pages: int, max_unpacked_bytes: int)
         raise LoadError(name, f"not a readable PDF ({exc})") from None
     finally:
         document.close()
-    _check_text_layer(pages, name)
     body = drop_furniture(pages)
+    _check_text_layer(body, name)
     text, starts = join_lines(body, len(pages))
     return PdfText(text=text, pages=starts, page_count=len(pages))
 
@@ -167,8 +167,11 @@ def check_unpacked_size(data: bytes, name: str, limit: int) -> int:
         inflater = zlib.decompressobj()
         pending = data[m.end() : end if end >= 0 else len(data)]
         try:
-            while pending:
-                total += len(inflater.decompress(pending, _INFLATE_STEP))
+            while pending and not inflater.eof:
+                out = len(inflater.decompress(pending, _INFLATE_STEP))
+                if not out and len(inflater.unconsumed_tail) == len(pending):
+                    break  # no progress: nothing more this stream will give
+                total += out
                 if total > limit:
                     raise LoadError(
                         name,
@@ -190,7 +193,7 @@ _BREAKS = (10, 13)
 _UNMAPPED_RE = re.compile("[\ue000-\uf8ff\ufffd\ufffe\x00-\x08\x0e-\x1f]")
 
 
-def _page_lines(textpage: object, page: int, height: float) -> list[_Line]:
+def _page_lines(textpage: object, page: int, width: float) -> list[_Line]:
     """The page's lines in PDFium's order (the content stream's, which is the reading order of the files
     word processors write), each with the box of its first and last visible character."""
     import pypdfium2.raw as pdfium_c
@@ -220,6 +223,7 @@ def _page_lines(textpage: object, page: int, height: float) -> list[_Line]:
                     bottom=bottom,
                     top=top,
                     page=page,
+                    page_width=width,
                     lead_space=text[:1] in _SPACES,
                     trail_space=text[-1:] in _SPACES,
                 )
@@ -257,7 +261,7 @@ def _check_text_layer(pages: list[list[_Line]], name: str) -> None:
         unmapped += sum(len(_UNMAPPED_RE.findall(line.text)) for line in lines)
         if n < MIN_CHARS_PER_PAGE:
             empty.append(index + 1)
-    if visible < MIN_CHARS_PER_PAGE * max(1, len(pages)) and len(empty) * 2 > len(pages):
+    if not visible:  # a scan: no text at all, or only a stamped page number that went with the furniture
         raise LoadError(
             name, f"PDF has no text layer ({visible} characters on {len(pages)} pages, scanned?): {OCR_HINT}"
         )
@@ -338,7 +342,6 @@ def _outermost(lines: list[_Line], i: int, dropped: set[int]) -> bool:
 # Lines -> paragraphs
 # --------------------------------------------------------------------------------------------------
 
-_CJK_RE = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\U00020000-\U0003134f]")
 _SENTENCE_END = tuple("。！？；：!?;:")
 # The report's own heading marks (sections.py has the full grammar; a line break before one after a finished
 # sentence is a new paragraph even when the heading is not indented).
@@ -374,10 +377,17 @@ def _margins(lines: Sequence[_Line], fallback: _Margins | None = None) -> _Margi
     return _Margins(left, right, pitch)
 
 
+# A text block (a column) is at least this share of the page wide; lines that all end before it never
+# wrapped, however alike their ends (a page of short lines: a title, a table).
+MIN_BLOCK_SHARE = 0.35
+
+
 def _continues(a: _Line, b: _Line, ma: _Margins, mb: _Margins) -> bool:
     """Does line ``b`` continue the paragraph of line ``a``?"""
     size = max(a.size, b.size)
     if a.x1 < ma.right - 1.2 * size:  # ``a`` stops short of the margin: its paragraph ends there
+        return False
+    if a.x1 - ma.left < MIN_BLOCK_SHARE * a.page_width:  # no line of this page is long enough to have wrapped
         return False
     if b.x0 > mb.left + 0.5 * size:  # ``b`` is indented (or centred): a new paragraph
         return False
@@ -390,9 +400,10 @@ def _continues(a: _Line, b: _Line, ma: _Margins, mb: _Margins) -> bool:
 
 def _separator(a: _Line, b: _Line) -> str:
     """Chinese is written without spaces, so lines join with nothing between them; Latin words and figures
-    were separated by a space the line break swallowed (or that the line still carries)."""
+    were separated by a space that the line still carries at its end (word processors draw it) or that the
+    break swallowed."""
     if a.trail_space or b.lead_space:
-        return " " if not (_CJK_RE.match(a.text[-1]) and _CJK_RE.match(b.text[0])) else ""
+        return " "
     if a.text[-1].isascii() and a.text[-1].isalnum() and b.text[0].isascii() and b.text[0].isalnum():
         return " "
     return ""

@@ -12,15 +12,16 @@ What a government report PDF looks like, as far as text extraction cares:
 
 The default font is reportlab's built-in CID font STSong-Light (Adobe-GB1, not embedded: no font file needed);
 ``font`` may instead name a TrueType file (.ttf/.ttc), which is embedded as a subset with a ToUnicode map.
-``make_pdf`` returns the lines it drew on each page, top to bottom, so a test can compare an extractor's
-lines with what was drawn.
+``make_pdf`` returns what it drew on each page (``Drawn``: furniture, and body lines flagged where a paragraph
+starts), from which ``expected`` computes the text and page starts a perfect reader would return,
+independently of the reader under test.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
@@ -46,6 +47,29 @@ class Layout:
     footer: str | None = "XX市人民政府办公室 印发"
     page_number: str | None = "- {n} -"  # None: no page numbers
     furniture_size: float = 9.0
+
+
+@dataclass
+class Drawn:
+    """One page as drawn: its furniture lines and its body lines (text, starts a paragraph)."""
+
+    furniture: list[str] = field(default_factory=list)
+    body: list[tuple[str, bool]] = field(default_factory=list)
+
+
+def expected(pages: list[Drawn]) -> tuple[str, tuple[int, ...]]:
+    """The text a perfect reader returns (paragraphs one per line, furniture gone) and each page's start.
+    A line break inside a paragraph fell where the line was full, so the paragraph is its lines joined."""
+    parts: list[str] = []
+    length = 0
+    starts: list[int] = []
+    for page in pages:
+        starts.append(length + (1 if page.body and page.body[0][1] and parts else 0))
+        for text, first in page.body:
+            sep = "\n" if first and parts else ""
+            parts.append(sep + text)
+            length += len(sep) + len(text)
+    return "".join(parts), tuple(starts)
 
 
 def register(font: str) -> str:
@@ -90,10 +114,8 @@ def wrap(paragraph: str, font: str, size: float, width: float, indent: float) ->
     return lines
 
 
-def make_pdf(
-    paragraphs: list[str], target: str | Path | io.BytesIO, layout: Layout | None = None
-) -> list[list[str]]:
-    """Write ``paragraphs`` as a paged report; return the lines drawn on each page, top to bottom."""
+def make_pdf(paragraphs: list[str], target: str | Path | io.BytesIO, layout: Layout | None = None) -> list[Drawn]:
+    """Write ``paragraphs`` as a paged report; return what was drawn on each page."""
     lay = layout or Layout()
     font = register(lay.font)
     width_pt, height_pt = A4
@@ -102,38 +124,28 @@ def make_pdf(
     pitch = lay.size * lay.leading
     c = canvas.Canvas(target if isinstance(target, io.BytesIO) else str(target), pagesize=A4, invariant=1)
     c.setTitle("report")
-    drawn: list[list[str]] = []
+    drawn: list[Drawn] = []
 
     def new_page() -> float:
+        # Furniture first in the content stream, as many generators write it: the reader may not rely on
+        # stream order putting it at the page's edges.
         n = len(drawn) + 1
-        drawn.append([])
+        drawn.append(Drawn())
         c.setFont(font, lay.furniture_size)
-        if lay.header:
-            c.drawCentredString(width_pt / 2, height_pt - 56, lay.header)
-            drawn[-1].append(lay.header)
-        tail = []
-        if lay.page_number:
-            c.drawCentredString(width_pt / 2, 62, lay.page_number.format(n=n))
-            tail.append(lay.page_number.format(n=n))
-        if lay.footer:
-            c.drawCentredString(width_pt / 2, 42, lay.footer)
-            tail.append(lay.footer)
-        drawn[-1].extend(tail)
+        for text, y in ((lay.header, height_pt - 56), (lay.page_number, 62), (lay.footer, 42)):
+            if text:
+                c.drawCentredString(width_pt / 2, y, text.format(n=n))
+                drawn[-1].furniture.append(text.format(n=n))
         return height_pt - top
 
-    def finish_page() -> None:
-        c.showPage()
-
     y = new_page()
-    body_at = len(drawn[-1]) - (bool(lay.page_number) + bool(lay.footer))
     for paragraph in paragraphs:
         indent = lay.indent * lay.size
         lines = wrap(paragraph, font, lay.size, width, indent)
         for i, line in enumerate(lines):
             if y < bottom:
-                finish_page()
+                c.showPage()
                 y = new_page()
-                body_at = len(drawn[-1]) - (bool(lay.page_number) + bool(lay.footer))
             x = left + (indent if i == 0 else 0)
             text = c.beginText(x, y)
             text.setFont(font, lay.size)
@@ -143,15 +155,14 @@ def make_pdf(
                 text.setCharSpace(max(0.0, room) / (len(line) - 1))
             text.textOut(line)
             c.drawText(text)
-            drawn[-1].insert(body_at, line)
-            body_at += 1
+            drawn[-1].body.append((line, i == 0))
             y -= pitch
-    finish_page()
+    c.showPage()
     c.save()
     return drawn
 
 
-def pdf_bytes(paragraphs: list[str], layout: Layout | None = None) -> tuple[bytes, list[list[str]]]:
+def pdf_bytes(paragraphs: list[str], layout: Layout | None = None) -> tuple[bytes, list[Drawn]]:
     buf = io.BytesIO()
     drawn = make_pdf(paragraphs, buf, layout)
     return buf.getvalue(), drawn
