@@ -1,11 +1,12 @@
 """Legacy Word 97-2003 (.doc) files made at test time, so the .doc tests need neither a binary fixture nor
 LibreOffice to write one.
 
-The smallest file Word's binary format allows ([MS-DOC] and [MS-CFB]): an OLE2 compound file (version 3,
-512-byte sectors) with two streams, ``WordDocument`` (the File Information Block, then the text as UTF-16LE,
-paragraphs ended by CR) and ``1Table`` (the piece table, one piece covering the whole text). Both streams are
-padded past the 4096-byte mini-stream cutoff so the container needs no mini FAT. No styles, fonts or
-paragraph properties: readers fall back to defaults, which is all text extraction needs.
+A small file in Word's binary format ([MS-DOC] and [MS-CFB]): an OLE2 compound file (version 3, 512-byte
+sectors) with two streams, ``WordDocument`` (the File Information Block, then the text as UTF-16LE, paragraphs
+ended by CR) and ``1Table`` (the piece table, one piece covering the whole text, and a stylesheet of one empty
+style). Both streams are padded past the 4096-byte mini-stream cutoff so the container needs no mini FAT. No
+fonts or paragraph properties: readers fall back to defaults. (Without the stylesheet antiword reads past a
+zero-length buffer and crashes depending on memory layout; valgrind is clean on these files.)
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ MINI_CUTOFF = 4096
 TEXT_AT = 0x800  # where the text starts in the WordDocument stream (after the 900-byte FIB)
 
 
-def _fib(ccp_text: int, stream_size: int, clx_size: int) -> bytes:
-    """FibBase + FibRgW97 + FibRgLw97 + FibRgFcLcb97 (nFib 0x00C1), the Clx at offset 0 of 1Table."""
+def _fib(ccp_text: int, stream_size: int, table: dict[int, tuple[int, int]]) -> bytes:
+    """FibBase + FibRgW97 + FibRgLw97 + FibRgFcLcb97 (nFib 0x00C1); ``table`` gives (fc, lcb) of the structures
+    in the table stream by their index in FibRgFcLcb97."""
     flags = 1 << 9  # fWhichTblStm: the table stream is "1Table"
     base = struct.pack("<HHHHHHHHIIHH", 0xA5EC, 0x00C1, 0, 0x0804, 0, flags, 0x00BF, 0, 0, 0, 0, 0)
     base += b"\0" * (32 - len(base))
@@ -33,8 +35,8 @@ def _fib(ccp_text: int, stream_size: int, clx_size: int) -> bytes:
     lw[3] = ccp_text
     rglw = struct.pack("<H", 22) + struct.pack("<22i", *lw)
     fclcb = [0] * (93 * 2)
-    fclcb[33 * 2] = 0  # fcClx: the Clx opens the table stream
-    fclcb[33 * 2 + 1] = clx_size
+    for index, (fc, lcb) in table.items():
+        fclcb[index * 2], fclcb[index * 2 + 1] = fc, lcb
     rgfclcb = struct.pack("<H", 93) + struct.pack(f"<{93 * 2}I", *fclcb)
     fib = base + rgw + rglw + rgfclcb + struct.pack("<H", 0)  # cswNew = 0
     assert len(fib) == 900
@@ -52,9 +54,14 @@ def word_document_streams(paragraphs: list[str]) -> tuple[bytes, bytes]:
     # Clx: one Pcdt holding a PlcPcd with CPs [0, ccp] and one PCD pointing at the UTF-16 text (fCompressed 0).
     plcpcd = struct.pack("<II", 0, ccp) + struct.pack("<HIH", 0, TEXT_AT, 0)
     clx = b"\x02" + struct.pack("<I", len(plcpcd)) + plcpcd
+    # A stylesheet of one empty style (readers read the STSHI header unconditionally): cbStshi, the 18-byte
+    # STSHI (cstd 1, cbSTDBaseInFile 10, the rest zero), then one STD of length 0.
+    stsh = struct.pack("<H", 18) + struct.pack("<HH", 1, 10) + b"\0" * 14 + struct.pack("<H", 0)
+    table_stream = clx + stsh
     size = max(MINI_CUTOFF, -(-(TEXT_AT + len(encoded)) // SECTOR) * SECTOR)
-    word = _pad(_fib(ccp, size, len(clx)), TEXT_AT) + encoded
-    return _pad(word, size), _pad(clx, MINI_CUTOFF)
+    fib = _fib(ccp, size, {33: (0, len(clx)), 1: (len(clx), len(stsh))})  # fcClx, fcStshf
+    word = _pad(fib, TEXT_AT) + encoded
+    return _pad(word, size), _pad(table_stream, MINI_CUTOFF)
 
 
 def _dir_entry(name: str, kind: int, left: int, right: int, child: int, start: int, size: int) -> bytes:
