@@ -121,7 +121,14 @@ def render(result: Result, fmt: str) -> str:
     if fmt == "html":
         from .render.html import render_html
 
-        return render_html(result.summary, result.analysis.clean.text, result.analysis.document.text)
+        analysis = result.analysis
+        return render_html(
+            result.summary,
+            analysis.clean.text,
+            analysis.document.text,
+            page_starts=analysis.document.pages,
+            clean_offsets=analysis.clean.offsets,
+        )
     raise ValueError(f"unknown format {fmt}")
 
 

@@ -367,3 +367,62 @@ def test_docx_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
     assert path.stat().st_size < 100_000
     with pytest.raises(LoadError, match=r"\.docx inflates to 30 MB, more than the limit of 20 MB"):
         load_path(path, LoadLimits(max_unpacked_mb=20))
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering: 第N页 beside each quote, page starts in the source panes
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pdf_result(corpus_pdfs: dict[str, tuple[bytes, list[Drawn]]], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    data, _ = corpus_pdfs["xianning_city_2020h1"]
+    folder = tmp_path_factory.mktemp("render")
+    pdf = _write(folder, "xianning.pdf", data)
+    cassettes = Path(__file__).parent / "cassettes" / "corpus"
+    with Summarizer(backend="replay", cassettes=cassettes, cache_dir=folder / "cache") as s:
+        return s.run(pdf)
+
+
+def test_markdown_shows_the_page_of_each_quote(pdf_result: Any) -> None:
+    from summarizer.render.markdown import render_markdown
+
+    summary = pdf_result.summary
+    md = render_markdown(summary)
+    pages = [it.evidence.page for sec in summary.sections for it in sec.items if it.evidence is not None]
+    bullets = [line for line in md.splitlines() if line.startswith("- [")]
+    assert len(bullets) == len(pages) and len(set(pages)) > 1
+    assert all(line.endswith(f"(第{page}页)") for line, page in zip(bullets, pages, strict=True))
+    assert "| # | 指标 | 数值 | 约数 | 类型 | 核验 | 页 |" in md
+    rows = [line for line in md.splitlines() if line.startswith("| m")]
+    assert [row.rstrip(" |").rsplit("| ", 1)[1] for row in rows] == [f"第{m.evidence.page}页" for m in summary.metrics]
+    assert f"; {len(pdf_result.analysis.document.pages)} 页, " in md
+    # An unpaged summary renders as before: no page column, no page marks.
+    plain = render_markdown(ReportSummary.model_validate_json((DATA / "sample_summary.json").read_text("utf-8")))
+    assert "| # | 指标 | 数值 | 约数 | 类型 | 核验 |\n" in plain and "页)" not in plain and " 页, " not in plain
+
+
+def test_html_shows_pages_beside_quotes_and_page_starts_in_both_panes(pdf_result: Any) -> None:
+    from bs4 import BeautifulSoup
+
+    from summarizer.batch import render
+
+    summary, document, clean = pdf_result.summary, pdf_result.analysis.document, pdf_result.analysis.clean
+    soup = BeautifulSoup(render(pdf_result, "html"), "html.parser")
+    items = [it for sec in summary.sections for it in sec.items]
+    labels = [li.select_one(".page") for li in soup.select("li.item")]
+    assert [el.get_text() if el else "" for el in labels] == [f"第{it.evidence.page}页" for it in items if it.evidence]
+    cells = [td.get_text() for td in soup.select("#metrics td.page-cell")]
+    assert cells == [f"第{m.evidence.page}页" for m in summary.metrics]
+    for pane, text in (("#text-original", document.text), ("#text-clean", clean.text)):
+        marks = soup.select(f"{pane} .page-mark")
+        assert [m["data-page"] for m in marks] == [str(n) for n in range(1, len(document.pages) + 1)]
+        assert soup.select_one(pane).get_text() == text  # the marks add no text
+    # Page 2's mark in the original pane sits exactly where page 2 starts.
+    before = []
+    for node in soup.select_one("#text-original").descendants:
+        if getattr(node, "get", None) and node.get("data-page") == "2":
+            break
+        if isinstance(node, str):
+            before.append(str(node))
+    assert "".join(before) == document.text[: document.pages[1]]

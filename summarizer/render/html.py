@@ -7,12 +7,17 @@ tree — as easy as nested ones, and the page's script only has to select ``mark
 
 Evidence keys are built from positions (``m3``, ``i1-2``), not from the summary's ids: ids come from the
 model and could contain spaces or collide between items and metrics, which would break ``~=`` selection.
+
+Paged inputs (PDF): every item and metric shows the page its quote starts on ("第3页"), and both source panes
+mark where each page starts (an empty element whose label is drawn by CSS, so the pane's text stays the
+document's text, for copying and for the tests that compare it).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +36,7 @@ from summarizer.render.markdown import (
     is_problem,
     metric_value,
     metric_value_with_approx,
+    page_label,
     percent,
     source_line,
     usage_line,
@@ -98,24 +104,38 @@ def segment_text(length: int, spans: Iterable[Span], cuts: Iterable[int] = ()) -
 
 
 def highlight_html(
-    text: str, spans: Iterable[Span], id_prefix: str, anchors: Mapping[int, Sequence[str]] | None = None
+    text: str,
+    spans: Iterable[Span],
+    id_prefix: str,
+    anchors: Mapping[int, Sequence[str]] | None = None,
+    pages: Sequence[int] = (),
 ) -> Markup:
     """Escaped ``text`` with every evidence segment wrapped in ``<mark id=… data-ids=…>``.
 
     ``anchors`` maps a text position to names; an empty ``<span id="{prefix}-{name}">`` is placed there.
+    ``pages`` lists where each page starts; an empty ``<span class="page-mark" data-page="N">`` goes there.
     """
     length = len(text)
     placed: dict[int, list[str]] = {}
+    page_at: dict[int, list[int]] = {}
+    for number, pos in enumerate(pages, 1):
+        page_at.setdefault(max(0, min(pos, length)), []).append(number)
     for pos, names in (anchors or {}).items():
         placed.setdefault(max(0, min(pos, length)), []).extend(names)
     parts: list[str] = []
     n = 0
 
     def put_anchors(pos: int) -> None:
+        for number in page_at.get(pos, ()):
+            parts.append(
+                Markup('<span class="page-mark" id="{}-p{}" data-page="{}" aria-label="第{}页"></span>').format(
+                    id_prefix, number, number, number
+                )
+            )
         for name in placed.get(pos, ()):
             parts.append(Markup('<span class="sec-anchor" id="{}-{}"></span>').format(id_prefix, name))
 
-    segments = segment_text(length, spans, placed.keys())
+    segments = segment_text(length, spans, [*placed.keys(), *page_at.keys()])
     for seg in segments:
         put_anchors(seg.start)
         piece = escape(text[seg.start : seg.end])
@@ -150,6 +170,7 @@ class MetricView:
     check_text: str
     problem: bool
     has_evidence: bool
+    page: str = ""  # "第3页" for paged inputs
 
 
 @dataclass
@@ -161,6 +182,7 @@ class ItemView:
     missing_metrics: list[str]
     problem: bool
     has_evidence: bool
+    page: str = ""
 
 
 @dataclass
@@ -212,6 +234,7 @@ def _build_views(
             check_text=check_label(m),
             problem=is_problem(m.check),
             has_evidence=_valid(m.evidence, clean_len, original=False),
+            page=page_label(m.evidence),
         )
         metric_views.append(view)
         by_id.setdefault(m.id, view)
@@ -235,6 +258,7 @@ def _build_views(
                 missing_metrics=[mid for mid in it.metrics if mid not in by_id],
                 problem=it.flagged or any(mv.problem for mv in mvs),
                 has_evidence=_valid(it.evidence, clean_len, original=False),
+                page=page_label(it.evidence),
             )
             sv.items.append(iv)
         sv.problem = any(iv.problem for iv in sv.items)
@@ -314,12 +338,25 @@ def _environment() -> Environment:
     return _env
 
 
-def render_html(summary: ReportSummary, clean_text: str, original_text: str) -> str:
-    """One self-contained HTML page: summary left, highlighted source right, original text on toggle."""
+def render_html(
+    summary: ReportSummary,
+    clean_text: str,
+    original_text: str,
+    *,
+    page_starts: Sequence[int] | None = None,
+    clean_offsets: Sequence[int] | None = None,
+) -> str:
+    """One self-contained HTML page: summary left, highlighted source right, original text on toggle.
+
+    For a paged input, ``page_starts`` (``Document.pages``, offsets in the original text) marks the pages in
+    the original pane, and in the clean pane too when ``clean_offsets`` (the cleaner's map) is given.
+    """
     sections, metrics, failures = _build_views(summary, len(clean_text))
     clean_spans = evidence_spans(summary, original=False)
-    clean_html = highlight_html(clean_text, clean_spans, "c", section_anchors(summary))
-    original_html = highlight_html(original_text, evidence_spans(summary, original=True), "o")
+    original_pages = list(page_starts or ())
+    clean_pages = [bisect_left(clean_offsets, p) for p in original_pages] if clean_offsets is not None else []
+    clean_html = highlight_html(clean_text, clean_spans, "c", section_anchors(summary), clean_pages)
+    original_html = highlight_html(original_text, evidence_spans(summary, original=True), "o", pages=original_pages)
     v = summary.verification
     template = _environment().get_template("report.html.j2")
     by_id = {mv.metric.id: mv for mv in metrics}
@@ -337,6 +374,7 @@ def render_html(summary: ReportSummary, clean_text: str, original_text: str) -> 
         + sum(iv.item.flagged for sv in sections for iv in sv.items),
         clean_html=clean_html,
         original_html=original_html,
+        paged=summary.source.pages is not None,
         same_text=clean_text == original_text,
         source_line=source_line(summary),
         usage_line=usage_line(summary),

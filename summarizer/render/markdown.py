@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from summarizer.models import REDACTION_RE, Check, ItemKind, Metric, MetricKind, ReportSummary, Role
+from summarizer.models import REDACTION_RE, Check, Evidence, ItemKind, Metric, MetricKind, ReportSummary, Role
 
 ROLE_LABELS: dict[Role, str] = {
     "work_done": "工作成效",
@@ -102,6 +102,16 @@ def metric_value_with_approx(metric: Metric) -> str:
     return f"{value}{metric.approx}"
 
 
+def page_label(evidence: Evidence | None) -> str:
+    """'第3页' for the page a quote starts on (paged inputs such as PDF); '' when the input has no pages."""
+    return f"第{evidence.page}页" if evidence is not None and evidence.page is not None else ""
+
+
+def _page_suffix(evidence: Evidence | None) -> str:
+    label = page_label(evidence)
+    return f"({label})" if label else ""
+
+
 def percent(share: float) -> str:
     return f"{share * 100:.0f}%"
 
@@ -148,15 +158,17 @@ def usage_line(summary: ReportSummary) -> str:
 
 def source_line(summary: ReportSummary) -> str:
     s = summary.source
+    pages = f"{s.pages} 页, " if s.pages is not None else ""
     return (
-        f"{s.name} ({s.format}, {s.encoding}, {s.script}; {s.raw_chars} → {s.clean_chars} 字; sha256 {s.sha256[:12]})"
+        f"{s.name} ({s.format}, {s.encoding}, {s.script}; {pages}{s.raw_chars} → {s.clean_chars} 字; "
+        f"sha256 {s.sha256[:12]})"
     )
 
 
 def _metric_bullet(metric: Metric) -> str:
     return (
         f"{_one_line(metric.name)}:{metric_value_with_approx(metric)}"
-        f"({METRIC_KIND_LABELS[metric.kind]})  {check_badge(metric)}"
+        f"({METRIC_KIND_LABELS[metric.kind]}){_page_suffix(metric.evidence)}  {check_badge(metric)}"
     )
 
 
@@ -164,7 +176,7 @@ def _highlight_bullet(metric: Metric) -> str:
     when = f" · {_one_line(metric.period)}" if metric.period else ""
     return (
         f"- **{_one_line(metric.name)}** {metric_value_with_approx(metric)}"
-        f"({METRIC_KIND_LABELS[metric.kind]}{when})  {CHECK_ICONS[metric.check]}"
+        f"({METRIC_KIND_LABELS[metric.kind]}{when}){_page_suffix(metric.evidence)}  {CHECK_ICONS[metric.check]}"
     )
 
 
@@ -198,7 +210,8 @@ def render_markdown(summary: ReportSummary) -> str:
             out += [section.summary.strip(), ""]
         for item in section.items:
             flag = "⚠️ " if item.flagged else ""
-            out.append(f"- {flag}[{ITEM_KIND_LABELS[item.kind]}] {_one_line(item.text)}")
+            page = _page_suffix(item.evidence)
+            out.append(f"- {flag}[{ITEM_KIND_LABELS[item.kind]}] {_one_line(item.text)}{page}")
             for mid in item.metrics:
                 metric = by_id.get(mid)
                 # A dangling id is a pipeline bug, but the report should still say so rather than hide it.
@@ -207,10 +220,12 @@ def render_markdown(summary: ReportSummary) -> str:
             out.append("")
 
     if summary.metrics:
-        # Every metric, behind a fold: the highlights above are what a reader reads first.
+        # Every metric, behind a fold: the highlights above are what a reader reads first. A paged input (PDF) gets
+        # a page column: where each figure's quote stands in the printed report.
+        paged = summary.source.pages is not None
         out += ["## 指标", "", "<details>", f"<summary>全部指标({len(summary.metrics)} 项)</summary>", ""]
         out += _table(
-            ["#", "指标", "数值", "约数", "类型", "核验"],
+            ["#", "指标", "数值", "约数", "类型", "核验", *(["页"] if paged else [])],
             (
                 [
                     m.id,
@@ -219,6 +234,7 @@ def render_markdown(summary: ReportSummary) -> str:
                     m.approx or "",
                     METRIC_KIND_LABELS[m.kind],
                     check_badge(m),
+                    *([page_label(m.evidence)] if paged else []),
                 ]
                 for m in summary.metrics
             ),
