@@ -19,6 +19,10 @@ What the text of a report PDF needs beyond PDFium's character stream:
   starts at the left margin (not indented, no extra space between them, not a new heading after a finished
   sentence) continues the same paragraph, across a page break too: Chinese text is joined with nothing
   between, so a word split by the break becomes whole again; Latin words and figures get one space.
+* **Radical code points.** Fonts share one glyph between a Kangxi radical and the ideograph it looks like, and
+  some producers' ToUnicode maps name the radical ("⼈⺠" for 人民; pdfminer.six and pypdf read Chromium's
+  PDFs that way, PDFium passes through whatever the map says): radicals are mapped to their ideographs,
+  character for character, so offsets do not move. Reports never mean the radical itself.
 * **Pages.** ``PdfText.pages`` holds the offset in the text where each page's first line starts, so any
   offset maps to its page (``Document.page_at``).
 """
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 import zlib
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -193,6 +198,26 @@ _BREAKS = (10, 13)
 _UNMAPPED_RE = re.compile("[\ue000-\uf8ff\ufffd\ufffe\x00-\x08\x0e-\x1f]")
 
 
+def _radical_table() -> dict[int, str]:
+    """Kangxi radicals (U+2F00-U+2FD5) by their Unicode compatibility mapping; the CJK radicals supplement has
+    none, so the forms that stand for a whole (mostly simplified) character are listed by hand."""
+    table = {}
+    for cp in range(0x2E80, 0x2FE0):
+        folded = unicodedata.normalize("NFKC", chr(cp))
+        if folded != chr(cp) and len(folded) == 1:
+            table[cp] = folded
+    supplement = (
+        "⺠民⻓长⻔门⻛风⻜飞⻢马⻚页⻉贝⻋车⻅见⻘青⻝食⻥鱼⻦鸟⻨麦"
+        "⻩黄⻬齐⻮齿⻰龙⻄西⻗雨⻆角⻊足⻑長⻙韦⻤鬼⻣骨"
+    )
+    for radical, ideograph in zip(supplement[::2], supplement[1::2], strict=True):
+        table[ord(radical)] = ideograph
+    return table
+
+
+_RADICALS = _radical_table()
+
+
 def _page_lines(textpage: object, page: int, width: float) -> list[_Line]:
     """The page's lines in PDFium's order (the content stream's, which is the reading order of the files
     word processors write), each with the box of its first and last visible character."""
@@ -237,6 +262,8 @@ def _page_lines(textpage: object, page: int, width: float) -> list[_Line]:
             continue
         if cp == 2 or (cp == 0xFFFE and is_hyphen(raw, i)):
             ch = "-"  # PDFium reports a hyphen that ends a line as a control character
+        elif cp in _RADICALS:
+            ch = _RADICALS[cp]
         else:
             try:
                 ch = chr(cp)

@@ -47,6 +47,10 @@ class Layout:
     footer: str | None = "XX市人民政府办公室 印发"
     page_number: str | None = "- {n} -"  # None: no page numbers
     furniture_size: float = 9.0
+    # Two columns of furniture: a second header text at the right end of the header's baseline, and page
+    # numbers on the outside edge (right on odd pages, left on even ones, as GB/T 9704 prints them).
+    header_right: str | None = None
+    numbers_outside: bool = False
 
 
 @dataclass
@@ -133,9 +137,21 @@ def make_pdf(paragraphs: list[str], target: str | Path | io.BytesIO, layout: Lay
         drawn.append(Drawn())
         c.setFont(font, lay.furniture_size)
         for text, y in ((lay.header, height_pt - 56), (lay.page_number, 62), (lay.footer, 42)):
-            if text:
-                c.drawCentredString(width_pt / 2, y, text.format(n=n))
-                drawn[-1].furniture.append(text.format(n=n))
+            if not text:
+                continue
+            shown = text.format(n=n)
+            if text is lay.page_number and lay.numbers_outside:
+                if n % 2:
+                    c.drawRightString(width_pt - right, y, shown)
+                else:
+                    c.drawString(left, y, shown)
+            elif text is lay.header and lay.header_right:
+                c.drawString(left, y, shown)
+                c.drawRightString(width_pt - right, y, lay.header_right)
+                shown = f"{shown} {lay.header_right}"
+            else:
+                c.drawCentredString(width_pt / 2, y, shown)
+            drawn[-1].furniture.append(shown)
         return height_pt - top
 
     y = new_page()
@@ -168,6 +184,15 @@ def pdf_bytes(paragraphs: list[str], layout: Layout | None = None) -> tuple[byte
     return buf.getvalue(), drawn
 
 
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def paragraphs_of(text: str) -> list[str]:
-    """The paragraphs a PDF can carry: non-blank lines, stripped (a blank line is only vertical space)."""
-    return [line.strip(" \t\u3000\u00a0") for line in text.splitlines() if line.strip(" \t\u3000\u00a0")]
+    """The paragraphs a PDF can carry: lines stripped of spaces and invisible characters at their ends, blank
+    ones left out (a blank line, or one of only a zero-width space, is vertical space in a PDF)."""
+    out = []
+    for line in text.splitlines():
+        stripped = line.strip().strip(_INVISIBLE).strip()
+        if stripped:
+            out.append(stripped)
+    return out

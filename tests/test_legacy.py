@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from docmaker import doc_bytes
+from pdfmaker import paragraphs_of
 from support import run_cli
 
 from summarizer import Summarizer
@@ -29,8 +30,7 @@ needs_antiword = pytest.mark.skipif(
 
 
 def _paragraphs(stem: str) -> list[str]:
-    text = (DATA / f"{stem}.txt").read_text(encoding="utf-8-sig")
-    return [line.strip(" \t\u3000\u00a0") for line in text.splitlines() if line.strip(" \t\u3000\u00a0")]
+    return paragraphs_of((DATA / f"{stem}.txt").read_text(encoding="utf-8-sig"))
 
 
 def _tool(folder: Path, name: str, script: str) -> None:

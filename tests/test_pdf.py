@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pdfmaker import Drawn, Layout, expected, pdf_bytes, register
+from pdfmaker import Drawn, Layout, expected, paragraphs_of, pdf_bytes, register
 from support import run_cli
 
 from summarizer import Summarizer
@@ -26,8 +26,7 @@ STEMS = sorted(p.stem for p in DATA.glob("*.txt"))
 
 
 def _paragraphs(stem: str) -> list[str]:
-    text = (DATA / f"{stem}.txt").read_text(encoding="utf-8-sig")
-    return [line.strip(" \t\u3000\u00a0") for line in text.splitlines() if line.strip(" \t\u3000\u00a0")]
+    return paragraphs_of((DATA / f"{stem}.txt").read_text(encoding="utf-8-sig"))
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -91,6 +90,13 @@ def test_latin_words_and_figures_keep_their_spaces_across_line_breaks() -> None:
     assert load_bytes(data, "latin.pdf", ".pdf").text == par.strip()
 
 
+def test_radical_code_points_read_as_the_ideographs_they_stand_for() -> None:
+    # What some producers' ToUnicode maps say for 人民生命 一年 工作 (Kangxi radicals and one supplement form).
+    data, _ = pdf_bytes(["保障了⼈⺠⽣命安全,⼀年来⼯作稳步推进。"], Layout(header=None, footer=None))
+    doc = load_bytes(data, "r.pdf", ".pdf")
+    assert doc.text == "保障了人民生命安全,一年来工作稳步推进。"
+
+
 @pytest.mark.parametrize(
     "layout",
     [
@@ -99,8 +105,9 @@ def test_latin_words_and_figures_keep_their_spaces_across_line_breaks() -> None:
         Layout(page_number="第 {n} 页 共 9 页", footer=None),
         Layout(page_number=None),
         Layout(justify=False, size=14),  # ragged right: lines end within a character of the margin
+        Layout(header="XX市人民政府文件", header_right="2022年第3期", page_number="— {n} —", numbers_outside=True),
     ],
-    ids=["di-n-ye", "bare", "of-total", "no-number", "ragged"],
+    ids=["di-n-ye", "bare", "of-total", "no-number", "ragged", "two-columns-of-furniture"],
 )
 def test_furniture_variants(layout: Layout) -> None:
     paragraphs = _paragraphs("xianning_city_2020h1")
