@@ -52,8 +52,11 @@ from summarizer.load import load_path  # noqa: E402
 
 WQY = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 # What the generators draw as furniture (taken out of both sides before comparing body text).
-FURNITURE_RE = re.compile(r"^(XX市人民政府工作报告|XX市人民政府办公室 ?印发|- ?\d+ ?-|(国务院)?政府工作报告)$")
-CHROME_HEADER = "国务院政府工作报告"
+FURNITURE_RE = re.compile(
+    r"^(XX市人民政府工作报告|XX市人民政府办公室 ?印发|- ?\d+ ?-|国务院公报 ?第\d+号|中国政府网 ?发布)$"
+)
+CHROME_HEADER = "国务院公报 第7号"
+CHROME_FOOTER = "中国政府网 发布"
 
 
 def corpus() -> list[tuple[str, list[str]]]:
@@ -73,7 +76,7 @@ body {{ font-family: 'Noto Serif CJK SC', 'WenQuanYi Micro Hei', serif; font-siz
 p {{ text-indent: 2em; margin: 0; }}
 .h, .f {{ position: fixed; left: 0; right: 0; text-align: center; font-size: 10px; }}
 .h {{ top: -18mm; }} .f {{ bottom: -18mm; }}
-</style></head><body><div class="h">{CHROME_HEADER}</div><div class="f">政府工作报告</div>{body}</body></html>"""
+</style></head><body><div class="h">{CHROME_HEADER}</div><div class="f">{CHROME_FOOTER}</div>{body}</body></html>"""
     src = out.with_suffix(".html")
     src.write_text(page, encoding="utf-8")
     subprocess.run(
