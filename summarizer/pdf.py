@@ -2,18 +2,21 @@
 
 Library: pypdfium2 (PDFium, Chromium's PDF engine, as a binary wheel with no system dependency). Measured
 against pdfminer.six and pypdf on report-like PDFs generated from the corpus (``bench/bench_pdf.py``, figures
-in ``bench/README.md``): all three read the Chinese text of a CID font and of an embedded TrueType subset
-character for character, but pdfminer's layout analysis moved a short wrapped line ("11日") below the next
-paragraph and collapsed runs of spaces, and PDFium was the fastest (60-500 pages/s against 25-150 for pypdf
-and 11-24 for pdfminer) while also giving each character's box cheaply, which the furniture and paragraph
-rules below need. PDFium also opens the widest range of damaged files, which is why the checks for a
-truncated file and for a decompression bomb are done here, before it sees the bytes.
+in ``bench/README.md``): on reportlab PDFs all three read the Chinese text of a CID font and of an embedded
+TrueType subset (nearly) character for character, but pdfminer's layout analysis moved a short wrapped line
+("11日") below the next paragraph and collapsed runs of spaces; on PDFs printed by Chromium, pypdf and pdfminer
+read the Noto CJK text as Kangxi radicals ("⼈⺠" for 人民: 8% of paragraphs intact) where PDFium read it
+exactly; and PDFium was the fastest (100-450 pages/s, against 7-170 for pypdf and 8-38 for pdfminer) while
+giving each character's box in one call, which the furniture and paragraph rules below need. PDFium also
+opens the widest range of damaged files, which is why the checks for a truncated file and for a decompression
+bomb are done here, before it sees the bytes.
 
 What the text of a report PDF needs beyond PDFium's character stream:
 
-* **Page furniture.** Running headers, footers and page numbers are lines repeated at the same height on
-  most pages (digits compared as one class, so "- 3 -" and "- 4 -" repeat); they are dropped, as the
-  cleaner drops site chrome. A page-number-shaped line at a page's edge is dropped too when it carries the
+* **Page furniture.** Running headers, footers and page numbers are lines among the outermost three of a page
+  repeated at the same height on at least 40% of the pages (so headers alternating between odd and even pages
+  count; digits compare as one class, so "- 3 -" and "- 4 -" repeat); they are dropped, as the cleaner drops
+  site chrome. A page-number-shaped line at a page's edge is dropped too when it carries the
   page's own number (a one-page file has nothing to repeat).
 * **Line and page breaks inside paragraphs.** A line that reaches the right margin followed by a line that
   starts at the left margin (not indented, no extra space between them, not a new heading after a finished
