@@ -18,10 +18,12 @@ What the text of a report PDF needs beyond PDFium's character stream:
   count; digits compare as one class, so "- 3 -" and "- 4 -" repeat); they are dropped, as the cleaner drops
   site chrome. A page-number-shaped line at a page's edge is dropped too when it carries the
   page's own number (a one-page file has nothing to repeat).
-* **Line and page breaks inside paragraphs.** A line that reaches the right margin followed by a line that
-  starts at the left margin (not indented, no extra space between them, not a new heading after a finished
-  sentence) continues the same paragraph, across a page break too: Chinese text is joined with nothing
-  between, so a word split by the break becomes whole again; Latin words and figures get one space.
+* **Line and page breaks inside paragraphs.** A line that reaches the right margin (within a character, or
+  closer than the next line's first word is wide: ragged text breaks before a figure that does not fit)
+  followed by a line that starts at the left margin (not indented, no extra space between them, not a new
+  heading after a finished sentence) continues the same paragraph, across a page break too: Chinese text is
+  joined with nothing between, so a word split by the break becomes whole again; Latin words and figures get
+  one space.
 * **Radical code points.** Fonts share one glyph between a Kangxi radical and the ideograph it looks like, and
   some producers' ToUnicode maps name the radical ("⼈⺠" for 人民; pdfminer.six and pypdf read Chromium's
   PDFs that way, PDFium passes through whatever the map says): radicals are mapped to their ideographs,
@@ -77,6 +79,7 @@ class _Line:
     top: float
     page: int
     page_width: float = 0.0
+    head_x1: float = 0.0  # right edge of the line's first word (a Latin/figure run, or one CJK character)
     lead_space: bool = False
     trail_space: bool = False
 
@@ -199,6 +202,7 @@ def check_unpacked_size(data: bytes, name: str, limit: int) -> int:
 _SPACES = frozenset(" \t\u00a0\u3000")
 _BREAKS = (10, 13)
 _UNMAPPED_RE = re.compile("[\ue000-\uf8ff\ufffd\ufffe\x00-\x08\x0e-\x1f]")
+_WORD_RE = re.compile(r"[A-Za-z0-9.,:%/+\-]")  # what word processors keep on one line
 
 
 def _radical_table() -> dict[int, str]:
@@ -233,12 +237,20 @@ def _page_lines(textpage: object, page: int, width: float) -> list[_Line]:
     box = pdfium_c.FS_RECTF()
     lines: list[_Line] = []
     chars: list[str] = []
+    indices: list[int] = []
     first = last = -1
 
     def flush() -> None:
-        nonlocal chars, first, last
+        nonlocal chars, indices, first, last
         if first >= 0:
             text = "".join(chars)
+            # The first word ends where the first run of Latin letters and figures ends (or after one character).
+            k = indices.index(first)
+            head = k
+            while head + 1 < len(chars) and _WORD_RE.match(chars[head]) and _WORD_RE.match(chars[head + 1]):
+                head += 1
+            pdfium_c.FPDFText_GetLooseCharBox(raw, indices[head], box)
+            head_x1 = box.right
             pdfium_c.FPDFText_GetLooseCharBox(raw, first, box)
             x0, bottom, top = box.left, box.bottom, box.top
             pdfium_c.FPDFText_GetLooseCharBox(raw, last, box)
@@ -252,11 +264,12 @@ def _page_lines(textpage: object, page: int, width: float) -> list[_Line]:
                     top=top,
                     page=page,
                     page_width=width,
+                    head_x1=head_x1,
                     lead_space=text[:1] in _SPACES,
                     trail_space=text[-1:] in _SPACES,
                 )
             )
-        chars, first, last = [], -1, -1
+        chars, indices, first, last = [], [], -1, -1
 
     for i in range(count):
         cp = get_unicode(raw, i)
@@ -273,6 +286,7 @@ def _page_lines(textpage: object, page: int, width: float) -> list[_Line]:
             except (ValueError, OverflowError):
                 ch = "\ufffd"
         chars.append(ch)
+        indices.append(i)
         if ch not in _SPACES:
             if first < 0:
                 first = i
@@ -376,7 +390,7 @@ _SENTENCE_END = tuple("。！？；：!?;:")
 # The report's own heading marks (sections.py has the full grammar; a line break before one after a finished
 # sentence is a new paragraph even when the heading is not indented).
 _HEADING_START_RE = re.compile(
-    r"(?:第[一二三四五六七八九十百]+[部分章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[、.．]|[（(]\d{1,2}[)）]|[①-⑳])"
+    r"(?:第[一二三四五六七八九十百]+[部分章节条]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[、.．](?!\d)|[（(]\d{1,2}[)）]|[①-⑳])"
 )
 
 
@@ -415,7 +429,10 @@ MIN_BLOCK_SHARE = 0.35
 def _continues(a: _Line, b: _Line, ma: _Margins, mb: _Margins) -> bool:
     """Does line ``b`` continue the paragraph of line ``a``?"""
     size = max(a.size, b.size)
-    if a.x1 < ma.right - 1.2 * size:  # ``a`` stops short of the margin: its paragraph ends there
+    room = ma.right - a.x1
+    # ``a`` stops short of the margin, by more than a character and by more than ``b``'s first word needed (in
+    # ragged text a figure like "24.1%" that did not fit leaves a wide gap): its paragraph ends there.
+    if room > 1.2 * size and room > (b.head_x1 - b.x0) + 0.3 * size:
         return False
     if a.x1 - ma.left < MIN_BLOCK_SHARE * a.page_width:  # no line of this page is long enough to have wrapped
         return False
@@ -429,12 +446,14 @@ def _continues(a: _Line, b: _Line, ma: _Margins, mb: _Margins) -> bool:
 
 
 def _separator(a: _Line, b: _Line) -> str:
-    """Chinese is written without spaces, so lines join with nothing between them; Latin words and figures
-    were separated by a space that the line still carries at its end (word processors draw it) or that the
-    break swallowed."""
+    """Chinese is written without spaces, so lines join with nothing between them. Between two runs of Latin
+    script (words, figures, "3.6 : 48") the break swallowed a space, unless the line still carries it (word
+    processors draw it) or the line ends in a hyphen, slash or opening bracket (a word, range, address or
+    gloss cut there)."""
     if a.trail_space or b.lead_space:
         return " "
-    if a.text[-1].isascii() and a.text[-1].isalnum() and b.text[0].isascii() and b.text[0].isalnum():
+    last, first = a.text[-1], b.text[0]
+    if last.isascii() and first.isascii() and last not in "-/([{" and (first.isalnum() or first in "(\"'"):
         return " "
     return ""
 
