@@ -16,7 +16,7 @@ from .batch import Batch, BatchTotals, render
 from .config import Settings
 from .dryrun import dry_run
 from .errors import InputError, LoadError, SummarizerError
-from .load import SUPPORTED_SUFFIXES, LoadLimits, discover, load_bytes, load_path
+from .load import SUPPORTED_SUFFIXES, LoadLimits, discover, load_bytes, load_path, sniff_suffix
 from .stages import STAGES, render_stage
 
 EXAMPLES = """
@@ -238,7 +238,8 @@ def _expand(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
 def _load(item: str, limits: LoadLimits | None = None) -> Any:
     limits = limits or LoadLimits()
     if item == "-":  # at most one byte past the cap: load_bytes names the overflow
-        return load_bytes(sys.stdin.buffer.read(limits.max_input_bytes + 1), "<stdin>", limits=limits)
+        data = sys.stdin.buffer.read(limits.max_input_bytes + 1)
+        return load_bytes(data, "<stdin>", sniff_suffix(data), limits=limits)
     return load_path(item, limits)
 
 

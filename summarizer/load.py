@@ -230,6 +230,18 @@ def _check_size(name: str, size: int, limits: LoadLimits) -> None:
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+def sniff_suffix(data: bytes) -> str:
+    """The suffix bytes without a name (stdin) are read as: a PDF, Word 97 or zip (.docx) by their magic
+    number, anything else as text (HTML included: the text route decodes it as it is)."""
+    if b"%PDF-" in data[:1024]:
+        return ".pdf"
+    if data.startswith(_OLE2):
+        return ".doc"
+    if data.startswith(b"PK\x03\x04"):
+        return ".docx"
+    return ".txt"
+
+
 def _sniff_word(data: bytes, fmt: str) -> str:
     """What a .doc/.wps really is: download sites serve RTF, HTML ("Save as Web Page") and .docx under
     those names, and each reads best by its own route. Anything else goes to the converter, which says

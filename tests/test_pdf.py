@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -494,3 +495,16 @@ def test_pdf_printed_by_chromium(tmp_path: Path) -> None:
 
     assert spaces(doc.text) == spaces("\n".join(paragraphs))
     assert doc.pages is not None and list(doc.pages) == sorted(set(doc.pages))
+
+
+def test_a_pdf_on_stdin_is_read_as_a_pdf(
+    corpus_pdfs: dict[str, tuple[bytes, list[Drawn]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from summarizer.clean import clean
+
+    data, drawn = corpus_pdfs["xuancheng_county_2020h1"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = run_cli(monkeypatch, capsys, "-", "--stage", "clean")
+    assert code == 0 and out.rstrip("\n") == clean(expected(drawn)[0]).text.rstrip("\n")
