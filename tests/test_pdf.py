@@ -419,6 +419,11 @@ def test_markdown_shows_the_page_of_each_quote(pdf_result: Any) -> None:
     rows = [line for line in md.splitlines() if line.startswith("| m")]
     assert [row.rstrip(" |").rsplit("| ", 1)[1] for row in rows] == [f"第{m.evidence.page}页" for m in summary.metrics]
     assert f"; {len(pdf_result.analysis.document.pages)} 页, " in md
+    by_id = {m.id: m for m in summary.metrics}
+    key = [line for line in md.splitlines() if line.startswith("- **")]
+    assert summary.highlights and len(key) == len(summary.highlights)
+    for line, mid in zip(key, summary.highlights, strict=True):
+        assert f"(第{by_id[mid].evidence.page}页)" in line
     # An unpaged summary renders as before: no page column, no page marks.
     plain = render_markdown(ReportSummary.model_validate_json((DATA / "sample_summary.json").read_text("utf-8")))
     assert "| # | 指标 | 数值 | 约数 | 类型 | 核验 |\n" in plain and "页)" not in plain and " 页, " not in plain
@@ -434,6 +439,11 @@ def test_html_shows_pages_beside_quotes_and_page_starts_in_both_panes(pdf_result
     items = [it for sec in summary.sections for it in sec.items]
     labels = [li.select_one(".page") for li in soup.select("li.item")]
     assert [el.get_text() if el else "" for el in labels] == [f"第{it.evidence.page}页" for it in items if it.evidence]
+    by_id = {m.id: m for m in summary.metrics}
+    metas = [el.get_text() for el in soup.select("#highlights .hl-meta")]
+    assert metas and all(
+        meta.endswith(f" · 第{by_id[mid].evidence.page}页") for meta, mid in zip(metas, summary.highlights, strict=True)
+    )
     cells = [td.get_text() for td in soup.select("#metrics td.page-cell")]
     assert cells == [f"第{m.evidence.page}页" for m in summary.metrics]
     for pane, text in (("#text-original", document.text), ("#text-clean", clean.text)):
