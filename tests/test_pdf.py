@@ -518,3 +518,18 @@ def test_a_pdf_on_stdin_is_read_as_a_pdf(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     code, out, _ = run_cli(monkeypatch, capsys, "-", "--stage", "clean")
     assert code == 0 and out.rstrip("\n") == clean(expected(drawn)[0]).text.rstrip("\n")
+
+
+def test_a_pdf_locked_by_an_owner_password_only_is_read() -> None:
+    # Permissions (no printing, no copying) with an empty user password: any reader opens it, so do we.
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    enc = pdfencrypt.StandardEncryption("", ownerPassword="owner", canPrint=0, canCopy=0)
+    c = canvas.Canvas(buf, encrypt=enc, invariant=1)
+    c.setFont(register("STSong-Light"), 12)
+    c.drawString(72, 700, "一、主要工作完成情况。")
+    c.showPage()
+    c.save()
+    assert load_bytes(buf.getvalue(), "locked.pdf", ".pdf").text == "一、主要工作完成情况。"
