@@ -17,6 +17,7 @@ from .clean import CleanText, source_facts
 from .extract import ChunkResult
 from .head import read_head
 from .highlights import choose_highlights
+from .indicators import indicator_of
 from .load import Document
 from .models import (
     REDACTION_RE,
@@ -32,7 +33,7 @@ from .models import (
     Usage,
 )
 from .numbers import NumberMention, find_numbers, fold_unit, parse_number, written_marks
-from .periods import Period, figure_period, parse_period
+from .periods import Period, figure_period, paragraph_opener, parse_period
 from .sections import Outline, Part, PartKey, path_at, rstrip_end, summary_parts
 
 PREAMBLE_HEADING = "导语"
@@ -94,8 +95,8 @@ def report_period_of(document: Document, text: str, outline: Outline, overview: 
 
 
 def metric_period(text: str, outline: Outline, metric: Metric, report: Period | None) -> Period | None:
-    """The period of the figure (``periods.figure_period``): its sentence up to the figure, the headings above
-    it, the report's period and whether the figure is a target."""
+    """The period of the figure (``periods.figure_period``): its sentence up to the figure, its paragraph's
+    period opener and the headings above it, the report's period and whether the figure is a target."""
     ev = metric.evidence
     offset = ev.quote.find(metric.value) if metric.value else -1
     at = ev.start + offset if offset >= 0 else ev.end
@@ -104,8 +105,28 @@ def metric_period(text: str, outline: Outline, metric: Metric, report: Period | 
     end_match = _SENTENCE_END_RE.search(text, ev.end)
     sentence = text[sentence_start : end_match.start() if end_match else len(text)]
     headings = [s.title for s in path_at(outline, at) if s.style != "enum"]  # 一是… is prose, not a heading
+    paragraph_start = max(text.rfind("\n", 0, sentence_start) + 1, headings_end(outline, at))
+    opener = paragraph_opener(text[paragraph_start:at], report)
+    if opener is not None:
+        headings.append(opener)
     annual = report is not None and report.start.endswith("-01") and report.end.endswith("-12")
     return figure_period(sentence, text[sentence_start:at], headings, report, kind=metric.kind, annual_report=annual)
+
+
+def headings_end(outline: Outline, position: int) -> int:
+    """Where the text under the innermost heading above ``position`` begins (a paragraph opener is never
+    looked for across a heading)."""
+    path = [s for s in path_at(outline, position) if s.style != "enum"]
+    return path[-1].body_start if path else 0
+
+
+def metric_indicator(text: str, metric: Metric, *, multi_year: bool) -> str | None:
+    """The indicator the figure measures (``indicators.indicator_of``), read from its name and its sentence up
+    to the figure."""
+    ev = metric.evidence
+    return indicator_of(
+        metric.name, metric.value, metric.unit, ev.quote, text=text, quote_start=ev.start, multi_year=multi_year
+    )
 
 
 def _evidence(document: Document, clean: CleanText, offset: int, span: tuple[int, int]) -> Evidence:
@@ -252,6 +273,8 @@ def merge(
         period = metric_period(clean.text, outline, metric, report)
         update = {"id": f"m{n}", "period": period.text if period else None}
         update |= {"period_start": period.start, "period_end": period.end} if period else {}
+        multi_year = period is not None and period.first_year != period.last_year
+        update["indicator"] = metric_indicator(clean.text, metric, multi_year=multi_year)
         final_metrics.append(metric.model_copy(update=update))
 
     sections: list[SectionSummary] = []

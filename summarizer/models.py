@@ -97,6 +97,11 @@ class Metric(_Model):
     )
     period_start: str | None = Field(default=None, description="First month of the period, 'YYYY-MM'.")
     period_end: str | None = Field(default=None, description="Last month of the period, 'YYYY-MM'.")
+    indicator: str | None = Field(
+        default=None,
+        description="Id of the indicator measured ('gdp_growth', 'cpi'; summarizer/data/indicators.json), from the "
+        "name and the evidence by a deterministic matcher; null when unknown.",
+    )
     section_path: list[str] = Field(default_factory=list)
     evidence: Evidence
     check: Check = "unchecked"

@@ -7,7 +7,8 @@ report's own period dates none of them reliably, so each metric's period is reso
 1. its own clause and sentence: an explicit period (``2012年``, ``2020年上半年``, ``1-5月份``, ``一季度``,
    ``2011—2015年``, ``“十二五”时期``), never a comparison base (``比2010年``, ``较上年``, ``同比``,
    ``与2015年相比``), and span words (``五年来``, ``累计``, ``年均``, ``近三年``) under a multi-year heading;
-2. the headings above it, innermost first: ``一、2015年工作回顾`` → 2015年; ``过去一年`` → the year before
+2. the paragraph's period opener ("刚刚过去的2017年，…", "过去五年，…": ``paragraph_opener``), then the
+   headings above it, innermost first: ``一、2015年工作回顾`` → 2015年; ``过去一年`` → the year before
    the report's; ``过去五年`` / ``“十二五”时期`` → the span (a figure *reached* by its end, ``达到``/``增加到``,
    is dated to the span's last year, as a reader would date "GDP reached 51.9万亿"); ``下半年工作安排`` →
    the report year's second half;
@@ -64,7 +65,8 @@ _BASE_BEFORE_RE = re.compile(r"(?:比|较|同|与|和|相对于|相比于|对比
 _BASE_AFTER_RE = re.compile(r"^\s*(?:相比|同期|水平|基础上)")
 _SINCE_AFTER_RE = re.compile(r"^\s*(?:以来|至今|来)")
 # Words that make a figure a total, average or change over a multi-year span.
-_SPAN_WORDS_RE = re.compile(r"年均|累计|五年|十年|三年|两年|共计|总计|合计|期间|以来|来")
+# (新增: what was added over a span is a total, "城镇新增就业人数超过6400万人" under "过去五年".)
+_SPAN_WORDS_RE = re.compile(r"年均|累计|五年|十年|三年|两年|共计|总计|合计|期间|以来|来|新增")
 _REACHED_RE = re.compile(
     r"(?:达到|增加到|提高到|上升到|下降到|降到|降至|增至|提升到|扩大到|超过|突破|达)\s*[^，,；;。]{0,12}$"
 )
@@ -267,7 +269,28 @@ def heading_periods(title: str, report: Period | None) -> list[Period]:
     return []
 
 
-_REVIEW_RE = re.compile(_YEAR + r"\s*年(?:工作)?(?:回顾|总结)")
+# "一、2015年工作回顾", "一、2019年和今年以来工作回顾" (the 2020 report, delivered in May).
+_OPENER_LEAD_RE = re.compile(r"^(?:刚刚过去的|过去的|在)")
+# A clause that is nothing but a period: a year or half year, or the last n years. A point in time
+# ("2012年底，…") dates its own sentence only.
+_OPENER_RE = re.compile(r"(?:19|20)\d\d年(?:上半年|下半年)?|过去[一二两三四五六七八九十\d]+年|今年|新的一年")
+_OPENER_SPLIT_RE = re.compile(r"[。！？!?；;]")
+
+
+def paragraph_opener(prefix: str, report: Period | None) -> str | None:
+    """The opening clause of the latest sentence of ``prefix`` (the paragraph up to the figure)
+    that opens with a clause that is only a period: "刚刚过去的2017年，…" -> "2017年", "过去五年，我国发展
+    成就举世瞩目" -> "过去五年".
+    It dates the paragraph's figures that name no period of their own, like a heading (module doc, step 2)."""
+    for sentence in reversed(_OPENER_SPLIT_RE.split(prefix)):
+        clause = _OPENER_LEAD_RE.sub("", re.split(r"[，,：:]", sentence.strip())[0])
+        clause = "今年" if clause == "新的一年" else clause  # "过去一年，…。新的一年，要…"
+        if _OPENER_RE.fullmatch(clause) and heading_periods(clause, report):
+            return clause
+    return None
+
+
+_REVIEW_RE = re.compile(_YEAR + r"\s*年(?:和今年以来)?(?:工作)?(?:回顾|总结)")
 _PLAN_HEADING_RE = re.compile(
     _YEAR + r"\s*年[^，,。]{0,12}?(?:总体要求|工作任务|重点工作|工作部署|总体部署|政府工作|工作的建议)"
 )

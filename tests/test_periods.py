@@ -13,6 +13,7 @@ from summarizer.periods import (
     explicit_periods,
     figure_period,
     heading_periods,
+    paragraph_opener,
     parse_period,
     period_from_headings,
     plan_span,
@@ -142,8 +143,37 @@ def test_the_report_period_is_the_default() -> None:
         (["2015年工作回顾", "2016年工作总体部署"], "2016年"),
         (["过去五年工作回顾", "2018年经济社会发展总体要求和政策取向"], "2018年"),
         (["过去一年工作回顾"], None),
+        # The 2020 report, delivered in May, reviews 2019 and the months since.
+        (["2019年和今年以来工作回顾", "今年发展主要目标和下一阶段工作总体部署"], "2020年"),
     ],
 )
 def test_period_from_headings(headings: list[str], expected: str | None) -> None:
     p = period_from_headings(headings)
     assert (p.text if p else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        # national 2018: the five-year review's paragraph on the last year
+        ("刚刚过去的2017年，经济社会发展主要目标任务全面完成并好于预期。国内生产总值增长", "2017年"),
+        # national 2016: "过去五年" opens the paragraph's second sentence
+        ("2015年是“十二五”收官之年。过去五年，我国发展成就举世瞩目。一是经济持续较快发展。", "过去五年"),
+        # national 2022: the plans sentence after a review sentence
+        ("过去一年，国防和军队建设取得重大进展。新的一年，要深入贯彻", "今年"),
+        # a point in time dates its own sentence only; a clause with more than a period is not an opener
+        ("二是加快经济结构调整。2012年底，城镇和农村人均住房面积明显增加。居民消费结构加快升级。", None),
+        ("2013年3月，我们召开会议。城镇新增就业", None),
+        ("一是经济持续较快发展。国内生产总值", None),
+    ],
+)
+def test_paragraph_opener(paragraph: str, expected: str | None) -> None:
+    assert paragraph_opener(paragraph, year(2018)) == expected
+
+
+def test_a_paragraph_opener_dates_like_an_inner_heading() -> None:
+    five_years = ["过去五年工作回顾"]
+    assert _period("国内生产总值增长", [*five_years, "2017年"], year(2018)) == "2017年"
+    # What was added over the span is its total, however it is phrased ("超过" reads as a level reached).
+    assert _period("城镇新增就业人数超过", [*five_years, "过去五年"], year(2016)) == "2011—2015年"
+    assert _period("城镇新增就业人数超过", [*five_years], year(2016)) == "2011—2015年"
