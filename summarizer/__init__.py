@@ -11,6 +11,7 @@ Pipeline (one module per step; each is public):
 
 from __future__ import annotations
 
+from .across import SeriesRow, TargetRow, series, targets
 from .api import Analysis, Result, Summarizer, analyze, summarize
 from .chunks import Chunk, make_chunks
 from .clean import CleanText, clean
@@ -37,9 +38,11 @@ __all__ = [
     "ReportSummary",
     "Result",
     "Section",
+    "SeriesRow",
     "Settings",
     "Summarizer",
     "SummarizerError",
+    "TargetRow",
     "VerificationError",
     "analyze",
     "clean",
@@ -50,6 +53,8 @@ __all__ = [
     "load_text",
     "make_chunks",
     "parse_sections",
+    "series",
     "summarize",
+    "targets",
     "verify",
 ]

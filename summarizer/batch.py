@@ -40,6 +40,7 @@ METRIC_COLUMNS = (
     "period_end",
     "section_path",
     "name",
+    "indicator",
     "value",
     "number",
     "unit",
@@ -146,6 +147,7 @@ def metric_rows(summary: ReportSummary) -> list[dict[str, Any]]:
             "period_end": m.period_end or "",
             "section_path": " > ".join(m.section_path),
             "name": m.name,
+            "indicator": m.indicator or "",  # the indicators.json id, empty when unknown
             "value": m.value or "",
             "number": m.number,  # None is an empty cell in the CSV, null in parquet
             "unit": m.unit,
@@ -340,6 +342,7 @@ class Batch:
                 self._journal = None
                 (self.out / JOURNAL).unlink(missing_ok=True)  # the index now holds every entry
             self.write_metrics_table()
+            self.write_across_reports()
         return [self.statuses[str(f)] for f in self.files if str(f) in self.statuses]
 
     def _finished_summaries(self) -> Iterator[ReportSummary]:
@@ -398,6 +401,13 @@ class Batch:
             parquet.close()
             os.replace(parquet_tmp, self.out / "metrics.parquet")
         return path
+
+
+    def write_across_reports(self) -> None:
+        """OUT/series.csv, OUT/targets.csv and OUT/index.html from the finished summaries (``series.py``)."""
+        from .across import write_across_reports
+
+        write_across_reports(self.out, self._finished_summaries())
 
 
 def _parquet_schema(pa: Any) -> Any:

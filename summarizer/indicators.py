@@ -12,9 +12,10 @@ The matcher is deterministic and reads two things:
   between it and the figure say how it binds: filler verbs (``达到``, ``控制在``, ``预期目标定为``) bind a
   level or a rate by its own name; a growth word (``增长``, ``上涨``, ``涨幅``) binds the growth of a subject
   (``国内生产总值增长7.8%`` is ``gdp_growth``); ``国内生产总值达到114万亿元，增长8.1%`` binds 8.1% to GDP's
-  growth (a level, a comma, then the growth); ``从54万亿元增加到82.7万亿元`` binds the level reached, never
-  the starting one; ``分别`` lists, other figures or other words in between bind nothing; ``年均``/``累计``
-  bind only a figure whose period is several years long;
+  growth (a level, a comma, then the growth); ``从54万亿元增加到82.7万亿元`` binds the level reached, and the
+  starting one only when its own period is written (``赤字率从去年的2.1%``); ``分别`` lists, other figures
+  or other words in between bind nothing; ``年均``/``累计`` bind only a figure whose period is several years
+  long;
 * **the name**: read whole after dropping scope words (全年, 年末…) and trailing verbs; an LLM proposes its
   indicator this way ("国内生产总值增速").
 
@@ -65,6 +66,8 @@ _GROWTH_RE = re.compile(rf"{_FILLER}*{_GROWTH}{_FILLER}*")
 _DECLINE_RE = re.compile(rf"{_FILLER}*{_DECLINE}{_FILLER}*")
 _CHAIN_RE = re.compile(rf"{_FILLER}*{_FIG}[，,、](?P<rest>.*)")
 _FROM_TO_RE = re.compile(rf"{_FILLER}*[从由]{_WHEN}?{_FIG}{_WHEN}?{_TO}{_WHEN}?")
+# The start of a change dated by its own words ("赤字率从去年的2.1%"): the subject's figure for that period.
+_FROM_WHEN_RE = re.compile(rf"{_FILLER}*[从由](?:\d{{4}}年|去年|上年|上一年)的")
 _RANGE_TAIL_RE = re.compile(r"\d+(?:\.\d+)?%?[－\-—–~～至到]$")
 _SPAN_WORDS_RE = re.compile(r"年均|累计|合计|共计|总计|五年|十年|三年|两年")
 _LIST_WORDS_RE = re.compile(r"分别|依次")
@@ -231,7 +234,7 @@ class IndicatorTable:
                 return None  # 年均增长 under a one-year period: the period is wrong, so is any series row
             link = _SPAN_WORDS_RE.sub("", link)
         link = _RANGE_TAIL_RE.sub("", link)  # 6.5%－7%: the upper end binds like the lower one
-        if _LEVEL_RE.fullmatch(link) or _FROM_TO_RE.fullmatch(link):
+        if _LEVEL_RE.fullmatch(link) or _FROM_TO_RE.fullmatch(link) or _FROM_WHEN_RE.fullmatch(link):
             return alias.name
         if chain := _CHAIN_RE.fullmatch(link):
             link = chain.group("rest")  # 达到114万亿元，增长8.1%: the growth of the same subject

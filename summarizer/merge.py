@@ -33,7 +33,7 @@ from .models import (
     Usage,
 )
 from .numbers import NumberMention, find_numbers, fold_unit, parse_number, written_marks
-from .periods import Period, figure_period, paragraph_opener, parse_period
+from .periods import Period, figure_period, own_period, paragraph_opener, parse_period
 from .sections import Outline, Part, PartKey, path_at, rstrip_end, summary_parts
 
 PREAMBLE_HEADING = "导语"
@@ -94,9 +94,9 @@ def report_period_of(document: Document, text: str, outline: Outline, overview: 
     return parse_period(head.period) or parse_period(overview.period)
 
 
-def metric_period(text: str, outline: Outline, metric: Metric, report: Period | None) -> Period | None:
-    """The period of the figure (``periods.figure_period``): its sentence up to the figure, its paragraph's
-    period opener and the headings above it, the report's period and whether the figure is a target."""
+def _figure_context(text: str, outline: Outline, metric: Metric, report: Period | None) -> tuple[str, str, list[str]]:
+    """(the figure's sentence, that sentence up to the figure, the headings above it with its paragraph's
+    period opener innermost)."""
     ev = metric.evidence
     offset = ev.quote.find(metric.value) if metric.value else -1
     at = ev.start + offset if offset >= 0 else ev.end
@@ -109,8 +109,24 @@ def metric_period(text: str, outline: Outline, metric: Metric, report: Period | 
     opener = paragraph_opener(text[paragraph_start:at], report)
     if opener is not None:
         headings.append(opener)
+    return sentence, text[sentence_start:at], headings
+
+
+def metric_period(text: str, outline: Outline, metric: Metric, report: Period | None) -> Period | None:
+    """The period of the figure (``periods.figure_period``): its sentence up to the figure, its paragraph's
+    period opener and the headings above it, the report's period and whether the figure is a target."""
+    sentence, before, headings = _figure_context(text, outline, metric, report)
     annual = report is not None and report.start.endswith("-01") and report.end.endswith("-12")
-    return figure_period(sentence, text[sentence_start:at], headings, report, kind=metric.kind, annual_report=annual)
+    return figure_period(sentence, before, headings, report, kind=metric.kind, annual_report=annual)
+
+
+def past_target(text: str, outline: Outline, metric: Metric, report: Period | None) -> bool:
+    """A "target" whose own words date it to a period over before the report began ("去年…回落到2.6%" among the
+    plans, "赤字率从去年的2.1%提高到…"): a figure of the past, so a result."""
+    if metric.kind != "target" or report is None:
+        return False
+    own = own_period(_figure_context(text, outline, metric, report)[1], report)
+    return own is not None and own.end < report.start
 
 
 def headings_end(outline: Outline, position: int) -> int:
@@ -271,8 +287,10 @@ def merge(
     for n, (mkey, metric) in enumerate(ordered, 1):
         ids[mkey] = f"m{n}"
         period = metric_period(clean.text, outline, metric, report)
-        update = {"id": f"m{n}", "period": period.text if period else None}
+        update: dict[str, object] = {"id": f"m{n}", "period": period.text if period else None}
         update |= {"period_start": period.start, "period_end": period.end} if period else {}
+        if past_target(clean.text, outline, metric, report):
+            update["kind"] = "result"
         multi_year = period is not None and period.first_year != period.last_year
         update["indicator"] = metric_indicator(clean.text, metric, multi_year=multi_year)
         final_metrics.append(metric.model_copy(update=update))

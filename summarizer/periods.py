@@ -270,6 +270,7 @@ def heading_periods(title: str, report: Period | None) -> list[Period]:
 
 
 # "一、2015年工作回顾", "一、2019年和今年以来工作回顾" (the 2020 report, delivered in May).
+_FROM_WHEN_RE = re.compile(r"[从由]\s*(?:((?:19|20)\d\d)\s*年|去年|上年|上一年)\s*的\s*$")
 _OPENER_LEAD_RE = re.compile(r"^(?:刚刚过去的|过去的|在)")
 # A clause that is nothing but a period: a year or half year, or the last n years. A point in time
 # ("2012年底，…") dates its own sentence only.
@@ -329,6 +330,22 @@ def _year_of(report: Period | None) -> int | None:
     return report.last_year if report is not None else None
 
 
+def own_period(before: str, report: Period | None) -> Period | None:
+    """The period the figure's own words give it (step 1 of the module doc), or None. ``before`` is its
+    sentence up to the figure."""
+    ry = _year_of(report)
+    # "赤字率从去年的2.1%提高到2.3%", "从2009年的2.8%降到…": the figure right after 从/由 + a period is that
+    # period's (the start of a change, dated by its own words; a bare 从54万亿元 is left to the context).
+    if (m := _FROM_WHEN_RE.search(before)) is not None:
+        if m.group(1):
+            return year(int(m.group(1)))
+        if ry is not None:
+            return year(ry - 1)
+    # Only what stands before the figure dates it: a period later in the sentence belongs to later figures.
+    own = explicit_periods(before, ry)
+    return own[-1] if own else None
+
+
 def _context_period(
     sentence: str,
     before: str,
@@ -338,11 +355,9 @@ def _context_period(
     kind: str,
     annual_report: bool,
 ) -> Period | None:
-    ry = _year_of(report)
-    # Only what stands before the figure dates it: a period later in the sentence belongs to later figures.
-    own = explicit_periods(before, ry)
-    if own:
-        return own[-1]
+    own = own_period(before, report)
+    if own is not None:
+        return own
     for title in reversed(headings):
         periods = heading_periods(title, report)
         if not periods:
@@ -354,7 +369,9 @@ def _context_period(
             # A multi-year review: totals and averages keep the span, a level reached is its last year's.
             # (A target for the span's end, "到2020年…达到…", is a target of the plan period: it keeps the span.)
             reached = kind != "target" and _REACHED_RE.search(before) is not None and not totals
-            return year(spans[0].last_year) if reached else spans[0]
+            # "“十三五”时期发展成就和“十四五”时期主要目标任务": results are the first span's, targets the last's.
+            chosen = spans[-1] if kind == "target" else spans[0]
+            return year(chosen.last_year) if reached else chosen
         return years[0]
     if report is None:
         return None

@@ -113,7 +113,7 @@ def test_batch_writes_each_and_keeps_going(monkeypatch, capsys, tmp_path) -> Non
     csv_text = (out / "metrics.csv").read_text(encoding="utf-8-sig")
     header = csv_text.splitlines()[0]
     assert header.startswith(
-        "document,organization,report_period,period,period_start,period_end,section_path,name,value,number,unit"
+        "document,organization,report_period,period,period_start,period_end,section_path,name,indicator,value,number,unit"
     )
     assert "xianning_city_2020h1.txt" in csv_text and "trad.txt" in csv_text
 

@@ -48,7 +48,9 @@ DATA = Path(__file__).resolve().parent / "data"
         ("今年赤字率拟按", "2.8", "%", "今年赤字率拟按2.8%安排", "deficit_ratio"),
         ("但赤字率稳定在", "2.1", "%", "财政赤字和国债规模有所增加，但赤字率稳定在2.1%", "deficit_ratio"),
         ("2.3%", "2.3", "%", "赤字率从去年的2.1%提高到2.3%", "deficit_ratio"),
-        ("赤字率从去年", "2.1", "%", "赤字率从去年的2.1%提高到2.3%", None),  # a base, not a figure of its own
+        # the start of a change binds only when its own period is written (the period model dates it)
+        ("赤字率从去年", "2.1", "%", "赤字率从去年的2.1%提高到2.3%", "deficit_ratio"),
+        ("2.8%", "2.8", "%", "财政赤字占国内生产总值的比重从2009年的2.8%降到去年的1.5%左右", "deficit_ratio"),
         ("降到去年", "1.5", "%", "财政赤字占国内生产总值的比重从2009年的2.8%降到去年的1.5%左右", "deficit_ratio"),
         ("今年拟安排财政赤字", "1.2万亿", "元", "今年拟安排财政赤字1.2万亿元", "deficit"),
         ("粮食产量", "1.37万亿", "斤", "粮食产量1.37万亿斤", "grain_output"),

@@ -115,5 +115,13 @@
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") { clear(); activeKey = null; }
   });
+
+  // A link from elsewhere (the batch's index.html) to a metric's row, #row-m3: highlight its evidence too.
+  function fromHash() {
+    var m = /^#row-(m\d+)$/.exec(window.location.hash);
+    if (m && document.getElementById("row-" + m[1])) { show(m[1]); }
+  }
+  window.addEventListener("hashchange", fromHash);
+  fromHash();
 })();
 {% endraw %}
