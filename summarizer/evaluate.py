@@ -27,6 +27,11 @@ Figures (micro-averaged over facts / metrics / documents):
 * ``highlights_precision``: highlighted metrics that match a gold fact / highlights; ``highlights_recall``:
   gold facts matched by a highlighted metric / min(facts, 20) (at most 20 highlights exist). ``None`` (n/a)
   when the summary has no highlights.
+* ``indicator_precision``: of matched facts whose metric carries an indicator id, those whose id is the one
+  the fact's indicator maps to through the indicator table (``indicators.IndicatorTable.lookup``: its names,
+  aliases and older names; a fact whose indicator maps to none makes any id wrong).
+  ``indicator_recall``: facts whose indicator maps to a table entry and whose matched metric carries that id
+  / facts whose indicator maps to a table entry (a missed fact counts as not recalled).
 * ``title_accuracy``, ``organization_accuracy``, ``report_period_accuracy``: documents right / documents
   (punctuation and spacing ignored; the gold file's ``*_accept`` lists count as right).
 * ``role_accuracy``: gold sections whose position lies in a summary section of the same role / sections.
@@ -43,6 +48,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from .gold import GoldCase, GoldFact, LocatedFact
+from .indicators import default_table
 from .models import Metric, ReportSummary
 from .numbers import NumberMention, find_numbers, fold_unit, parse_number
 from .render.markdown import metric_value
@@ -278,6 +284,8 @@ class FactOutcome:
     name_ok: bool = False
     period_ok: bool = False
     kind_ok: bool = False
+    gold_indicator: str | None = None  # the table id the fact's indicator maps to
+    metric_indicator: str | None = None  # the matched metric's indicator id
 
 
 @dataclass(frozen=True)
@@ -296,6 +304,10 @@ class DocumentEval:
     name_ok: int = 0
     period_ok: int = 0
     kind_ok: int = 0
+    indicator_facts: int = 0  # facts whose indicator maps to a table entry
+    indicator_recalled: int = 0  # of those, matched by a metric carrying that id
+    indicator_given: int = 0  # matched facts whose metric carries an id
+    indicator_right: int = 0  # of those, the fact's id
     metrics: int = 0
     junk: list[tuple[str, str, str, str]] = field(default_factory=list)  # (metric id, name, shown, reason)
     faults: list[Fault] = field(default_factory=list)
@@ -325,6 +337,11 @@ def _head_ok(produced: str | None, gold: str | None, accept: Sequence[str]) -> b
     return bool(produced) and _plain(produced) in {_plain(g) for g in [gold, *accept] if g}
 
 
+def gold_indicator(fact: GoldFact) -> str | None:
+    """The indicator table's id for a gold fact's canonical indicator name (国内生产总值增速 -> gdp_growth)."""
+    return default_table().lookup(fact.indicator)
+
+
 def match_facts(summary: ReportSummary, facts: Sequence[LocatedFact]) -> list[FactOutcome]:
     outcomes = []
     shown = {m.id: shown_figure(m) for m in summary.metrics}
@@ -333,7 +350,9 @@ def match_facts(summary: ReportSummary, facts: Sequence[LocatedFact]) -> list[Fa
         want = fact_figure(fact)
         candidates = [m for m in summary.metrics if _overlaps(m, lf) and same_figure(shown[m.id], want)]
         if not candidates:
-            outcomes.append(FactOutcome(lf.id, fact.indicator, fact.value + fact.unit, False))
+            outcomes.append(
+                FactOutcome(lf.id, fact.indicator, fact.value + fact.unit, False, gold_indicator=gold_indicator(fact))
+            )
             continue
         best = max(candidates, key=lambda m: (name_denotes(m.name, fact), m.kind == fact.kind))
         outcomes.append(
@@ -347,6 +366,8 @@ def match_facts(summary: ReportSummary, facts: Sequence[LocatedFact]) -> list[Fa
                 name_ok=name_denotes(best.name, fact),
                 period_ok=normalise_period(best.period) == normalise_period(fact.period),
                 kind_ok=best.kind == fact.kind,
+                gold_indicator=gold_indicator(fact),
+                metric_indicator=best.indicator,
             )
         )
     return outcomes
@@ -434,6 +455,10 @@ def evaluate_document(
         name_ok=sum(o.name_ok for o in found),
         period_ok=sum(o.period_ok for o in found),
         kind_ok=sum(o.kind_ok for o in found),
+        indicator_facts=sum(o.gold_indicator is not None for o in outcomes),
+        indicator_recalled=sum(o.gold_indicator is not None and o.metric_indicator == o.gold_indicator for o in found),
+        indicator_given=sum(o.metric_indicator is not None for o in found),
+        indicator_right=sum(o.metric_indicator is not None and o.metric_indicator == o.gold_indicator for o in found),
         metrics=len(summary.metrics),
         junk=junk,
         faults=faults,
@@ -464,6 +489,8 @@ FIGURES: tuple[str, ...] = (
     "name_accuracy",
     "period_accuracy",
     "kind_accuracy",
+    "indicator_precision",
+    "indicator_recall",
     "faithfulness_errors",
     "junk_share",
     "highlights_precision",
@@ -491,6 +518,8 @@ def figures(docs: Iterable[DocumentEval]) -> dict[str, float | None]:
         "name_accuracy": _ratio(sum(d.name_ok for d in done), found),
         "period_accuracy": _ratio(sum(d.period_ok for d in done), found),
         "kind_accuracy": _ratio(sum(d.kind_ok for d in done), found),
+        "indicator_precision": _ratio(sum(d.indicator_right for d in done), sum(d.indicator_given for d in done)),
+        "indicator_recall": _ratio(sum(d.indicator_recalled for d in done), sum(d.indicator_facts for d in done)),
         "faithfulness_errors": float(sum(len(d.faults) for d in done)) if done else None,
         "junk_share": _ratio(sum(len(d.junk) for d in done), sum(d.metrics for d in done)),
         "highlights_precision": _ratio(
@@ -568,6 +597,8 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
     ("name_accuracy", "name"),
     ("period_accuracy", "period"),
     ("kind_accuracy", "kind"),
+    ("indicator_precision", "ind.P"),
+    ("indicator_recall", "ind.R"),
     ("faithfulness_errors", "faith.err"),
     ("junk_share", "junk"),
     ("highlights_precision", "hl.P"),
@@ -609,8 +640,11 @@ def _details(name: str, doc: DocumentEval) -> list[str]:
     for o in doc.outcomes:
         if not o.found:
             out.append(f"  missed  {o.id} {o.indicator} {o.value}")
-        elif not (o.name_ok and o.period_ok and o.kind_ok):
-            wrong = [w for w, ok in (("name", o.name_ok), ("period", o.period_ok), ("kind", o.kind_ok)) if not ok]
+        elif not (o.name_ok and o.period_ok and o.kind_ok and o.metric_indicator == o.gold_indicator):
+            checks = (("name", o.name_ok), ("period", o.period_ok), ("kind", o.kind_ok))
+            wrong = [w for w, ok in checks if not ok]
+            if o.metric_indicator != o.gold_indicator:
+                wrong.append(f"indicator {o.metric_indicator or '-'}≠{o.gold_indicator or '-'}")
             out.append(f"  wrong {'/'.join(wrong):<16} {o.id} {o.indicator} {o.value} <- {o.metric} {o.metric_name}")
     out.extend(f"  fault   {f.kind} {f.where}: {f.reason}" for f in doc.faults)
     out.extend(f"  junk    {mid} {name!r} {shown}: {reason}" for mid, name, shown, reason in doc.junk)

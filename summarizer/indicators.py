@@ -65,7 +65,7 @@ _LEVEL_RE = re.compile(rf"{_FILLER}*")
 _GROWTH_RE = re.compile(rf"{_FILLER}*{_GROWTH}{_FILLER}*")
 _DECLINE_RE = re.compile(rf"{_FILLER}*{_DECLINE}{_FILLER}*")
 _CHAIN_RE = re.compile(rf"{_FILLER}*{_FIG}[，,、](?P<rest>.*)")
-_FROM_TO_RE = re.compile(rf"{_FILLER}*[从由]{_WHEN}?{_FIG}{_WHEN}?{_TO}{_WHEN}?")
+_FROM_TO_RE = re.compile(rf"{_FILLER}*[从由]{_WHEN}?{_FIG}{_WHEN}?{_TO}{_WHEN}?(?:超过|约|近|逾|不到)?")
 # The start of a change dated by its own words ("赤字率从去年的2.1%"): the subject's figure for that period.
 _FROM_WHEN_RE = re.compile(rf"{_FILLER}*[从由](?:\d{{4}}年|去年|上年|上一年)的")
 _RANGE_TAIL_RE = re.compile(r"\d+(?:\.\d+)?%?[－\-—–~～至到]$")

@@ -260,6 +260,34 @@ def test_evaluate_document_heads_and_figures(gold_case: Any) -> None:
     assert figs["highlights_precision"] is None  # no highlights in this summary: n/a, not zero
 
 
+def test_indicator_precision_and_recall(gold_case: Any) -> None:
+    # The gold's canonical names map through the indicator table: 地区生产总值 -> gdp, 地区生产总值增速 ->
+    # gdp_growth, 城镇常住居民人均可支配收入 -> urban_income, 国内生产总值增速 -> gdp_growth; 投入资金 maps to none.
+    assert [o.gold_indicator for o in match_facts(summary([]), gold_case.facts)] == [
+        "gdp",
+        "gdp_growth",
+        "urban_income",
+        "rural_income",
+        None,
+        "gdp_growth",
+    ]
+    s = summary(
+        [
+            metric("m1", "地区生产总值", "235.2亿", "元", "全区实现地区生产总值235.2亿元", indicator="gdp"),
+            metric("m2", "增长", "18.5", "%", "同比增长18.5%"),  # no indicator: not recalled, not wrong
+            metric(
+                "m3", "x", "37820", "元", "城乡常住居民人均可支配收入分别完成37820元、28104元", indicator="rural_income"
+            ),
+            metric("m4", "投入资金", "xxx万", "元", "投入资金xxx万元", redacted=True, indicator="gdp"),  # maps to none
+            metric("m5", "国内生产总值", "7.5", "%", "国内生产总值增长7.5%左右", indicator="gdp_growth", kind="target"),
+        ]
+    )
+    doc = evaluate_document(gold_case, s, find_numbers(TEXT), list(range(len(TEXT) + 1)))
+    assert (doc.indicator_facts, doc.indicator_recalled, doc.indicator_given, doc.indicator_right) == (5, 2, 4, 2)
+    figs = figures([doc])
+    assert figs["indicator_precision"] == 0.5 and figs["indicator_recall"] == 0.4
+
+
 def test_gate_floors_and_maxima() -> None:
     actual = {"key_fact_recall": 0.5, "faithfulness_errors": 3.0, "junk_share": 0.1, "highlights_recall": None}
     assert gate(actual, {"key_fact_recall": 0.5, "faithfulness_errors": 3, "junk_share": 0.1}) == []
