@@ -94,7 +94,7 @@ class TargetRow:
     period_start: str
     period_end: str
     target: str  # as written
-    target_low: float | None
+    target_low: float | None  # a relative target: the other indicator's result it resolves to
     target_high: float | None
     unit: str
     bound: str  # floor | ceiling | about | range | relative
@@ -385,6 +385,74 @@ def _targets(docs: Sequence[_Doc], rows: Sequence[SeriesRow], table: IndicatorTa
                 status=status,
             )
         )
+    out.extend(_relative_targets(docs, results, reports, table))
+    order = {ident: n for n, ident in enumerate(table.indicators)}
+    out.sort(key=lambda t: (t.organization, order[t.indicator], t.period_start, t.period_end, t.target_document))
+    return out
+
+
+def _first_later(
+    results: dict[tuple[str, str, str, str], list[SeriesRow]], key: tuple[str, str, str], indicator: str, after: str
+) -> SeriesRow | None:
+    """The result for (organization, period) of ``indicator`` stated in the earliest report later than ``after``."""
+    org, start, end = key
+    later = [r for r in results.get((org, indicator, start, end), []) if r.report_start > after]
+    return min(later, key=lambda r: (r.report_start, r.document, _position(r.metric)), default=None)
+
+
+def _relative_targets(
+    docs: Sequence[_Doc],
+    results: dict[tuple[str, str, str, str], list[SeriesRow]],
+    reports: dict[str, list[str]],
+    table: IndicatorTable,
+) -> list[TargetRow]:
+    """Targets stated against another indicator (居民收入增长与经济增长基本同步): met when the indicator's result
+    is at least the other indicator's result for the same period (基本同步: less 0.5 percentage point), both
+    from the earliest later report stating each."""
+    out = []
+    for doc in docs:
+        s = doc.summary
+        for rt in s.relative_targets:
+            if not (rt.period_start and rt.period_end and s.period_start) or rt.indicator not in table.indicators:
+                continue
+            if rt.period_end < s.period_start:
+                continue  # dated before the report began: a misdated statement, not a target
+
+            key = (doc.organization, rt.period_start, rt.period_end)
+            result = _first_later(results, key, rt.indicator, s.period_start)
+            reference = _first_later(results, key, rt.reference, s.period_start)
+            tolerance = RATE_TOLERANCE if rt.relation.startswith("基本") else 0.0
+            if result is not None and reference is not None:
+                status = "met" if result.number >= reference.number - tolerance - 1e-9 else "missed"
+            else:
+                later_reports = [p for p in reports.get(doc.organization, []) if p > s.period_start]
+                status = "no_result" if later_reports else "no_result_yet"
+            ind = table.indicators[rt.indicator]
+            out.append(
+                TargetRow(
+                    organization=doc.organization,
+                    indicator=rt.indicator,
+                    indicator_name=ind.name,
+                    period=rt.period or "",
+                    period_start=rt.period_start,
+                    period_end=rt.period_end,
+                    target=rt.evidence.quote,
+                    target_low=reference.number if reference is not None else None,
+                    target_high=None,
+                    unit=table.families[ind.family].base,
+                    bound="relative",
+                    tolerance=tolerance,
+                    target_document=s.source.name,
+                    target_metric="",
+                    target_quote=rt.evidence.quote,
+                    result=result.value if result is not None else "",
+                    result_number=result.number if result is not None else None,
+                    result_document=result.document if result is not None else "",
+                    result_metric=result.metric if result is not None else "",
+                    result_quote=result.quote if result is not None else "",
+                    status=status,
+                )
+            )
     return out
 
 

@@ -349,3 +349,43 @@ def indicator_names(table: IndicatorTable | None = None) -> Iterable[tuple[str, 
     """(id, canonical name) of every indicator, in table order."""
     t = table or default_table()
     return [(i.id, i.name) for i in t.indicators.values()]
+
+
+# "居民收入增长与经济增长基本同步", "努力实现居民收入增长和经济发展同步", "居民收入和经济增长基本同步".
+_RELATIVE_RE = re.compile(
+    r"(?P<subject>[\u4e00-\u9fffA-Za-z0-9]{2,24}?)(?:和|与|同)"
+    r"(?P<reference>经济增长|经济发展|经济增速|国内生产总值增长|地区生产总值增长)(?P<relation>基本同步|同步)"
+)
+_RELATIVE_LEAD_RE = re.compile(r"^(?:努力实现|实现|保持|确保|力争|促进|推动|坚持|做到|要|使)+")
+_GDP_WORDS = ("经济增长", "经济发展", "经济增速")
+
+
+@dataclass(frozen=True)
+class RelativeMatch:
+    indicator: str
+    reference: str
+    relation: str
+    start: int  # the statement's span in the text searched
+    end: int
+
+
+def find_relative_targets(text: str, table: IndicatorTable | None = None) -> list[RelativeMatch]:
+    """Targets stated against another indicator in ``text`` (the plans): the subject must be a growth entry
+    of the table once its lead verbs are dropped (居民收入 -> resident_income_growth); a subject the table
+    does not know (城乡居民人均收入) is left out, never guessed."""
+    t = table or default_table()
+    found = []
+    for m in _RELATIVE_RE.finditer(text):
+        clause_start = max(text.rfind(ch, 0, m.end("subject")) for ch in "，,；;。：:、\n") + 1
+        subject = text[max(clause_start, m.start()) : m.end("subject")]
+        subject = _RELATIVE_LEAD_RE.sub("", re.sub(r"\s+", "", subject))
+        subject = re.sub(r"(?:实际)?(?:增长|增速)$", "", subject)
+        indicator = t.lookup(subject + "增长") if subject else None
+        if indicator is None or t.indicators[indicator].measure != "growth":
+            continue
+        reference = "gdp_growth" if m.group("reference") in _GDP_WORDS else t.lookup(m.group("reference"))
+        if reference is None or reference == indicator:
+            continue
+        start = max(clause_start, m.start())
+        found.append(RelativeMatch(indicator, reference, m.group("relation"), start, m.end()))
+    return found

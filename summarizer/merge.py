@@ -17,7 +17,7 @@ from .clean import CleanText, source_facts
 from .extract import ChunkResult
 from .head import read_head
 from .highlights import choose_highlights
-from .indicators import indicator_of
+from .indicators import find_relative_targets, indicator_of
 from .load import Document
 from .models import (
     REDACTION_RE,
@@ -27,6 +27,7 @@ from .models import (
     Item,
     Metric,
     OverviewDraft,
+    RelativeTarget,
     ReportSummary,
     SectionSummary,
     SourceInfo,
@@ -99,10 +100,13 @@ def _figure_context(text: str, outline: Outline, metric: Metric, report: Period 
     period opener innermost)."""
     ev = metric.evidence
     offset = ev.quote.find(metric.value) if metric.value else -1
-    at = ev.start + offset if offset >= 0 else ev.end
+    return _context_at(text, outline, ev.start + offset if offset >= 0 else ev.end, ev.end, report)
+
+
+def _context_at(text: str, outline: Outline, at: int, end: int, report: Period | None) -> tuple[str, str, list[str]]:
     lo = max(0, at - 300)
     sentence_start = max((m.end() for m in _SENTENCE_END_RE.finditer(text, lo, at)), default=lo)
-    end_match = _SENTENCE_END_RE.search(text, ev.end)
+    end_match = _SENTENCE_END_RE.search(text, end)
     sentence = text[sentence_start : end_match.start() if end_match else len(text)]
     headings = [s.title for s in path_at(outline, at) if s.style != "enum"]  # 一是… is prose, not a heading
     paragraph_start = max(text.rfind("\n", 0, sentence_start) + 1, headings_end(outline, at))
@@ -118,6 +122,34 @@ def metric_period(text: str, outline: Outline, metric: Metric, report: Period | 
     sentence, before, headings = _figure_context(text, outline, metric, report)
     annual = report is not None and report.start.endswith("-01") and report.end.endswith("-12")
     return figure_period(sentence, before, headings, report, kind=metric.kind, annual_report=annual)
+
+
+def relative_targets(
+    document: Document, clean: CleanText, outline: Outline, report: Period | None
+) -> list[RelativeTarget]:
+    """Targets of the plans stated against another indicator (``indicators.find_relative_targets``), each
+    dated like a target figure at the statement's place."""
+    out = []
+    annual = report is not None and report.start.endswith("-01") and report.end.endswith("-12")
+    for part in summary_parts(outline):
+        if part.role != "plans":
+            continue
+        for found in find_relative_targets(clean.text[part.start : part.end]):
+            start, end = part.start + found.start, part.start + found.end
+            sentence, before, headings = _context_at(clean.text, outline, start, end, report)
+            period = figure_period(sentence, before, headings, report, kind="target", annual_report=annual)
+            out.append(
+                RelativeTarget(
+                    indicator=found.indicator,
+                    reference=found.reference,
+                    relation=found.relation,
+                    period=period.text if period else None,
+                    period_start=period.start if period else None,
+                    period_end=period.end if period else None,
+                    evidence=_evidence(document, clean, part.start, (found.start, found.end)),
+                )
+            )
+    return out
 
 
 def past_target(text: str, outline: Outline, metric: Metric, report: Period | None) -> bool:
@@ -348,6 +380,7 @@ def merge(
         sections=sections,
         metrics=final_metrics,
         highlights=choose_highlights(final_metrics, clean.text, outline),
+        relative_targets=relative_targets(document, clean, outline, report),
         usage=usage,
         backend=run.backend,
         model=run.model,

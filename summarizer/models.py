@@ -108,6 +108,18 @@ class Metric(_Model):
     check_reason: str | None = None
 
 
+class RelativeTarget(_Model):
+    """A target stated against another indicator instead of as a figure: 居民收入增长与经济增长基本同步."""
+
+    indicator: str = Field(description="Id of the indicator the target is for ('resident_income_growth').")
+    reference: str = Field(description="Id of the indicator it is stated against ('gdp_growth').")
+    relation: str = Field(description="The relation as written: '同步', '基本同步'.")
+    period: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    evidence: Evidence
+
+
 class Item(_Model):
     id: str
     text: str
@@ -180,6 +192,9 @@ class ReportSummary(_Model):
         default_factory=list,
         max_length=20,
         description="Ids of the key metrics in `metrics`, most important first (at most 20; verified ones only).",
+    )
+    relative_targets: list[RelativeTarget] = Field(
+        default_factory=list, description="Targets of the plans stated against another indicator (与经济增长同步)."
     )
     verification: Verification = Field(default_factory=Verification)
     usage: Usage = Field(default_factory=Usage)

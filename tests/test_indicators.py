@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from summarizer import summarize
-from summarizer.indicators import TABLE_PATH, IndicatorTable, default_table, figure_offset, indicator_of
+from summarizer.indicators import (
+    TABLE_PATH,
+    IndicatorTable,
+    default_table,
+    figure_offset,
+    find_relative_targets,
+    indicator_of,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -186,3 +193,24 @@ def test_offline_summaries_carry_indicators_and_the_reporting_body() -> None:
     assert ("registered_unemployment", "2013年", "target", "4.6") in got
     hailar = summarize(DATA / "hailar_2012_gov_report.txt", backend="offline")
     assert hailar.organization != "区政府"  # "我代表区政府…" names no one
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("努力实现居民收入增长和经济发展同步。", [("resident_income_growth", "gdp_growth", "同步")]),  # 2014
+        ("居民收入和经济增长基本同步；", [("resident_income_growth", "gdp_growth", "基本同步")]),  # 2017
+        (
+            "居民人均可支配收入增长与国内生产总值增长基本同步，",  # 2021
+            [("resident_income_growth", "gdp_growth", "基本同步")],
+        ),
+        ("城乡居民人均收入实际增长与经济增长同步，", []),  # 2013: no indicator of the table
+        ("劳动报酬增长和劳动生产率提高同步；", []),
+        ("居民收入稳步增长；", []),
+    ],
+)
+def test_find_relative_targets(text: str, expected: list[tuple[str, str, str]]) -> None:
+    found = find_relative_targets(text)
+    assert [(f.indicator, f.reference, f.relation) for f in found] == expected
+    for f in found:
+        assert text[f.start : f.end].endswith("同步") and "，" not in text[f.start : f.end]

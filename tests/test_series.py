@@ -25,6 +25,7 @@ from summarizer.numbers import find_numbers, parse_number
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "tests" / "data" / "national"
 GOLD = ROOT / "tests" / "gold" / "series" / "national_targets.csv"
+RELATIVE_GOLD = ROOT / "tests" / "gold" / "series" / "national_relative_targets.csv"
 GOLD_INDICATORS = {
     "gdp_growth",
     "cpi",
@@ -184,6 +185,23 @@ def test_compare_with_gold_reports_each_difference() -> None:
     assert sum(p.startswith("missing ('deficit_ratio', 2025)") for p in problems) == 1
     assert sum(p.startswith("extra ('gdp_growth', 2020)") for p in problems) == 1
     assert len(problems) == 3
+
+
+def test_offline_relative_targets_match_their_gold(national_out: Path) -> None:
+    with RELATIVE_GOLD.open(encoding="utf-8") as fh:
+        gold = {int(r["year"]): r for r in csv.DictReader(fh)}
+    for r in gold.values():
+        doc = (NATIONAL / f"national_{r['year']}_gov_report.txt").read_text(encoding="utf-8")
+        assert r["target_quote"] in doc
+    produced = {
+        _annual(r): r for r in read_csv(national_out / "targets.csv") if r["bound"] == "relative" and _annual(r)
+    }
+    assert produced.keys() == gold.keys()
+    for year, g in gold.items():
+        r = produced[year]
+        got = (r["target_quote"], r["target_low"], r["result_number"], r["status"])
+        want = (g["target_quote"], g["reference_value"], g["result_value"], g["status"])
+        assert got == want, year
 
 
 # --------------------------------------------------------------------------------------------------
