@@ -25,6 +25,8 @@ def test_wheel_ships_prompts_and_schemas(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "summarizer/_data/prompts/v3/extract_system.j2" in names
     assert "summarizer/_data/schemas/report_summary.schema.json" in names
+    assert "summarizer/data/indicators.json" in names  # the indicator table ships inside the package
+    assert "summarizer/render/templates/dashboard.html.j2" in names
 
     target = tmp_path / "site"
     subprocess.run(
@@ -37,7 +39,8 @@ def test_wheel_ships_prompts_and_schemas(tmp_path: Path) -> None:
         "import summarizer, summarizer.resources as r, summarizer.prompts as p;"
         "assert summarizer.__file__.startswith(sys.argv[1]), summarizer.__file__;"
         "assert (r.schemas_dir() / 'report_summary.schema.json').is_file();"
-        "print(r.prompts_dir()); print(p.extract_messages('一、测试', ())[0]['content'][:20])"
+        "print(r.prompts_dir()); print(p.extract_messages('一、测试', ())[0]['content'][:20]);"
+        "import summarizer.indicators as i; assert i.default_table().lookup('国内生产总值增速') == 'gdp_growth'"
     )
     # Run from an empty folder so the repository checkout cannot be imported by accident.
     run = subprocess.run(
