@@ -165,9 +165,10 @@ def _chart(
         years = range(m_lo // 12, (m_hi - 1) // 12 + 1)
         step = 1 if len(years) <= 14 else 2
         xticks = [(sx(y * 12 + 6), str(y)) for y in years if (y - years[0]) % step == 0]
-        line: list[tuple[float, float]] = []
+        line: list[tuple[float, float, int, int]] = []  # x, y, first and last month
         seen_x: set[float] = set()
-        for r in sorted(on_axis, key=lambda r: (r.period_start, r.kind, r.report_start)):
+        # Targets first, so a result of the same value is drawn on top of its target and stays visible.
+        for r in sorted(on_axis, key=lambda r: (r.period_start, r.kind == "result", r.report_start)):
             x = sx((_months(r.period_start) + _months(r.period_end) + 1) / 2)
             st = status.get((r.document, r.metric), "")
             who = f"{r.period} {KIND_TEXT[r.kind]} {r.value}"
@@ -186,8 +187,13 @@ def _chart(
             )
             if r.kind == "result" and x not in seen_x:  # a revision stays a point off the line
                 seen_x.add(x)
-                line.append((x, sy(r.number)))
-        path = " ".join(f"{'M' if n == 0 else 'L'}{x},{y}" for n, (x, y) in enumerate(line))
+                line.append((x, sy(r.number), _months(r.period_start), _months(r.period_end)))
+        # The line breaks where a period is missing: no reading drawn across a year no report states.
+        steps = []
+        for n, (x, y, begin, _end) in enumerate(line):
+            joined = n > 0 and begin == line[n - 1][3] + 1
+            steps.append(f"{'L' if joined else 'M'}{x},{y}")
+        path = " ".join(steps)
     target_views = [
         TargetView(
             row=t,
