@@ -402,9 +402,8 @@ class Batch:
             os.replace(parquet_tmp, self.out / "metrics.parquet")
         return path
 
-
     def write_across_reports(self) -> None:
-        """OUT/series.csv, OUT/targets.csv and OUT/index.html from the finished summaries (``series.py``)."""
+        """OUT/series.csv, OUT/targets.csv and OUT/index.html from the finished summaries (``across.py``)."""
         from .across import write_across_reports
 
         write_across_reports(self.out, self._finished_summaries())
