@@ -6,7 +6,7 @@ goes by:
 * **where the figure stands**: the lead sentence of a top-level part or of a sub-section, the review's
   opening paragraph (where annual reports put their headline results), the 主要预期目标 paragraph
   (the year's targets);
-* **what it measures**: the indicator table in ``indicators.json`` (GDP, fiscal revenue, investment,
+* **what it measures**: the importance list ``data/highlight_weights.json`` (GDP, fiscal revenue, investment,
   retail sales, incomes, jobs, prices … and a bureau's own key counts), matched on the metric's name;
 * **its unit**: an amount or a rate says more than a bare count.
 
@@ -43,8 +43,10 @@ _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 
 @cache
 def indicator_table() -> tuple[tuple[tuple[str, ...], float], ...]:
-    """(words, weight) per key indicator, from ``indicators.json`` (read once)."""
-    data = json.loads((Path(__file__).with_name("indicators.json")).read_text(encoding="utf-8"))
+    """(words, weight) per kind of figure, from ``data/highlight_weights.json`` (read once). Not the indicator
+    table (``data/indicators.json``, stable ids a figure is mapped to for series): a weight ranks any name that
+    holds its words, 投资 and 企业 included, where an indicator id must never be guessed."""
+    data = json.loads((Path(__file__).parent / "data" / "highlight_weights.json").read_text(encoding="utf-8"))
     return tuple((tuple(entry["words"]), float(entry["weight"])) for entry in data["indicators"])
 
 
