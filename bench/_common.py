@@ -28,8 +28,8 @@ DATA = ROOT / "tests" / "data"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from summarizer.llm import fake_server as fs  # noqa: E402
 from summarizer.numbers import find_numbers  # noqa: E402
+from summarizer.testing import fake_openai as fs  # noqa: E402
 from summarizer.tokens import estimate_tokens  # noqa: E402
 
 OVERVIEW_MARK = "摘要助手"  # only the overview system prompt has it

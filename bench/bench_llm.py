@@ -5,7 +5,7 @@
                                             # (the recorded corpus requests; --source fake --budgets N for others)
 
 Everything goes through the public path users run: ``Summarizer(backend="llm", base_url=..., api_key="x",
-cache_dir=..., concurrency=N)`` and ``Batch``. The endpoint is ``summarizer.llm.fake_server.FakeOpenAI`` on
+cache_dir=..., concurrency=N)`` and ``Batch``. The endpoint is ``summarizer.testing.fake_openai.FakeOpenAI`` on
 127.0.0.1 answering a valid, grounded ``ChunkExtraction`` / ``OverviewDraft`` (see ``bench/_common.py``)
 after a fixed latency. For ``throughput`` it runs in a separate process, so this process's CPU time is the
 pipeline's alone (everything but waiting on the endpoint: load, clean, chunking, numbers, the openai /
@@ -40,12 +40,12 @@ from _common import (
 )
 
 from summarizer import Summarizer
-from summarizer.api import analyze
+from summarizer.analysis import analyze
 from summarizer.batch import Batch
 from summarizer.chunks import DEFAULT_BUDGET
 from summarizer.config import Settings
-from summarizer.llm import fake_server as fs
 from summarizer.load import load_path
+from summarizer.testing import fake_openai as fs
 
 # --------------------------------------------------------------------------------------------------
 # Parts 1 + 2: throughput under latency, then the same batch again
@@ -76,9 +76,9 @@ def _batch(server: ServerProcess, files: list[Path], out: Path, cache: Path, con
         "ok": sum(st.status == "ok" for st in statuses),
         "skipped": sum(st.status == "skipped" for st in statuses),
         "failed": len(failed),
-        "calls": batch.totals.calls,
-        "cache_hits": batch.totals.cache_hits,
-        "prompt_tokens": batch.totals.prompt_tokens,
+        "calls": batch.totals.usage.calls,
+        "cache_hits": batch.totals.usage.cache_hits,
+        "prompt_tokens": batch.totals.usage.prompt_tokens,
         **phases,
     }
 

@@ -45,7 +45,7 @@ _DONE = re.compile(r'"(done|skipped|failed)": (\d+)')
 
 
 def sentence_pool() -> list[str]:
-    from summarizer.api import analyze
+    from summarizer.analysis import analyze
     from summarizer.load import load_path
     from summarizer.sections import parse_sections
 
@@ -83,8 +83,9 @@ def make_docs(n: int, out: Path) -> list[Path]:
 def calls_needed(paths: list[Path]) -> tuple[int, int]:
     """(requests a full run needs, max chunks per doc): a call per non-trivial chunk, plus an overview call
     unless the document is one chunk (whose call writes the overview too)."""
-    from summarizer.api import analyze, is_trivial
+    from summarizer.analysis import analyze
     from summarizer.load import load_path
+    from summarizer.plan import is_trivial
 
     total = most = 0
     for p in paths:
@@ -119,8 +120,8 @@ def child(docs: Path, out: Path, cache: Path, base_url: str, concurrency: int) -
                 "ok": sum(st.status == "ok" for st in statuses),
                 "skipped": sum(st.status == "skipped" for st in statuses),
                 "failed": sum(st.status == "failed" for st in statuses),
-                "calls": batch.totals.calls,
-                "cache_hits": batch.totals.cache_hits,
+                "calls": batch.totals.usage.calls,
+                "cache_hits": batch.totals.usage.cache_hits,
                 "peak_rss_kb": proc_status().get("VmHWM", 0),
             }
         )

@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, corpus, machine_line
 
 from summarizer import Summarizer
-from summarizer.api import analyze
+from summarizer.analysis import analyze
 from summarizer.load import load_path
 from summarizer.merge import figure_number
 from summarizer.models import Metric, ReportSummary

@@ -1,14 +1,15 @@
 """Batch runs over a corpus: bounded concurrency, each result written as soon as it is ready, resumable.
 
-``OUT/index.json`` records every document with its status and a *done key* (source hash + every setting
-that changes the answer), so a rerun skips what is finished and resumes the rest from the LLM cache. One
-bad document is reported and never stops the others.
+``OUT/index.json`` records every document with its status and a *done key*: the source's hash with the
+answer fingerprint (``fingerprint.py``, the same settings the LLM cache keys on) and the output options. A
+rerun skips what is finished under the same key and resumes the rest from the LLM cache; a rerun whose
+answers would differ (another endpoint, model, temperature…) redoes it. One bad document is reported and
+never stops the others.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import queue
@@ -20,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .api import Result, Summarizer
+from .api import Summarizer
 from .errors import SummarizerError
-from .extract import CallStats, ChunkResult
+from .extract import ChunkResult
 from .load import load_path
-from .models import SCHEMA_VERSION, ReportSummary
-from .prompts import PROMPT_VERSION
+from .models import SCHEMA_VERSION, ReportSummary, Usage
+from .render import render, suffix
 
 JOURNAL = ".index.journal.jsonl"
 INDEX_EVERY_SECONDS = 2.0
@@ -69,8 +70,8 @@ class DocStatus:
 
 
 @dataclass
-class BatchTotals(CallStats):
-    """The batch's call usage (summed with ``CallStats.add``) and its document counts."""
+class BatchTotals:
+    """The batch's document counts and its call usage (summed with ``Usage.add``)."""
 
     documents: int = 0
     done: int = 0
@@ -78,22 +79,20 @@ class BatchTotals(CallStats):
     skipped: int = 0
     chunks: int = 0
     cost_usd: float = 0.0
+    usage: Usage = field(default_factory=Usage)
+
+    def as_json(self) -> dict[str, Any]:
+        counts = {k: v for k, v in vars(self).items() if k != "usage"}
+        return {**self.usage.model_dump(exclude={"cost_usd"}), **counts}
 
 
-def settings_fingerprint(summarizer: Summarizer, formats: Iterable[str]) -> str:
-    s = summarizer.settings
-    parts = {
-        "backend": summarizer.backend,
-        "model": s.model if summarizer.backend != "offline" else None,
-        "mode": s.mode,
-        "prompt": PROMPT_VERSION,
-        "schema": SCHEMA_VERSION,
-        "budget": s.chunk_budget,
-        "simplify": s.to_simplified,
-        "drop": s.drop_unverified,
+def output_options(summarizer: Summarizer, formats: Iterable[str]) -> dict[str, Any]:
+    """What shapes a batch's written files beyond the answers themselves (part of its done keys)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "drop_unverified": summarizer.settings.drop_unverified,
         "formats": sorted(formats),
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def output_stem(path: Path, root: Path | None) -> str:
@@ -107,33 +106,6 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-
-
-def render(result: Result, fmt: str) -> str:
-    # Imported here so a JSON-only batch never loads jinja templates it does not need.
-    if fmt == "json":
-        from .render.json_ import render_json
-
-        return render_json(result.summary)
-    if fmt == "md":
-        from .render.markdown import render_markdown
-
-        return render_markdown(result.summary)
-    if fmt == "html":
-        from .render.html import render_html
-
-        analysis = result.analysis
-        return render_html(
-            result.summary,
-            analysis.clean.text,
-            analysis.document.text,
-            page_starts=analysis.document.pages,
-            clean_offsets=analysis.clean.offsets,
-        )
-    raise ValueError(f"unknown format {fmt}")
-
-
-SUFFIX = {"json": ".json", "md": ".md", "html": ".html"}
 
 
 def metric_rows(summary: ReportSummary) -> list[dict[str, Any]]:
@@ -181,7 +153,8 @@ class Batch:
         self.formats = formats
         self.on_event = on_event or (lambda _e, _t: None)
         self.totals = BatchTotals(documents=len(files))
-        self.fingerprint = settings_fingerprint(summarizer, formats)
+        self.output = output_options(summarizer, formats)
+        self.fingerprint = summarizer.fingerprint.settings_id(self.output)
         self._lock = threading.Lock()
         self.statuses: dict[str, DocStatus] = {}
         self._previous = self._read_index()
@@ -216,14 +189,14 @@ class Batch:
         docs += [d for s, d in self._previous.items() if s not in current]
         payload = {
             "settings": self.fingerprint,
-            "totals": vars(self.totals),
+            "totals": self.totals.as_json(),
             "documents": sorted(docs, key=lambda d: d["source"]),
         }
         _atomic_write(self.out / "index.json", json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         self._index_written = time.monotonic()
 
     def done_key(self, sha256: str) -> str:
-        return f"{sha256[:16]}-{self.fingerprint}"
+        return self.summarizer.fingerprint.done_key(sha256, self.output)
 
     def _finished_before(self, path: Path, key: str) -> DocStatus | None:
         prev = self._previous.get(str(path))
@@ -238,7 +211,7 @@ class Batch:
     def _on_chunk(self, _name: str, result: ChunkResult) -> None:
         with self._lock:
             self.totals.chunks += 1
-            self.totals.add(result.stats)
+            self.totals.usage.add(result.usage)
         self.on_event("chunk", self.totals)
 
     def _one(self, path: Path) -> DocStatus:
@@ -256,7 +229,7 @@ class Batch:
         stem = output_stem(path, self.root)
         outputs = []
         for fmt in self.formats:
-            rel = stem + SUFFIX[fmt]
+            rel = stem + suffix(fmt)
             _atomic_write(self.out / rel, render(result, fmt))
             outputs.append(rel)
         summary = result.summary

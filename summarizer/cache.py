@@ -15,10 +15,12 @@ import hashlib
 import json
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import diskcache
 import platformdirs
+
+if TYPE_CHECKING:
+    import diskcache
 
 
 def default_cache_dir() -> Path:
@@ -33,7 +35,11 @@ class ResultCache:
         self.refresh = refresh
         self.directory = Path(directory) if directory is not None else default_cache_dir()
         # A disabled cache must not create a directory or a database (read-only homes, CI sandboxes).
-        self._store: diskcache.Cache | None = diskcache.Cache(str(self.directory)) if enabled else None
+        self._store: diskcache.Cache | None = None
+        if enabled:
+            import diskcache  # here: a run that keeps no cache (offline, --no-cache) never loads sqlite3
+
+            self._store = diskcache.Cache(str(self.directory))
 
     @staticmethod
     def key(**parts: Any) -> str:

@@ -1,4 +1,8 @@
-"""The ``summarize`` command: flags -> Settings -> api. No pipeline logic lives here."""
+"""The ``summarize`` command: flags -> Settings -> api. No pipeline logic lives here.
+
+Only click, the backend registry, the format table and the stage names are imported at the top: ``--help``
+and a usage error need nothing more, and each path imports what it runs (an offline run never loads openai).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,20 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .api import Summarizer, analyze
-from .batch import Batch, BatchTotals, render
-from .config import Settings
-from .dryrun import dry_run
+from . import backends
 from .errors import InputError, LoadError, SummarizerError
-from .load import SUPPORTED_SUFFIXES, LoadLimits, discover, load_bytes, load_path, sniff_suffix
-from .stages import STAGES, render_stage
+from .render import FORMATS
+from .stages import STAGES
+
+if TYPE_CHECKING:
+    from .api import Summarizer
+    from .batch import Batch, BatchTotals
+    from .config import Settings
+    from .load import Document, LoadLimits
 
 EXAMPLES = """
 \b
@@ -59,9 +66,9 @@ def _err(message: str) -> None:
 SETTINGS_OPTIONS: tuple[Callable[[Any], Any], ...] = (
     click.option(
         "--backend",
-        type=click.Choice(["auto", "llm", "offline", "replay"]),
+        type=click.Choice([backends.AUTO, *backends.names()]),
         default=None,
-        help="auto: replay with --cassettes, llm when an endpoint is configured, else offline.",
+        help=f"{backends.AUTO} (default): {backends.auto_rule()}.",
     ),
     click.option("--base-url", help="OpenAI-compatible endpoint [env OPENAI_BASE_URL]."),
     click.option("--model", help="Model name [env SUMMARIZER_MODEL]."),
@@ -114,8 +121,11 @@ def settings_options(command: Any) -> Any:
 
 
 def settings_from(opts: dict[str, Any]) -> Settings:
-    """Settings from the shared options (None means not given: the environment or the default applies)."""
-    settings = Settings.from_env(
+    """Settings from the shared options (None means not given: the environment or the default applies),
+    validated together with the environment's: a bad value is one line (SettingsError), exit 2."""
+    from .config import Settings
+
+    return Settings.from_env(
         backend=opts.pop("backend"),
         base_url=opts.pop("base_url"),
         model=opts.pop("model"),
@@ -138,9 +148,6 @@ def settings_from(opts: dict[str, Any]) -> Settings:
         max_pages=opts.pop("max_pages"),
         max_unpacked_mb=opts.pop("max_unpacked_mb"),
     )
-    if settings.backend == "replay" and settings.cassettes is None:
-        raise click.UsageError("--backend replay needs --cassettes DIR")
-    return settings
 
 
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -149,7 +156,7 @@ def settings_from(opts: dict[str, Any]) -> Settings:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "md", "html", "text"]),
+    type=click.Choice([*FORMATS, "text"]),
     default=None,
     help="Output format (default json; 'text' only with --stage).",
 )
@@ -174,49 +181,43 @@ def cli(inputs: tuple[str, ...], out: Path | None, fmt: str | None, stage: str |
         format="summarize: %(levelname)s %(name)s: %(message)s",
     )
     settings = settings_from(opts)
-
     files, root = _expand(inputs)
-    if stage:
+    if stage:  # the deterministic steps only: no backend is involved
         sys.exit(_run_stage(files, stage, fmt or "text", settings))
     if fmt == "text":
         raise click.UsageError("--format text goes with --stage")
-    fmt = fmt or "json"
+    spec = backends.resolve(settings)  # a backend whose needs are not met is one line, exit 2, before any work
+    from .api import Summarizer
 
-    summarizer = Summarizer(settings)
-
-    def notice() -> None:
-        if settings.backend == "auto" and summarizer.backend == "offline" and not quiet:
-            _err(
-                "no LLM endpoint configured: using the offline backend. For an LLM, set OPENAI_BASE_URL, "
-                "OPENAI_API_KEY and SUMMARIZER_MODEL (or --base-url/--api-key/--model)."
-            )
-
-    with summarizer:
+    with Summarizer(settings) as summarizer:
         if opts["dry_run"]:
             sys.exit(_dry_run(summarizer, files))
+        notice = settings.backend == backends.AUTO and not spec.capabilities.calls_model and not quiet
         if len(files) == 1 and out is None and root is None:
             document = _load(files[0], settings.load_limits())  # a bad input is reported alone, before any notice
-            notice()
-            sys.exit(_single(summarizer, document, fmt, strict=opts["strict"], quiet=quiet))
-        notice()
+            _notice(notice)
+            sys.exit(_single(summarizer, document, fmt or "json", strict=opts["strict"], quiet=quiet))
+        _notice(notice)
         if out is None:
             raise click.UsageError("several inputs need --out DIR")
-        sys.exit(
-            _batch(
-                summarizer,
-                files,
-                root,
-                out,
-                fmt,
-                strict=opts["strict"],
-                quiet=quiet,
-                progress=not opts["no_progress"] and not quiet,
-            )
+        progress = not opts["no_progress"] and not quiet
+        strict = opts["strict"]
+        sys.exit(_batch(summarizer, files, root, out, fmt or "json", strict=strict, quiet=quiet, progress=progress))
+
+
+
+def _notice(show: bool) -> None:
+    if show:
+        _err(
+            "no LLM endpoint configured: using the offline backend. For an LLM, set OPENAI_BASE_URL, "
+            "OPENAI_API_KEY and SUMMARIZER_MODEL (or --base-url/--api-key/--model)."
         )
 
 
 def _expand(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
     """Files to process ('-' is stdin); the input folder when exactly one folder was given."""
+    from .load import SUPPORTED_SUFFIXES, discover
+
     files: list[str] = []
     root: Path | None = None
     for item in inputs:
@@ -235,8 +236,9 @@ def _expand(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
     return files, root
 
 
-def _load(item: str, limits: LoadLimits | None = None) -> Any:
-    limits = limits or LoadLimits()
+def _load(item: str, limits: LoadLimits) -> Document:
+    from .load import load_bytes, load_path, sniff_suffix
+
     if item == "-":  # at most one byte past the cap: load_bytes names the overflow
         data = sys.stdin.buffer.read(limits.max_input_bytes + 1)
         return load_bytes(data, "<stdin>", sniff_suffix(data), limits=limits)
@@ -244,6 +246,9 @@ def _load(item: str, limits: LoadLimits | None = None) -> Any:
 
 
 def _run_stage(files: list[str], stage: str, fmt: str, settings: Settings) -> int:
+    from .analysis import analyze
+    from .stages import render_stage
+
     code = 0
     for item in files:
         try:
@@ -269,7 +274,9 @@ def _headline(summary: Any) -> str:
     return head + f" · backend {summary.backend} · {u.calls} calls, {u.cache_hits} cached, {tokens} tokens"
 
 
-def _single(summarizer: Summarizer, document: Any, fmt: str, *, strict: bool, quiet: bool) -> int:
+def _single(summarizer: Summarizer, document: Document, fmt: str, *, strict: bool, quiet: bool) -> int:
+    from .render import render
+
     result = summarizer.run(document)
     click.echo(render(result, fmt), nl=False)
     if not quiet:
@@ -291,6 +298,8 @@ def _batch(
     quiet: bool,
     progress: bool,
 ) -> int:
+    from .batch import Batch
+
     if "-" in files:
         raise click.UsageError("stdin ('-') cannot be mixed into a batch")
     formats = tuple(dict.fromkeys(["json", fmt]))  # JSON always: metrics.csv and resuming read it
@@ -303,9 +312,10 @@ def _batch(
     failed = [s for s in statuses if s.status == "failed"]
     t = batch.totals
     if not quiet:
+        u = t.usage
         _err(
-            f"{t.done} done, {t.skipped} already done, {t.failed} failed of {t.documents} · {t.calls} calls, "
-            f"{t.cache_hits} cached, {t.prompt_tokens + t.completion_tokens} tokens, ${t.cost_usd:.4f} · "
+            f"{t.done} done, {t.skipped} already done, {t.failed} failed of {t.documents} · {u.calls} calls, "
+            f"{u.cache_hits} cached, {u.prompt_tokens + u.completion_tokens} tokens, ${t.cost_usd:.4f} · "
             f"{out}/index.json"
         )
         for s in failed:
@@ -331,8 +341,9 @@ def _with_progress(batch: Batch) -> list[Any]:
         task = bar.add_task("docs", total=batch.totals.documents, detail="")
 
         def update(_event: str, t: BatchTotals) -> None:
+            u = t.usage
             detail = (
-                f"chunks {t.chunks} · cache {t.cache_hits} · tokens {t.prompt_tokens + t.completion_tokens}"
+                f"chunks {t.chunks} · cache {u.cache_hits} · tokens {u.prompt_tokens + u.completion_tokens}"
                 f" · ${t.cost_usd:.4f} · failed {t.failed}"
             )
             bar.update(task, completed=t.done + t.failed + t.skipped, detail=detail)
@@ -342,6 +353,8 @@ def _with_progress(batch: Batch) -> list[Any]:
 
 
 def _dry_run(summarizer: Summarizer, files: list[str]) -> int:
+    from .dryrun import dry_run
+
     code = 0
     for item in files:
         try:
@@ -389,6 +402,8 @@ def eval_cli(gold: tuple[str, ...], fmt: str, details: bool, baseline: Path | No
     logging.basicConfig(level=level, format="summarize: %(levelname)s %(message)s")
     settings = settings_from(opts)
     cases = [load_gold(f) for f in gold_files(list(gold) or ["tests/gold"])]
+    from .api import Summarizer
+
     with Summarizer(settings) as summarizer:
         docs = evaluate(cases, summarizer.run)
         backend = summarizer.backend

@@ -1,21 +1,28 @@
 """Settings: one options object handed to every stage (trafilatura-style), resolved defaults < env < flags.
 
+Settings are validated as a whole wherever they come from (the environment, ``Settings(...)``,
+``Summarizer(settings, **overrides)``), so an override can never slip past a bound the way ``model_copy``
+lets it (``concurrency=0`` once deadlocked a run), and an unknown key is refused rather than ignored. A bad
+value is one line naming the setting (``SettingsError``), never a pydantic dump.
+
 The API key is kept as a ``SecretStr`` so it never shows up in a repr, a log line or a dumped settings
 object; it is also never part of a cache key.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from .backends import AUTO, names
+from .errors import SettingsError
 from .load import LoadLimits
 
-Backend = Literal["auto", "llm", "offline", "replay"]
 Mode = Literal["auto", "tools", "json", "md_json"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -30,23 +37,24 @@ ENV_VARS: dict[str, str] = {
     "SUMMARIZER_CACHE_DIR": "cache_dir",
     "SUMMARIZER_CONCURRENCY": "concurrency",
 }
+_SECRET_FIELDS = frozenset({"api_key"})
 
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    backend: Backend = "auto"
+    backend: str = AUTO  # "auto" or a registered backend (summarizer.backends)
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str = DEFAULT_MODEL
     mode: Mode = "auto"
-    timeout: float = 60.0
+    timeout: float = Field(default=60.0, gt=0)
     transport_retries: int = Field(default=4, ge=0, le=20)
     validation_retries: int = Field(default=2, ge=0, le=10)
-    backoff_initial: float = 1.0
-    backoff_max: float = 30.0
-    temperature: float = 0.0
-    max_tokens: int | None = None
+    backoff_initial: float = Field(default=1.0, ge=0)
+    backoff_max: float = Field(default=30.0, ge=0)
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
     cassettes: Path | None = None
     record_dir: Path | None = None
     cache_dir: Path | None = None
@@ -63,26 +71,43 @@ class Settings(BaseModel):
     max_pages: int = Field(default=LoadLimits.max_pages, ge=1)
     max_unpacked_mb: float = Field(default=LoadLimits.max_unpacked_mb, gt=0)
 
+    @field_validator("backend")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        known = names()
+        if name != AUTO and name not in known:
+            raise ValueError(f"unknown backend {name!r}; expected {AUTO} or one of {', '.join(known)}")
+        return name
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then environment, then explicit overrides (None means 'not given')."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
         for var, name in ENV_VARS.items():
             if env.get(var):
                 values[name] = env[var]
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+                sources[name] = var
+        given = {k: v for k, v in overrides.items() if v is not None}
+        values.update(given)
+        return cls.validated(values, {k: v for k, v in sources.items() if k not in given})
 
-    def resolved_backend(self) -> Literal["llm", "offline", "replay"]:
-        """``auto`` means: replay if cassettes are given, llm if an endpoint is configured, else offline."""
-        if self.backend != "auto":
-            return self.backend
-        if self.cassettes is not None:
-            return "replay"
-        if self.base_url or self.api_key:
-            return "llm"
-        return "offline"
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with ``overrides`` applied (None means 'not given'), validated together with the rest."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if not given:
+            return self
+        return Settings.validated({**self.model_dump(), **given})
+
+    @classmethod
+    def validated(cls, values: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> Settings:
+        """``Settings(**values)``, with a one-line ``SettingsError`` instead of a pydantic report.
+        ``sources`` names the environment variable a value came from, for the message."""
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise SettingsError(describe(exc, sources or {})) from None
 
     def load_limits(self) -> LoadLimits:
         return LoadLimits(
@@ -91,3 +116,20 @@ class Settings(BaseModel):
 
     def api_key_value(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key is not None else None
+
+
+def describe(exc: ValidationError, sources: Mapping[str, str]) -> str:
+    """One line per problem, joined: the setting, what is wrong, the value given (never a secret)."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        name = str(err["loc"][0]) if err.get("loc") else "settings"
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(name, list(Settings.model_fields), n=1)
+            problems.append(f"unknown setting {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            continue
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        shown = "" if name in _SECRET_FIELDS else f" (got {err.get('input')!r}"
+        if shown and name in sources:
+            shown += f" from {sources[name]}"
+        problems.append(f"{name}: {message}{shown + ')' if shown else ''}")
+    return "; ".join(" ".join(p.split()) for p in problems)

@@ -1,7 +1,8 @@
 """``--dry-run``: how many calls and roughly how many tokens a run would take, and how many are cached.
 
-Nothing is sent anywhere: the chunk prompts are rendered exactly as a real run would render them, their
-cache keys are looked up, and tokens are estimated offline (see ``tokens.py``).
+Nothing is sent anywhere and no client is built: the document's plan (``plan.py``, the same one a run asks)
+is turned into its requests, exactly as a run renders them, their cache keys are looked up, and tokens are
+estimated offline (see ``tokens.py``).
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .api import Summarizer, analyze, is_trivial, overview_head, overview_points, whole_report_chunk
-from .clean import source_facts
-from .extract import ChunkResult, LLMExtractor, extraction_request
+from .api import Summarizer
+from .cost import estimate_cost
+from .extract import ChunkResult, ChunkStep
 from .load import Document
-from .models import OverviewDraft
-from .prompts import overview_messages
+from .models import ChunkExtraction
+from .plan import DocumentPlan, Request, request_for
 from .tokens import estimate_tokens
 
 # An overview call sends the document head and the summaries' lead sentences; its answer is a few sentences.
@@ -26,11 +27,11 @@ COMPLETION_PER_PROMPT = 0.6  # observed shape of extraction answers: quotes repe
 class DryRunPlan:
     name: str
     backend: str
-    calls: int
-    cached: int
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float | None
+    calls: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
 
     def line(self) -> str:
         cost = "unknown price" if self.cost_usd is None else f"~${self.cost_usd:.4f}"
@@ -42,45 +43,58 @@ class DryRunPlan:
 
 
 def dry_run(summarizer: Summarizer, document: Document) -> DryRunPlan:
-    from .cost import estimate_cost
+    plan = summarizer.plan(document)
+    out = DryRunPlan(document.name, summarizer.spec.name)
+    if not summarizer.spec.capabilities.calls_model:
+        return out  # answers cost no call
+    results = [_chunk(summarizer, step, out) for step in plan.chunks]
+    _overview(summarizer, plan, results, out)
+    settings = summarizer.settings
+    out.cost_usd = estimate_cost(settings.model, out.prompt_tokens, out.completion_tokens, settings.prices)
+    return out
 
-    analysis = analyze(document, summarizer.settings)
-    if summarizer.backend == "offline":
-        return DryRunPlan(document.name, "offline", 0, 0, 0, 0, None)
-    extractor = summarizer.extractor_for(analysis)
-    assert isinstance(extractor, LLMExtractor)
-    calls = cached = prompt = completion = 0
-    results: list[ChunkResult] = []
-    # As Summarizer.run: a report that is one chunk gets one call that also writes the overview.
-    facts = source_facts(document.text) if whole_report_chunk(analysis) else None
-    for chunk in analysis.chunks:
-        if is_trivial(chunk, analysis.mentions):
-            results.append(ChunkResult.skipped(chunk))
-            continue
-        messages, model = extraction_request(chunk, facts)
-        calls += 1
-        hit = extractor.cache.get(extractor.cache_key(messages, model))
-        if hit is not None:
-            cached += 1
-            results.append(ChunkResult(chunk, model.model_validate(hit["value"])))
-            continue
-        schema_tokens = estimate_tokens(json.dumps(model.model_json_schema(), ensure_ascii=False))
-        prompt += sum(estimate_tokens(m["content"]) for m in messages) + schema_tokens
-        completion += int(estimate_tokens(chunk.text) * COMPLETION_PER_PROMPT)
-        if facts is not None:
-            completion += OVERVIEW_COMPLETION_TOKENS
-    if facts is None:  # the overview call (a one-chunk report's overview came with its chunk)
-        calls += 1
-        if len(results) == len(analysis.chunks):
-            messages = overview_messages(overview_head(analysis), overview_points(analysis.outline, results))
-            if extractor.is_cached(messages, OverviewDraft):
-                cached += 1
-            else:
-                prompt += sum(estimate_tokens(m["content"]) for m in messages)
-                completion += OVERVIEW_COMPLETION_TOKENS
-        else:
-            # Summaries are not known yet: estimate the overview prompt from a typical lead sentence per chunk.
-            prompt += 300 + 40 * len(analysis.chunks)
-            completion += OVERVIEW_COMPLETION_TOKENS
-    cost = estimate_cost(summarizer.settings.model, prompt, completion, summarizer.settings.prices)
-    return DryRunPlan(document.name, summarizer.backend, calls, cached, prompt, completion, cost)
+
+def _cached(summarizer: Summarizer, request: Request) -> object | None:
+    cache = summarizer.cache
+    return request.cached(cache) if cache is not None else None
+
+
+def _chunk(summarizer: Summarizer, step: ChunkStep, out: DryRunPlan) -> ChunkResult | None:
+    """The chunk's answer when the cache has it (a skipped chunk's is empty); the call counted either way."""
+    if step.skip:
+        return ChunkResult.skipped(step.chunk)
+    request = request_for(step, summarizer.fingerprint)
+    out.calls += 1
+    hit = _cached(summarizer, request)
+    if isinstance(hit, ChunkExtraction):
+        out.cached += 1
+        return ChunkResult(step.chunk, hit)
+    schema_tokens = estimate_tokens(json.dumps(request.response_model.model_json_schema(), ensure_ascii=False))
+    out.prompt_tokens += _message_tokens(request) + schema_tokens
+    out.completion_tokens += int(estimate_tokens(step.chunk.text) * COMPLETION_PER_PROMPT)
+    if step.whole:
+        out.completion_tokens += OVERVIEW_COMPLETION_TOKENS
+    return None
+
+
+def _overview(summarizer: Summarizer, plan: DocumentPlan, results: list[ChunkResult | None], out: DryRunPlan) -> None:
+    if plan.whole:  # a one-chunk report's overview comes with its chunk
+        return
+    out.calls += 1
+    answered = [r for r in results if r is not None]
+    step = plan.overview(answered) if len(answered) == len(results) else None
+    if step is None:
+        # Summaries are not known yet: estimate the overview prompt from a typical lead sentence per chunk.
+        out.prompt_tokens += 300 + 40 * len(plan.chunks)
+        out.completion_tokens += OVERVIEW_COMPLETION_TOKENS
+        return
+    request = request_for(step, summarizer.fingerprint)
+    if _cached(summarizer, request) is not None:
+        out.cached += 1
+        return
+    out.prompt_tokens += _message_tokens(request)
+    out.completion_tokens += OVERVIEW_COMPLETION_TOKENS
+
+
+def _message_tokens(request: Request) -> int:
+    return sum(estimate_tokens(m["content"]) for m in request.messages)

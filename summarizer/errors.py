@@ -16,6 +16,11 @@ class InputError(SummarizerError):
     """Bad input or usage: the user can fix it (exit code 2)."""
 
 
+class SettingsError(InputError):
+    """A setting, an override or an environment variable the library cannot use; the message is one line
+    naming the setting (exit code 2)."""
+
+
 class LoadError(InputError):
     """A file could not be read as a report (empty, binary, undecodable, unsupported)."""
 

@@ -1,179 +1,92 @@
-"""extract: one chunk -> ``ChunkExtraction`` through an LLM (instructor), behind the result cache.
+"""extract: what a backend is asked about one document, what it answers, and the seam every backend fills.
 
-The cache key covers everything that can change an answer (endpoint, model, mode, prompt version, schema,
-messages, sampling) and never the API key. Only validated results are written, so a run killed half way
-resumes from the cache with nothing recomputed.
+A document's plan (``plan.py``) asks a ``ChunkStep`` for each chunk (a trivial chunk is answered with nothing,
+and a report that is one chunk has one step whose answer writes the overview too), then, once those answers
+are in, an ``OverviewStep`` whose material is the lead sentence of each part's summaries. A ``Backend`` answers
+steps: the offline backend from the text itself (``offline.py``); a model backend by sending each step as a
+request behind the result cache (``llm/backend.py``). ``backends.py`` registers them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol
 
-from pydantic import BaseModel
-
-from .cache import ResultCache
 from .chunks import Chunk
-from .config import Settings
-from .llm.client import LLMClient
-from .models import ChunkExtraction, OverviewDraft, ReportExtraction
-from .prompts import PROMPT_VERSION, extract_messages, overview_messages
+from .models import HEADING_SEP, ChunkExtraction, OverviewDraft, Usage
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 
-@dataclass
-class CallStats:
-    """Usage of one or more calls; summed per document and per batch."""
+@dataclass(frozen=True)
+class ChunkStep:
+    """One chunk of a document to extract (or, when ``skip``, to answer with nothing: it is not worth a call)."""
 
-    calls: int = 0
-    cache_hits: int = 0
-    attempts: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    analysis: Analysis
+    chunk: Chunk
+    label: str  # names document and chunk in logs, errors and cassettes: "report.txt chunk 2/7"
+    skip: bool = False
+    # Set when the chunk is the whole report: the answer writes title, organization, period and overview too
+    # (from these facts of the metadata block, possibly none), which saves the overview call.
+    facts: tuple[str, ...] | None = None
 
-    def add(self, other: CallStats) -> None:
-        self.calls += other.calls
-        self.cache_hits += other.cache_hits
-        self.attempts += other.attempts
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
+    @property
+    def whole(self) -> bool:
+        return self.facts is not None
+
+
+@dataclass(frozen=True)
+class OverviewPoint:
+    """One summary part as the overview call sees it: its heading path and its summaries' lead sentences."""
+
+    path: tuple[str, ...]
+    points: tuple[str, ...]
+
+    @property
+    def heading(self) -> str:
+        """The heading path as the prompt writes it."""
+        return HEADING_SEP.join(self.path)
+
+
+@dataclass(frozen=True)
+class OverviewStep:
+    """The overview of a document, asked once its chunks are answered."""
+
+    analysis: Analysis
+    head: str  # the document's head: metadata facts and the text before the first heading
+    points: tuple[OverviewPoint, ...]
+    label: str
+
+    def material(self) -> str:
+        """Everything the overview call sees, as one text: what its answer's quotes are validated against."""
+        lines = [self.head]
+        for point in self.points:
+            lines.append(point.heading)
+            lines.extend(point.points)
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
 class ChunkResult:
     chunk: Chunk
     extraction: ChunkExtraction
-    stats: CallStats = field(default_factory=CallStats)
+    usage: Usage = field(default_factory=Usage)
+    overview: OverviewDraft | None = None  # the answer to a whole-report step writes the overview too
 
     @classmethod
     def skipped(cls, chunk: Chunk) -> ChunkResult:
-        """A chunk not worth a call (``api.is_trivial``): nothing extracted, nothing spent."""
+        """A chunk not worth a call (``plan.is_trivial``): nothing extracted, nothing spent."""
         return cls(chunk, ChunkExtraction(summaries=[]))
 
 
-class Extractor(Protocol):
-    """What the pipeline needs from a backend (LLM, replay, offline)."""
+class Backend(Protocol):
+    """What the pipeline needs from a backend (registered in ``backends.py``)."""
 
-    backend: str
-    model: str | None
+    def extract(self, step: ChunkStep) -> ChunkResult:
+        """The chunk's extraction; for a whole-report step (``step.whole``) with ``overview`` filled."""
+        ...
 
-    def extract(self, chunk: Chunk, label: str) -> ChunkResult: ...
+    def overview(self, step: OverviewStep) -> tuple[OverviewDraft, Usage]: ...
 
-    def extract_whole(self, chunk: Chunk, facts: list[str], label: str) -> tuple[ChunkResult, OverviewDraft] | None:
-        """For a report that is one chunk: the chunk and the overview in one call; None where a backend
-        has nothing to save by it (then ``extract`` and ``overview`` are called)."""
-
-    def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]: ...
-
-
-@cache
-def schema_hash(model: type[BaseModel]) -> str:
-    """Changes whenever the response schema (fields, descriptions) changes."""
-    blob = json.dumps(model.model_json_schema(), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def part_labels(chunk: Chunk) -> list[str]:
-    """How the prompt names each summary part in the chunk: its heading path, marked when the part began
-    in an earlier chunk (its heading is then not in the text)."""
-    labels = []
-    for part in chunk.summarized:
-        label = part.path[-1] if part.path else "报告开头"
-        labels.append(f"{label}(接上文)" if part.start < chunk.start and part.path else label)
-    return labels
-
-
-def extraction_request(
-    chunk: Chunk, whole_report_facts: list[str] | None = None
-) -> tuple[list[dict[str, str]], type[ChunkExtraction]]:
-    """The messages and response model of a chunk's call; with ``whole_report_facts`` the chunk is the whole
-    report and the call also writes the overview (``ReportExtraction``), which saves the overview call."""
-    messages = extract_messages(chunk.text, part_labels(chunk), whole_report_facts)
-    return messages, ChunkExtraction if whole_report_facts is None else ReportExtraction
-
-
-def extraction_context(chunk: Chunk) -> dict[str, Any]:
-    """What an extraction answer is validated against: the chunk's text and how many summaries it owes."""
-    return {"chunk": chunk.text, "parts": len(chunk.summarized)}
-
-
-def overview_context(head: str, points: list[dict[str, Any]]) -> str:
-    """The material the overview call sees; also what its answer is validated against."""
-    lines = [head]
-    for section in points:
-        lines.append(str(section["heading"]))
-        lines.extend(str(p) for p in section["points"])
-    return "\n".join(lines)
-
-
-class LLMExtractor:
-    """Extraction through any OpenAI-compatible endpoint (or its recorded responses)."""
-
-    def __init__(
-        self,
-        client: LLMClient,
-        cache: ResultCache,
-        settings: Settings,
-        *,
-        backend: str = "llm",
-    ) -> None:
-        self.client = client
-        self.cache = cache
-        self.settings = settings
-        self.backend = backend
-        self.model: str | None = settings.model
-
-    def cache_key(self, messages: list[dict[str, str]], response_model: type[BaseModel]) -> str:
-        s = self.settings
-        return ResultCache.key(
-            endpoint=self.client.endpoint_id(),
-            model=s.model,
-            mode=s.mode,
-            prompt_version=PROMPT_VERSION,
-            schema=schema_hash(response_model),
-            messages=messages,
-            temperature=s.temperature,
-            max_tokens=s.max_tokens,
-        )
-
-    def _call(
-        self, messages: list[dict[str, str]], response_model: type[M], context: dict[str, Any], label: str
-    ) -> tuple[M, CallStats]:
-        key = self.cache_key(messages, response_model)
-        cached = self.cache.get(key)
-        if cached is not None:
-            value = response_model.model_validate(cached["value"], context=context)
-            return value, CallStats(cache_hits=1)
-        # Requests in flight are bounded by the client (LLMSettings.max_in_flight), across every document.
-        result = self.client.complete(messages, response_model, context=context, label=label)
-        if result.grounded:  # only validated answers are cached; an ungrounded one is asked again next run
-            self.cache.set(key, {"value": result.value.model_dump(mode="json"), "mode": result.mode})
-        stats = CallStats(
-            calls=1,
-            attempts=result.attempts,
-            prompt_tokens=result.prompt_tokens,
-            completion_tokens=result.completion_tokens,
-        )
-        return result.value, stats
-
-    def is_cached(self, messages: list[dict[str, str]], response_model: type[BaseModel]) -> bool:
-        return self.cache.get(self.cache_key(messages, response_model)) is not None
-
-    def extract(self, chunk: Chunk, label: str) -> ChunkResult:
-        messages, model = extraction_request(chunk)
-        value, stats = self._call(messages, model, extraction_context(chunk), label)
-        return ChunkResult(chunk=chunk, extraction=value, stats=stats)
-
-    def extract_whole(self, chunk: Chunk, facts: list[str], label: str) -> tuple[ChunkResult, OverviewDraft]:
-        messages, model = extraction_request(chunk, facts)
-        value, stats = self._call(messages, model, extraction_context(chunk), label)
-        assert isinstance(value, ReportExtraction)
-        return ChunkResult(chunk=chunk, extraction=value, stats=stats), value.draft()
-
-    def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]:
-        messages = overview_messages(head, points)
-        return self._call(messages, OverviewDraft, {"chunk": overview_context(head, points)}, label)
+    def close(self) -> None: ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .clean import CleanText, source_facts
@@ -267,19 +267,21 @@ def part_summaries(result: ChunkResult) -> list[tuple[Part, str]]:
     return list(zip(parts, texts, strict=False))
 
 
-def merge(
-    *,
-    document: Document,
-    clean: CleanText,
-    outline: Outline,
-    results: Sequence[ChunkResult],
-    overview: OverviewDraft,
-    run: RunInfo,
-    usage: Usage,
-) -> ReportSummary:
-    metrics: dict[MetricKey, Metric] = {}
-    summaries: dict[PartKey, list[str]] = {}
-    items: dict[PartKey, list[tuple[Item, list[MetricKey]]]] = {}
+@dataclass
+class _Collected:
+    """What the chunks' answers say, gathered per summary part, before ids are given."""
+
+    metrics: dict[MetricKey, Metric] = field(default_factory=dict)
+    summaries: dict[PartKey, list[str]] = field(default_factory=dict)
+    items: dict[PartKey, list[tuple[Item, list[MetricKey]]]] = field(default_factory=dict)
+
+
+def _collect(
+    results: Sequence[ChunkResult], document: Document, clean: CleanText, outline: Outline
+) -> _Collected:
+    """Every chunk's summaries to their parts; every item to the part its quote lies in, with its metrics'
+    keys; facts that two items or chunks both give counted once."""
+    out = _Collected()
     seen_items: set[tuple[str, int]] = set()
 
     def section_path(position: int) -> list[str]:
@@ -289,7 +291,7 @@ def merge(
         chunk = result.chunk
         for part, text in part_summaries(result):
             if text:
-                summaries.setdefault(part.key, []).append(text)
+                out.summaries.setdefault(part.key, []).append(text)
         for extracted, span, part in placed_items(result):
             evidence = _evidence(document, clean, chunk.start, span) if span else None
             keys: list[MetricKey] = []
@@ -301,7 +303,7 @@ def merge(
                 mevidence = _evidence(document, clean, chunk.start, mspan)
                 metric = _metric(em, mevidence, section_path(mevidence.start))
                 mkey = (metric.evidence.start, metric.evidence.end, metric.value, metric.unit)
-                metrics.setdefault(mkey, metric)  # the same fact from two items/chunks counts once
+                out.metrics.setdefault(mkey, metric)  # the same fact from two items/chunks counts once
                 if mkey not in keys:
                     keys.append(mkey)
             dedup = (extracted.text.strip(), evidence.start if evidence else -1)
@@ -309,56 +311,80 @@ def merge(
                 continue
             seen_items.add(dedup)
             item = Item(id="", text=extracted.text.strip(), kind=extracted.kind, evidence=evidence)
-            items.setdefault(part.key, []).append((item, keys))
+            out.items.setdefault(part.key, []).append((item, keys))
+    return out
 
-    # Ids in source order.
-    report = report_period_of(document, clean.text, outline, overview)
+
+def _numbered_metrics(
+    metrics: dict[MetricKey, Metric], text: str, outline: Outline, report: Period | None
+) -> tuple[list[Metric], dict[MetricKey, str]]:
+    """The metrics with ids in source order and their periods; the id of each key."""
     ordered = sorted(metrics.items(), key=lambda kv: (kv[1].evidence.start, kv[1].evidence.end, kv[0]))
     ids: dict[MetricKey, str] = {}
-    final_metrics: list[Metric] = []
+    final: list[Metric] = []
     for n, (mkey, metric) in enumerate(ordered, 1):
         ids[mkey] = f"m{n}"
-        period = metric_period(clean.text, outline, metric, report)
+        period = metric_period(text, outline, metric, report)
         update: dict[str, object] = {"id": f"m{n}", "period": period.text if period else None}
         update |= {"period_start": period.start, "period_end": period.end} if period else {}
-        if past_target(clean.text, outline, metric, report):
+        if past_target(text, outline, metric, report):
             update["kind"] = "result"
         multi_year = period is not None and period.first_year != period.last_year
-        update["indicator"] = metric_indicator(clean.text, metric, multi_year=multi_year)
-        final_metrics.append(metric.model_copy(update=update))
+        update["indicator"] = metric_indicator(text, metric, multi_year=multi_year)
+        final.append(metric.model_copy(update=update))
+    return final, ids
 
+
+def _sections(
+    collected: _Collected, outline: Outline, clean: CleanText, ids: dict[MetricKey, str]
+) -> list[SectionSummary]:
     sections: list[SectionSummary] = []
     item_counter = 0
     parts = summary_parts(outline)
     split_tops = {p.key[0] for p in parts if p.key[1] is not None}
     for part in parts:
-        part_items = items.get(part.key, [])
+        part_items = collected.items.get(part.key, [])
+        said = bool(part_items or collected.summaries.get(part.key))
         if part.key[0] is None:
             # The preamble when it holds items, or was summarized (a chunk of its own); the whole of a
             # report without headings always.
-            shown = bool(part_items or summaries.get(part.key)) or not outline.sections
+            shown = said or not outline.sections
         else:
             # A top-level section always shows, unless sub-sections with roles of their own took its content.
-            shown = bool(part_items or summaries.get(part.key)) or part.key[0] not in split_tops
+            shown = said or part.key[0] not in split_tops
         if not shown:
             continue
         final_items = []
         for item, keys in sorted(part_items, key=lambda it: it[0].evidence.start if it[0].evidence else -1):
             item_counter += 1
             final_items.append(item.model_copy(update={"id": f"i{item_counter}", "metrics": [ids[k] for k in keys]}))
-        heading = list(part.path) or [PREAMBLE_HEADING]
         sections.append(
             SectionSummary(
                 id=f"s{len(sections) + 1}",
-                heading_path=heading,
+                heading_path=list(part.path) or [PREAMBLE_HEADING],
                 role=part.role or "other",
-                summary="".join(summaries.get(part.key, [])),
+                summary="".join(collected.summaries.get(part.key, [])),
                 items=final_items,
                 start=part.start,
                 end=rstrip_end(clean.text, part.start, part.end),
             )
         )
+    return sections
 
+
+def merge(
+    *,
+    document: Document,
+    clean: CleanText,
+    outline: Outline,
+    results: Sequence[ChunkResult],
+    overview: OverviewDraft,
+    run: RunInfo,
+    usage: Usage,
+) -> ReportSummary:
+    collected = _collect(results, document, clean, outline)
+    report = report_period_of(document, clean.text, outline, overview)
+    metrics, ids = _numbered_metrics(collected.metrics, clean.text, outline, report)
     return ReportSummary(
         source=SourceInfo(
             path=document.path,
@@ -377,9 +403,9 @@ def merge(
         period_start=report.start if report else None,
         period_end=report.end if report else None,
         overview=overview.overview,
-        sections=sections,
-        metrics=final_metrics,
-        highlights=choose_highlights(final_metrics, clean.text, outline),
+        sections=_sections(collected, outline, clean, ids),
+        metrics=metrics,
+        highlights=choose_highlights(metrics, clean.text, outline),
         relative_targets=relative_targets(document, clean, outline, report),
         usage=usage,
         backend=run.backend,

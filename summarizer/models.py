@@ -16,6 +16,7 @@ JSON rather than written as null, so a summary of a .txt reads exactly as before
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import (
@@ -30,6 +31,7 @@ from pydantic import (
 )
 
 SCHEMA_VERSION = "1.0"
+HEADING_SEP = " › "  # how a heading path is written on one line (prompts, Markdown, HTML)
 
 Role = Literal["work_done", "problems", "plans", "other"]
 ItemKind = Literal["achievement", "measure", "honor", "problem", "plan"]
@@ -167,12 +169,25 @@ class Verification(_Model):
 
 
 class Usage(_Model):
+    # Calls and tokens of one call, a document or a batch: the one type they are all summed in. (A comment,
+    # not a docstring: a docstring would become the exported schema's description.)
     calls: int = 0
     cache_hits: int = 0
     attempts: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
+
+    def add(self, other: Usage) -> Usage:
+        """Adds ``other`` into this usage (a cost only where one is known) and returns this usage."""
+        self.calls += other.calls
+        self.cache_hits += other.cache_hits
+        self.attempts += other.attempts
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        if other.cost_usd is not None:
+            self.cost_usd = round((self.cost_usd or 0.0) + other.cost_usd, 6)
+        return self
 
 
 class ReportSummary(_Model):
@@ -213,13 +228,18 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+@dataclass(frozen=True)
+class Grounding:
+    """The validation context of an answer: the text its quotes must come from (a chunk, or the overview's
+    material) and, for an extraction, how many summaries it owes (one per part the chunk touches)."""
+
+    text: str
+    parts: int | None = None
+
+
 def _chunk_text(info: ValidationInfo) -> str | None:
     ctx = info.context
-    if isinstance(ctx, dict):
-        chunk = ctx.get("chunk")
-        if isinstance(chunk, str):
-            return chunk
-    return None
+    return ctx.text if isinstance(ctx, Grounding) else None
 
 
 def _compact(node: Any, defs: dict[str, Any]) -> Any:
@@ -353,8 +373,8 @@ class ChunkExtraction(_PromptModel):
     @field_validator("summaries")
     @classmethod
     def _one_per_part(cls, summaries: list[str], info: ValidationInfo) -> list[str]:
-        parts = info.context.get("parts") if isinstance(info.context, dict) else None
-        if isinstance(parts, int) and len(summaries) != parts:
+        parts = info.context.parts if isinstance(info.context, Grounding) else None
+        if parts is not None and len(summaries) != parts:
             raise ValueError(f"summaries须为「部分」所列的每个部分各写一段,共{parts}段,而不是{len(summaries)}段")
         return summaries
 

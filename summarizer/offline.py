@@ -9,21 +9,29 @@ baseline the LLM must beat. Every answer goes through the same validators as an 
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from .analysis import Analysis
 from .binding import Binding, bind
 from .chunks import Chunk
 from .clean import source_facts
-from .extract import CallStats, ChunkResult, extraction_context
+from .extract import ChunkResult, ChunkStep, OverviewStep
 from .head import read_head
 from .highlights import indicator_weight, key_spans
-from .models import ChunkExtraction, ExtractedItem, ExtractedMetric, ItemKind, OverviewDraft
+from .models import ChunkExtraction, ExtractedItem, ExtractedMetric, Grounding, ItemKind, OverviewDraft, Usage
 from .numbers import NumberMention
+from .plan import extraction_grounding
 from .sections import Outline, Section, summary_parts, walk
+
+if TYPE_CHECKING:
+    from .cache import ResultCache
+    from .config import Settings
+    from .fingerprint import Fingerprint
 
 CLAUSE_DELIMS = "，,；;。！？!?：:\n"
 SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
@@ -79,9 +87,50 @@ def item_kind(title: str, role: str | None) -> ItemKind:
     return KIND_BY_ROLE.get(role or "other", "measure")
 
 
+class OfflineBackend:
+    """Answers every step from the document itself; costs no call, so there is nothing to cache."""
+
+    KEEP = 16  # documents whose reader is kept: a batch works on at most 2 x concurrency at once
+
+    def __init__(self) -> None:
+        # A document's reader binds every figure of the text once; its chunk steps and overview share it.
+        self._readers: dict[int, tuple[Analysis, OfflineExtractor]] = {}
+        self._lock = threading.Lock()
+
+    def _reader(self, analysis: Analysis) -> OfflineExtractor:
+        with self._lock:
+            kept = self._readers.get(id(analysis))
+            if kept is not None and kept[0] is analysis:
+                return kept[1]
+        reader = OfflineExtractor.of(analysis)
+        with self._lock:
+            if len(self._readers) >= self.KEEP:
+                self._readers.pop(next(iter(self._readers)))
+            self._readers[id(analysis)] = (analysis, reader)
+        return reader
+
+    def extract(self, step: ChunkStep) -> ChunkResult:
+        reader = self._reader(step.analysis)
+        result = reader.extract(step.chunk)
+        if not step.whole:
+            return result
+        # A report that is one chunk: the overview comes with it (the offline overview costs no call).
+        return ChunkResult(result.chunk, result.extraction, result.usage, reader.overview())
+
+    def overview(self, step: OverviewStep) -> tuple[OverviewDraft, Usage]:
+        return self._reader(step.analysis).overview(), Usage()
+
+    def close(self) -> None:
+        with self._lock:
+            self._readers.clear()
+
+
+def offline_backend(settings: Settings, *, fingerprint: Fingerprint, cache: ResultCache | None) -> OfflineBackend:
+    return OfflineBackend()
+
+
 class OfflineExtractor:
-    backend = "offline"
-    model: str | None = None
+    """The offline answers for one document."""
 
     def __init__(self, text: str, outline: Outline, mentions: Sequence[NumberMention], original: str = "") -> None:
         self.text = text
@@ -92,6 +141,10 @@ class OfflineExtractor:
         self._parts = summary_parts(outline)
         self._starts = [m.start for m in mentions]  # mentions come in source order
         self._bindings = {b.mention.start: b for b in bind(text, mentions)}
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> OfflineExtractor:
+        return cls(analysis.clean.text, analysis.outline, analysis.mentions, original=analysis.document.text)
 
     def _role_at(self, position: int) -> str | None:
         """The role of the summary part at ``position`` (a sub-section with a role of its own counts)."""
@@ -116,12 +169,12 @@ class OfflineExtractor:
                     "kind": metric_kind(clause, role),
                     "quote": clause,
                 },
-                context={"chunk": chunk.text},
+                context=Grounding(chunk.text),
             )
         except ValidationError:
             return None  # a figure we cannot ground exactly is left out, never guessed
 
-    def extract(self, chunk: Chunk, label: str) -> ChunkResult:
+    def extract(self, chunk: Chunk) -> ChunkResult:
         role = chunk.parts[0].role
         # Top-level headings are the sections themselves; items are the headings below them.
         headed = [
@@ -175,14 +228,11 @@ class OfflineExtractor:
             for p in chunk.summarized
         ]
         extraction = ChunkExtraction.model_validate(
-            {"summaries": summaries, "items": [i.model_dump() for i in items]}, context=extraction_context(chunk)
+            {"summaries": summaries, "items": [i.model_dump() for i in items]}, context=extraction_grounding(chunk)
         )
-        return ChunkResult(chunk=chunk, extraction=extraction, stats=CallStats())
+        return ChunkResult(chunk=chunk, extraction=extraction)
 
-    def extract_whole(self, chunk: Chunk, facts: list[str], label: str) -> None:
-        return None  # nothing to save: the offline overview costs no call
-
-    def overview(self, head: str, points: list[dict[str, Any]], label: str) -> tuple[OverviewDraft, CallStats]:
+    def overview(self) -> OverviewDraft:
         end = self.outline.preamble[1]
         first = self.outline.sections[0].heading() if self.outline.sections else None
         report = read_head(
@@ -193,10 +243,9 @@ class OfflineExtractor:
             headings=[s.heading() for s in self.outline.sections],
         )
         overview = extractive_overview(self.text, self.outline, self._bindings.values())
-        draft = OverviewDraft(
+        return OverviewDraft(
             title=report.title, organization=report.organization, period=report.period, overview=overview
         )
-        return draft, CallStats()
 
 
 # A sentence for the overview: whole, from the report, ended by 。！？ (a ；-clause is not a sentence).

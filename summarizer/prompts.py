@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from .resources import prompts_dir
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from .extract import OverviewPoint
 
 PROMPT_VERSION = "v3"
 
 
 @lru_cache(maxsize=4)
 def _environment(version: str) -> jinja2.Environment:
+    import jinja2  # here: rendering a prompt is the first thing that needs it, and an offline run never does
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(prompts_dir() / version)),
         undefined=jinja2.StrictUndefined,
@@ -44,8 +49,8 @@ def extract_messages(
     return [{"role": "system", "content": render("extract_system")}, {"role": "user", "content": user}]
 
 
-def overview_messages(head: str, sections: list[dict[str, Any]]) -> list[dict[str, str]]:
+def overview_messages(head: str, points: Sequence[OverviewPoint]) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": render("overview_system")},
-        {"role": "user", "content": render("overview_user", head=head, sections=sections)},
+        {"role": "user", "content": render("overview_user", head=head, sections=points)},
     ]

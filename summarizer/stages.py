@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .api import Analysis
-from .sections import Section
+if TYPE_CHECKING:
+    from .analysis import Analysis
+    from .sections import Section
 
 STAGES = ("clean", "sections", "chunks", "numbers")
 
@@ -61,6 +62,8 @@ def stage_data(analysis: Analysis, stage: str) -> Any:
 
 
 def render_stage(analysis: Analysis, stage: str, fmt: str) -> str:
+    from .models import HEADING_SEP  # here, not at the top: the CLI reads STAGES for its --help
+
     data = stage_data(analysis, stage)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -80,7 +83,7 @@ def render_stage(analysis: Analysis, stage: str, fmt: str) -> str:
         tree(data["sections"])
     elif stage == "chunks":
         for c in data:
-            parts = " | ".join(" › ".join(p["path"]) or "(preamble)" for p in c["parts"])
+            parts = " | ".join(HEADING_SEP.join(p["path"]) or "(preamble)" for p in c["parts"])
             lines.append(f"--- chunk {c['index'] + 1} [{c['start']}-{c['end']}] {c['chars']} chars · parts: {parts}")
             lines.append(c["text"])
     else:

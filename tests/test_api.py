@@ -6,7 +6,8 @@ from pathlib import Path
 
 import summarizer
 from summarizer import Summarizer, summarize
-from summarizer.api import as_document, is_trivial
+from summarizer.analysis import as_document
+from summarizer.plan import is_trivial
 
 DATA = Path(__file__).resolve().parent / "data"
 MINI_TEXT = (DATA / "mini" / "mini_report.txt").read_text(encoding="utf-8")
@@ -65,7 +66,7 @@ def test_steps_are_public() -> None:
 def test_concurrency_bounds_requests_on_the_wire(tmp_path: Path) -> None:
     from typing import Any
 
-    from summarizer.llm import fake_server as fs
+    from summarizer.testing import fake_openai as fs
 
     latency = 0.2
 
@@ -96,7 +97,7 @@ def test_concurrency_bounds_requests_on_the_wire(tmp_path: Path) -> None:
 def test_a_one_chunk_report_is_summarized_in_one_request(tmp_path: Path) -> None:
     from typing import Any
 
-    from summarizer.llm import fake_server as fs
+    from summarizer.testing import fake_openai as fs
 
     def respond(body: dict[str, Any], n: int) -> fs.Behaviour:
         if any("摘要助手" in str(m.get("content")) for m in body["messages"] if m["role"] == "system"):

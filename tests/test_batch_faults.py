@@ -21,17 +21,14 @@ import diskcache
 import pytest
 from support import run_cli
 
-from summarizer.api import Summarizer, analyze, is_trivial
+from summarizer.api import Summarizer
 from summarizer.batch import Batch
 from summarizer.cache import ResultCache
 from summarizer.config import Settings
-from summarizer.extract import LLMExtractor, part_labels
-from summarizer.llm import fake_server as fs
-from summarizer.llm.client import LLMClient, LLMSettings
+from summarizer.llm.client import LLMClient
 from summarizer.llm.replay import LABEL_HEADER, decode_label
-from summarizer.load import load_path
-from summarizer.models import ChunkExtraction
-from summarizer.prompts import extract_messages
+from summarizer.plan import request_for
+from summarizer.testing import fake_openai as fs
 
 DATA = Path(__file__).resolve().parent / "data"
 # Two chunks at --chunk-size 200: title + 一、 (which holds FAIL_MARK), then 二、.
@@ -140,27 +137,27 @@ def _fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI has no backoff flag: start every client's backoff at 0.01 s so exhausted retries take ms."""
     real_init = LLMClient.__init__
 
-    def init(self: LLMClient, settings: LLMSettings, **kw: Any) -> None:
-        from dataclasses import replace
-
-        real_init(self, replace(settings, backoff_initial=0.01, backoff_max=0.05), **kw)
+    def init(self: LLMClient, settings: Settings, **kw: Any) -> None:
+        real_init(self, settings.with_overrides(backoff_initial=0.01, backoff_max=0.05), **kw)
 
     monkeypatch.setattr(LLMClient, "__init__", init)
 
 
-def failed_chunk_keys(path: Path, base_url: str, cache_dir: Path) -> tuple[str, str]:
-    """Cache keys of the failing chunk and of its (answered) sibling, computed as the extractor does."""
-    analysis = analyze(load_path(path), Settings(chunk_budget=BUDGET))
-    chunks = [c for c in analysis.chunks if not is_trivial(c, analysis.mentions)]
-    failing = next(c for c in chunks if FAIL_MARK in c.text)
-    sibling = next(c for c in chunks if c is not failing)
-    settings = Settings(backend="llm", base_url=base_url, model=MODEL, cache_dir=cache_dir)
-    with LLMClient(LLMSettings(model=MODEL, base_url=base_url)) as client, ResultCache(cache_dir) as cache:
-        ex = LLMExtractor(client, cache, settings)
-        return (
-            ex.cache_key(extract_messages(failing.text, part_labels(failing)), ChunkExtraction),
-            ex.cache_key(extract_messages(sibling.text, part_labels(sibling)), ChunkExtraction),
-        )
+def failed_chunk_keys(path: Path, base_url: str, cache_dir: Path, validation_retries: int) -> tuple[str, str]:
+    """Cache keys of the failing chunk and of its (answered) sibling, as the run's own plan computes them."""
+    settings = Settings(
+        backend="llm",
+        base_url=base_url,
+        model=MODEL,
+        cache_dir=cache_dir,
+        chunk_budget=BUDGET,
+        validation_retries=validation_retries,
+    )
+    with Summarizer(settings) as s:
+        keys = {step.chunk.text: request_for(step, s.fingerprint).key for step in s.plan(path).sent}
+    failing = next(key for text, key in keys.items() if FAIL_MARK in text)
+    sibling = next(key for text, key in keys.items() if FAIL_MARK not in text)
+    return failing, sibling
 
 
 def cache_entries(cache_dir: Path) -> int:
@@ -252,10 +249,10 @@ def test_one_failing_document_is_reported_others_written_rerun_redoes_only_it(
         )
 
         # -- nothing unvalidated was cached --------------------------------------------------------------
-        fail_key, sibling_key = failed_chunk_keys(fail_path, server.base_url, cache_dir)
+        fail_key, sibling_key = failed_chunk_keys(fail_path, server.base_url, cache_dir, validation_retries)
         with ResultCache(cache_dir) as cache:
             assert fail_key not in cache
-            assert sibling_key in cache  # the key computation is the extractor's: the answered sibling is there
+            assert sibling_key in cache  # the keys are the run's own: the answered sibling is there
         assert cache_entries(cache_dir) == 3 * 3 + 1  # 3 finished documents x 3 calls, + the failed doc's sibling
 
         # -- rerun, endpoint healthy: only the failed document's missing calls are sent --------------------

@@ -19,8 +19,8 @@ from typing import Any
 
 from support import child_env
 
-from summarizer.llm import fake_server as fs
 from summarizer.llm.replay import LABEL_HEADER, decode_label
+from summarizer.testing import fake_openai as fs
 
 DATA = Path(__file__).resolve().parent / "data"
 # Two chunks at --chunk-size 200 (title + 一、, then 二、): a document is part done when interrupted.

@@ -12,9 +12,10 @@ import pytest
 from netguard import no_external_network  # noqa: F401  (fixture)
 
 from summarizer.cache import ResultCache
-from summarizer.llm import fake_server as fs
-from summarizer.llm.client import LLMClient, LLMSettings
-from summarizer.models import OverviewDraft
+from summarizer.config import Settings
+from summarizer.llm.client import LLMClient
+from summarizer.models import Grounding, OverviewDraft
+from summarizer.testing import fake_openai as fs
 
 pytestmark = pytest.mark.usefixtures("no_external_network")
 
@@ -134,10 +135,10 @@ def test_no_api_key_stored_anywhere(tmp_path: Path) -> None:
         "overview": "上半年科技工作概述",
     }
     with fs.FakeOpenAI([fs.answer(answer)]) as server:
-        settings = LLMSettings(model="fake-model", base_url=server.base_url, api_key=secret)
+        settings = Settings(model="fake-model", base_url=server.base_url, api_key=secret)
         with LLMClient(settings) as client, ResultCache(cache_dir) as cache:
             messages = [{"role": "user", "content": "概述"}]
-            result = client.complete(messages, OverviewDraft, context={}, label="doc.txt overview")
+            result = client.complete(messages, OverviewDraft, context=Grounding(""), label="doc.txt overview")
             # what extract does: key from identity parts, value = the validated result
             key = ResultCache.key(endpoint=client.endpoint_id(), model=settings.model, messages=messages)
             cache.set(key, {"value": result.value.model_dump(mode="json"), "mode": result.mode})

@@ -9,7 +9,7 @@ import pytest
 from support import run_cli
 
 from summarizer import Summarizer
-from summarizer.llm import fake_server as fs
+from summarizer.testing import fake_openai as fs
 
 MINI = Path(__file__).resolve().parent / "data" / "mini" / "mini_report.txt"
 TWO_CHUNKS = MINI.with_name("two_chunk_report.txt")

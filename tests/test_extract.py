@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from test_chunks import REPORT  # a preamble and three small sections, the first with sub-sections
 
-from summarizer.api import lead, overview_points
 from summarizer.chunks import make_chunks
-from summarizer.extract import ChunkResult, extraction_context, part_labels
-from summarizer.models import ChunkExtraction, ExtractedItem
+from summarizer.extract import ChunkResult, OverviewPoint
+from summarizer.models import ChunkExtraction, ExtractedItem, Grounding
+from summarizer.plan import extraction_grounding, lead, overview_points, part_labels
 from summarizer.prompts import extract_messages
 from summarizer.sections import parse_sections
 
@@ -18,7 +18,7 @@ def test_a_chunk_names_each_part_it_owes_a_summary_for() -> None:
     # The preamble (title, opening formula) is not asked for a summary: the overview call sees it as the head.
     assert whole.parts[0].path == ()
     assert part_labels(whole) == ["一、上半年工作开展情况", "二、存在的问题", "三、下半年工作安排"]
-    assert extraction_context(whole) == {"chunk": whole.text, "parts": 3}
+    assert extraction_grounding(whole) == Grounding(whole.text, 3)
     user = extract_messages(whole.text, part_labels(whole))[1]["content"]
     lines = ["部分:", "1. 一、上半年工作开展情况", "2. 二、存在的问题", "3. 三、下半年工作安排", "片段:"]
     assert user.startswith("\n".join(lines) + "\n")
@@ -51,11 +51,11 @@ def test_overview_material_is_the_lead_of_each_summary_without_the_preamble() ->
             items=[ExtractedItem(text="存在投入不足的问题", kind="problem", quote="投入不足。")],
         ),
     )
-    assert overview_points(outline, [result]) == [
-        {"heading": "一、上半年工作开展情况", "points": ["上半年完成投资3亿元。"]},
-        {"heading": "二、存在的问题", "points": ["存在投入不足的问题"]},  # no summary: its items stand in
-        {"heading": "三、下半年工作安排", "points": ["下半年力争投资5亿元。"]},
-    ]
+    assert overview_points([result]) == (
+        OverviewPoint(("一、上半年工作开展情况",), ("上半年完成投资3亿元。",)),
+        OverviewPoint(("二、存在的问题",), ("存在投入不足的问题",)),  # no summary: its items stand in
+        OverviewPoint(("三、下半年工作安排",), ("下半年力争投资5亿元。",)),
+    )
 
 
 def test_a_skipped_chunk_costs_nothing_and_owes_nothing() -> None:
@@ -63,4 +63,4 @@ def test_a_skipped_chunk_costs_nothing_and_owes_nothing() -> None:
     chunk, = make_chunks("某县科技局工作总结\n", outline)
     skipped = ChunkResult.skipped(chunk)
     assert skipped.extraction.summaries == [] and skipped.extraction.items == []
-    assert skipped.stats.calls == 0
+    assert skipped.usage.calls == 0

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from netguard import no_external_network  # noqa: F401  (fixture)
 
+from summarizer.config import Settings
 from summarizer.errors import LLMError
-from summarizer.llm import fake_server as fs
-from summarizer.llm.client import LLMClient, LLMSettings
-from summarizer.models import ChunkExtraction
+from summarizer.llm.client import LLMClient
+from summarizer.models import ChunkExtraction, Grounding
+from summarizer.testing import fake_openai as fs
 
 pytestmark = pytest.mark.usefixtures("no_external_network")
 
@@ -59,7 +60,7 @@ MESSAGES = [
 ]
 
 
-def settings(server: fs.FakeOpenAI, **kw: Any) -> LLMSettings:
+def settings(server: fs.FakeOpenAI, **kw: Any) -> Settings:
     base: dict[str, Any] = {
         "model": "fake-model",
         "base_url": server.base_url,
@@ -69,12 +70,12 @@ def settings(server: fs.FakeOpenAI, **kw: Any) -> LLMSettings:
         "backoff_max": 0.05,
     }
     base.update(kw)
-    return LLMSettings(**base)
+    return Settings(**base)
 
 
 def run(server: fs.FakeOpenAI, **kw: Any) -> Any:
     with LLMClient(settings(server, **kw)) as client:
-        return client.complete(MESSAGES, ChunkExtraction, context={"chunk": CHUNK}, label=LABEL)
+        return client.complete(MESSAGES, ChunkExtraction, context=Grounding(CHUNK), label=LABEL)
 
 
 def test_chunk_fixture_is_the_expected_paragraph() -> None:
@@ -160,10 +161,10 @@ def test_connection_refused_is_transient_and_reported() -> None:
     with fs.FakeOpenAI([]) as server:
         base_url = server.base_url  # the port is closed once the server stops
     client = LLMClient(
-        LLMSettings(model="m", base_url=base_url, timeout=1.0, transport_retries=2, backoff_initial=0.01)
+        Settings(model="m", base_url=base_url, timeout=1.0, transport_retries=2, backoff_initial=0.01)
     )
     with pytest.raises(LLMError) as info:
-        client.complete(MESSAGES, ChunkExtraction, context={"chunk": CHUNK}, label=LABEL)
+        client.complete(MESSAGES, ChunkExtraction, context=Grounding(CHUNK), label=LABEL)
     client.close()
     assert LABEL in str(info.value) and "3 request(s)" in str(info.value)
 

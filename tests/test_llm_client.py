@@ -12,10 +12,11 @@ from urllib.parse import unquote
 import pytest
 from netguard import no_external_network  # noqa: F401  (fixture)
 
+from summarizer.config import Settings
 from summarizer.errors import LLMError, SummarizerError
-from summarizer.llm import fake_server as fs
-from summarizer.llm.client import LLMClient, LLMSettings
-from summarizer.models import ChunkExtraction, OverviewDraft
+from summarizer.llm.client import LLMClient
+from summarizer.models import ChunkExtraction, Grounding, OverviewDraft
+from summarizer.testing import fake_openai as fs
 
 pytestmark = pytest.mark.usefixtures("no_external_network")
 
@@ -69,11 +70,11 @@ def make_client(server: fs.FakeOpenAI, **kw: Any) -> LLMClient:
         "backoff_max": 0.05,
     }
     base.update(kw)
-    return LLMClient(LLMSettings(**base))
+    return LLMClient(Settings(**base))
 
 
 def call(client: LLMClient, messages: list[dict[str, str]] = MESSAGES) -> Any:
-    return client.complete(messages, ChunkExtraction, context={"chunk": CHUNK}, label=LABEL)
+    return client.complete(messages, ChunkExtraction, context=Grounding(CHUNK), label=LABEL)
 
 
 def test_tokens_are_summed_over_every_attempt() -> None:
@@ -198,7 +199,7 @@ def test_several_tool_calls_in_explicit_tools_mode_is_reasked() -> None:
 def test_settings_reach_the_request() -> None:
     with fs.FakeOpenAI([fs.answer({"overview": "概述"})]) as server:
         with make_client(server, temperature=0.3, max_tokens=321, model="qwen-plus") as client:
-            result = client.complete(MESSAGES, OverviewDraft, context={}, label=LABEL)
+            result = client.complete(MESSAGES, OverviewDraft, context=Grounding(""), label=LABEL)
         body = server.requests[0].body
     assert result.value.overview == "概述"
     assert body["model"] == "qwen-plus" and body["temperature"] == 0.3 and body["max_tokens"] == 321
@@ -266,7 +267,7 @@ def test_concurrent_calls_share_one_fallback() -> None:
     ],
 )
 def test_endpoint_id_is_normalised_and_secret_free(base_url: str | None, expected: str) -> None:
-    client = LLMClient(LLMSettings(model="m", base_url=base_url, api_key="sk-zzz"))
+    client = LLMClient(Settings(model="m", base_url=base_url, api_key="sk-zzz"))
     try:
         assert client.endpoint_id() == expected
     finally:
@@ -274,9 +275,9 @@ def test_endpoint_id_is_normalised_and_secret_free(base_url: str | None, expecte
 
 
 def test_api_key_is_not_in_settings_repr() -> None:
-    assert "sk-hidden" not in repr(LLMSettings(model="m", api_key="sk-hidden"))
+    assert "sk-hidden" not in repr(Settings(model="m", api_key="sk-hidden"))
 
 
 def test_replay_and_record_are_exclusive(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        LLMClient(LLMSettings(model="m", cassettes=tmp_path, record_dir=tmp_path))
+        LLMClient(Settings(model="m", record_dir=tmp_path), cassettes=tmp_path)

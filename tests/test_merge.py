@@ -7,10 +7,11 @@ from pydantic import ValidationError
 
 from summarizer.chunks import Chunk
 from summarizer.clean import CleanText
-from summarizer.extract import ChunkResult, extraction_context
+from summarizer.extract import ChunkResult
 from summarizer.load import load_text
 from summarizer.merge import RunInfo, figure_number, locate, merge, part_summaries, redacted_as_written
 from summarizer.models import ChunkExtraction, OverviewDraft, ReportSummary, Usage
+from summarizer.plan import extraction_grounding
 from summarizer.sections import Outline, Section, summary_parts
 
 TEXT = (
@@ -41,7 +42,7 @@ def _chunk(i: int, start: int, end: int) -> Chunk:
 
 
 def _extraction(chunk: Chunk, data: dict) -> ChunkResult:
-    return ChunkResult(chunk, ChunkExtraction.model_validate(data, context=extraction_context(chunk)))
+    return ChunkResult(chunk, ChunkExtraction.model_validate(data, context=extraction_grounding(chunk)))
 
 
 def _merge(results: list[ChunkResult]) -> ReportSummary:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from summarizer.models import ExtractedMetric, figure_problem
+from summarizer.models import ExtractedMetric, Grounding, figure_problem
 
 CHUNK = (
     "全区实现地区生产总值235.2亿元，同比增长18.5%。共验收科技计划项目143项。发放科普资料1.2万余份。"
@@ -50,7 +50,7 @@ def _metric(**kw: Any) -> ExtractedMetric:
         "kind": "result",
         "quote": "地区生产总值235.2亿元",
     }
-    return ExtractedMetric.model_validate({**data, **kw}, context={"chunk": CHUNK})
+    return ExtractedMetric.model_validate({**data, **kw}, context=Grounding(CHUNK))
 
 
 def test_the_validator_rejects_a_scale_change_with_a_message_the_model_can_act_on() -> None:

@@ -11,11 +11,12 @@ import httpx2
 import pytest
 from netguard import NetGuard, no_external_network, no_network  # noqa: F401  (fixtures)
 
+from summarizer.config import Settings
 from summarizer.errors import LLMError, ReplayMissError
-from summarizer.llm import fake_server as fs
-from summarizer.llm.client import LLMClient, LLMSettings
+from summarizer.llm.client import LLMClient
 from summarizer.llm.replay import RecordTransport, ReplayTransport, request_hash
-from summarizer.models import ChunkExtraction
+from summarizer.models import ChunkExtraction, Grounding
+from summarizer.testing import fake_openai as fs
 
 DATA = Path(__file__).parent / "data"
 SECRET = "sk-RECORD-SECRET-9f8e7d"
@@ -83,14 +84,14 @@ def responder(body: dict[str, Any], n: int) -> fs.Behaviour:
 
 def run_both(client: LLMClient) -> list[Any]:
     return [
-        client.complete(messages(CHUNK_A), ChunkExtraction, context={"chunk": CHUNK_A}, label=LABEL_A),
-        client.complete(messages(CHUNK_B), ChunkExtraction, context={"chunk": CHUNK_B}, label=LABEL_B),
+        client.complete(messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A),
+        client.complete(messages(CHUNK_B), ChunkExtraction, context=Grounding(CHUNK_B), label=LABEL_B),
     ]
 
 
 def record(cassettes: Path, *, base_path: str = "/v1") -> list[Any]:
     with fs.FakeOpenAI(responder) as server:
-        settings = LLMSettings(
+        settings = Settings(
             model="fake-model",
             base_url=server.base_url,
             api_key=SECRET,
@@ -111,8 +112,8 @@ def test_record_then_replay_without_any_socket(tmp_path: Path, request: pytest.F
     assert len(files) == 3
 
     guard: NetGuard = request.getfixturevalue("no_network")
-    settings = LLMSettings(model="fake-model", cassettes=tmp_path)  # default base_url: api.openai.com
-    with LLMClient(settings) as client:
+    settings = Settings(model="fake-model")  # default base_url: api.openai.com
+    with LLMClient(settings, cassettes=tmp_path) as client:
         replayed = run_both(client)
     assert guard.blocked == []
     assert [r.value for r in replayed] == [r.value for r in recorded]
@@ -152,11 +153,11 @@ def test_cassette_format(tmp_path: Path) -> None:
 def test_transient_answers_are_not_recorded(tmp_path: Path) -> None:
     script = [fs.status(503), fs.answer(ANSWER_A)]
     with fs.FakeOpenAI(script) as server:
-        settings = LLMSettings(
+        settings = Settings(
             model="m", base_url=server.base_url, mode="json", record_dir=tmp_path, backoff_initial=0.01
         )
         with LLMClient(settings) as client:
-            client.complete(messages(CHUNK_A), ChunkExtraction, context={"chunk": CHUNK_A}, label=LABEL_A)
+            client.complete(messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A)
         assert len(server.requests) == 2
     (file,) = tmp_path.glob("*.json")
     assert json.loads(file.read_text(encoding="utf-8"))["response"]["status"] == 200
@@ -180,9 +181,9 @@ def test_replay_miss_names_label_hash_and_fix(tmp_path: Path, monkeypatch: pytes
         return real(self, request)
 
     monkeypatch.setattr(ReplayTransport, "handle_request", counting)
-    settings = LLMSettings(model="fake-model", cassettes=tmp_path, transport_retries=3)
-    with LLMClient(settings) as client, pytest.raises(ReplayMissError) as info:
-        client.complete(messages(CHUNK_A), ChunkExtraction, context={"chunk": CHUNK_A}, label=LABEL_B)
+    settings = Settings(model="fake-model", transport_retries=3)
+    with LLMClient(settings, cassettes=tmp_path) as client, pytest.raises(ReplayMissError) as info:
+        client.complete(messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_B)
     message = str(info.value)
     assert isinstance(info.value, LLMError)
     assert "\n" not in message
@@ -199,12 +200,12 @@ def test_changed_prompt_misses(tmp_path: Path) -> None:
     changed = messages(CHUNK_A)
     changed[0]["content"] += " 请简洁。"
     with (
-        LLMClient(LLMSettings(model="fake-model", cassettes=tmp_path)) as client,
+        LLMClient(Settings(model="fake-model"), cassettes=tmp_path) as client,
         pytest.raises(ReplayMissError),
     ):
-        client.complete(changed, ChunkExtraction, context={"chunk": CHUNK_A}, label=LABEL_A)
+        client.complete(changed, ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A)
     with (
-        LLMClient(LLMSettings(model="other-model", cassettes=tmp_path)) as client,
+        LLMClient(Settings(model="other-model"), cassettes=tmp_path) as client,
         pytest.raises(ReplayMissError),
     ):
         run_both(client)
@@ -213,12 +214,12 @@ def test_changed_prompt_misses(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("no_external_network")
 def test_recorded_error_replays_as_the_same_error(tmp_path: Path) -> None:
     with fs.FakeOpenAI([fs.status(401, message="invalid api key")]) as server:
-        settings = LLMSettings(model="m", base_url=server.base_url, mode="json", record_dir=tmp_path)
+        settings = Settings(model="m", base_url=server.base_url, mode="json", record_dir=tmp_path)
         with LLMClient(settings) as client, pytest.raises(LLMError):
-            client.complete(messages(CHUNK_A), ChunkExtraction, context={"chunk": CHUNK_A}, label=LABEL_A)
-    replay = LLMSettings(model="m", mode="json", cassettes=tmp_path)
-    with LLMClient(replay) as client, pytest.raises(LLMError) as info:
-        client.complete(messages(CHUNK_A), ChunkExtraction, context={"chunk": CHUNK_A}, label=LABEL_A)
+            client.complete(messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A)
+    replay = Settings(model="m", mode="json")
+    with LLMClient(replay, cassettes=tmp_path) as client, pytest.raises(LLMError) as info:
+        client.complete(messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A)
     assert not isinstance(info.value, ReplayMissError)
     assert "401" in str(info.value) and "invalid api key" in str(info.value)
 

@@ -1,9 +1,11 @@
-"""The LLM edge: the only package importing openai, instructor and httpx2.
+"""The model edge: the only package importing openai, instructor and httpx2, and only in ``client``.
 
-* ``client``: ``LLMSettings``, ``LLMClient.complete`` -> ``CallResult`` (transport and validation retry
-  policies, mode fallback).
+* ``backend``: ``ModelBackend`` (a document's steps -> requests -> result cache or client), ``CallResult``,
+  the ``ModelClient`` protocol, and the ``llm`` / ``replay`` factories that ``backends.py`` registers.
+* ``client``: ``LLMClient.complete`` -> ``CallResult`` on any OpenAI-compatible endpoint (transport and
+  validation retry policies, mode fallback), configured by the run's ``Settings``.
 * ``replay``: ``ReplayTransport`` / ``RecordTransport``, one JSON cassette per HTTP request.
-* ``fake_server``: ``FakeOpenAI``, a scripted OpenAI-compatible server on 127.0.0.1 for tests and benchmarks.
 
-Nothing is imported here on purpose: ``import summarizer.llm.fake_server`` should not pay for openai.
+Nothing is imported here on purpose: choosing a backend or reading the cache should not pay for openai.
+The fake OpenAI-compatible server for tests is ``summarizer.testing.fake_openai``.
 """

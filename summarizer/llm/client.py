@@ -1,6 +1,8 @@
 """The one place that talks to an LLM: openai + instructor behind two explicit, bounded retry policies.
 
-Policies (both ours, so their bounds are visible in ``LLMSettings`` and nowhere else):
+Configured by the run's ``Settings`` (the one options object; nothing is copied into a second settings type).
+
+Policies (both ours, so their bounds are visible in ``Settings`` and nowhere else):
 
 1. Transport (tenacity): 429 (honouring ``Retry-After``, capped at ``backoff_max``), 408/409, 5xx,
    timeouts, refused or dropped connections are retried ``transport_retries`` times with exponential
@@ -8,7 +10,7 @@ Policies (both ours, so their bounds are visible in ``LLMSettings`` and nowhere 
    retries do not multiply with ours.
 2. Validation (our loop): an answer that is not JSON, is truncated (``finish_reason=length``), has no
    choices, or fails pydantic validation (including the grounding validators, which read
-   ``context["chunk"]``) is re-asked ``validation_retries`` times. instructor 1.17's own re-ask
+   ``context.text``, a ``models.Grounding``) is re-asked ``validation_retries`` times. instructor 1.17's own re-ask
    (``reask_tools``/``reask_md_json`` in ``instructor/v2/providers/openai/handlers.py``) *extends* the
    message list on every retry, so the prompt grows with every failure; we call instructor with
    ``max_retries=0`` (exactly one request) and build each re-ask ourselves from the original messages,
@@ -30,10 +32,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
 import httpx2
@@ -43,7 +45,11 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from ..config import Settings
 from ..errors import LLMError, ReplayMissError
+from ..fingerprint import DEFAULT_BASE_URL, endpoint_id
+from ..models import Grounding
+from .backend import CallResult
 from .replay import LABEL_HEADER, RecordTransport, ReplayTransport, encode_label
 
 T = TypeVar("T", bound=BaseModel)
@@ -69,7 +75,6 @@ _instructor_retry_log = logging.getLogger("instructor.v2.retry")
 if not any(isinstance(f, _QuietInstructorRetries) for f in _instructor_retry_log.filters):
     _instructor_retry_log.addFilter(_QuietInstructorRetries())
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _INSTRUCTOR_MODES: dict[str, instructor.Mode] = {
     "tools": instructor.Mode.TOOLS,
     "json": instructor.Mode.JSON,
@@ -77,36 +82,6 @@ _INSTRUCTOR_MODES: dict[str, instructor.Mode] = {
 }
 _FALLBACK: dict[str, ModeName] = {"tools": "json", "json": "md_json"}
 _MAX_ERROR_CHARS = 1500
-
-
-@dataclass(frozen=True)
-class LLMSettings:
-    model: str
-    base_url: str | None = None  # any OpenAI-compatible endpoint (OpenAI, DeepSeek, DashScope, Ollama, vLLM…)
-    api_key: str | None = field(default=None, repr=False)  # never logged, cached or written to a cassette
-    mode: Literal["auto", "tools", "json", "md_json"] = "auto"  # auto: tools, falling back per endpoint
-    timeout: float = 60.0
-    transport_retries: int = 4  # extra attempts on transient failures (tenacity)
-    validation_retries: int = 2  # re-asks after a validation error
-    backoff_initial: float = 1.0
-    backoff_max: float = 30.0
-    temperature: float = 0.0
-    max_tokens: int | None = None
-    max_in_flight: int | None = None  # requests on the wire at once, across every thread using this client
-    cassettes: Path | None = None  # replay backend: serve responses from this folder, no network at all
-    record_dir: Path | None = None  # record mode: real endpoint, write cassettes here
-
-
-@dataclass
-class CallResult(Generic[T]):
-    value: T  # the validated pydantic object
-    prompt_tokens: int  # summed over every attempt that returned usage (re-asks, fallbacks)
-    completion_tokens: int
-    attempts: int  # HTTP requests sent for this call
-    mode: str  # "tools" | "json" | "md_json": the mode that produced the value
-    # False when every re-ask failed the grounding check but the last answer was well-formed: it is
-    # returned so that verification can flag its numbers (never silently dropped, never cached).
-    grounded: bool = True
 
 
 @dataclass
@@ -295,25 +270,21 @@ class InFlightLimit(httpx2.BaseTransport):
 class LLMClient:
     """Thread-safe: one client may serve many chunks concurrently (the mode switch is locked)."""
 
-    def __init__(self, settings: LLMSettings, *, http_client: httpx2.Client | None = None) -> None:
-        if settings.cassettes is not None and settings.record_dir is not None:
-            raise ValueError("LLMSettings: cassettes (replay) and record_dir (record) are exclusive")
+    def __init__(
+        self, settings: Settings, *, cassettes: Path | None = None, http_client: httpx2.Client | None = None
+    ) -> None:
+        """``cassettes``: serve every HTTP answer from this folder (replay; no socket is opened).
+        ``settings.record_dir``: write every answer there as a cassette (record)."""
+        if cassettes is not None and settings.record_dir is not None:
+            raise ValueError("LLMClient: cassettes (replay) and record_dir (record) are exclusive")
         self.settings = settings
         self._base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
         self._owns_http = http_client is None
         if http_client is None:
-            base_path = urlsplit(self._base_url).path
-            transport: httpx2.BaseTransport | None = None
-            if settings.cassettes is not None:
-                transport = ReplayTransport(settings.cassettes, base_path=base_path)
-            elif settings.record_dir is not None:
-                transport = RecordTransport(settings.record_dir, httpx2.HTTPTransport(), base_path=base_path)
-            if settings.max_in_flight is not None:
-                transport = InFlightLimit(transport or httpx2.HTTPTransport(), settings.max_in_flight)
-            http_client = httpx2.Client(transport=transport, timeout=settings.timeout)
+            http_client = self._http_client(settings, cassettes)
         self._http = http_client
         self._openai = openai.OpenAI(
-            api_key=settings.api_key or "unused",  # replay and local servers need none; never read env
+            api_key=settings.api_key_value() or "unused",  # replay and local servers need none; never read env
             base_url=self._base_url,
             timeout=settings.timeout,
             max_retries=0,
@@ -327,6 +298,16 @@ class LLMClient:
         )
         self._sleep: Callable[[float], None] = time.sleep
 
+    def _http_client(self, settings: Settings, cassettes: Path | None) -> httpx2.Client:
+        base_path = urlsplit(self._base_url).path
+        transport: httpx2.BaseTransport = httpx2.HTTPTransport()
+        if cassettes is not None:
+            transport = ReplayTransport(cassettes, base_path=base_path)
+        elif settings.record_dir is not None:
+            transport = RecordTransport(settings.record_dir, transport, base_path=base_path)
+        # Requests on the wire at once, across every thread using this client (see InFlightLimit).
+        return httpx2.Client(transport=InFlightLimit(transport, settings.concurrency), timeout=settings.timeout)
+
     # -- public ------------------------------------------------------------------------------------
 
     @property
@@ -337,17 +318,14 @@ class LLMClient:
 
     def endpoint_id(self) -> str:
         """Scheme, host, port and path of the endpoint: no credentials, query or trailing slash."""
-        parts = urlsplit(self._base_url)
-        host = (parts.hostname or "").lower()
-        port = f":{parts.port}" if parts.port is not None else ""
-        return f"{parts.scheme.lower()}://{host}{port}{parts.path.rstrip('/')}"
+        return endpoint_id(self._base_url)
 
     def complete(
         self,
         messages: list[dict[str, str]],
         response_model: type[T],
         *,
-        context: dict[str, Any],
+        context: Grounding,
         label: str,
     ) -> CallResult[T]:
         tally = _Tally()
@@ -478,6 +456,14 @@ class LLMClient:
         if self.settings.max_tokens is not None:
             kwargs["max_tokens"] = self.settings.max_tokens
         client = self._instructor(mode)
+        for attempt in self._retrying(label):
+            with attempt:
+                tally.attempts += 1
+                return self._create(client, messages, response_model, kwargs, tally)
+        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+    def _retrying(self, label: str) -> Retrying:
+        """The transport policy: transient failures retried with backoff (``Retry-After`` honoured)."""
 
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome is not None else None
@@ -489,7 +475,7 @@ class LLMClient:
                 self.settings.transport_retries,
             )
 
-        retrying = Retrying(
+        return Retrying(
             stop=stop_after_attempt(1 + max(0, self.settings.transport_retries)),
             wait=self._wait,
             retry=retry_if_exception(_is_transient),
@@ -497,43 +483,49 @@ class LLMClient:
             sleep=self._sleep,
             before_sleep=before_sleep,
         )
-        for attempt in retrying:
-            with attempt:
-                tally.attempts += 1
-                try:
-                    value, completion = client.chat.completions.create_with_completion(
-                        messages=cast(Any, messages),
-                        response_model=response_model,
-                        max_retries=0,
-                        **kwargs,
-                    )
-                except InstructorRetryException as exc:
-                    cause = exc.__cause__
-                    if isinstance(cause, openai.OpenAIError):
-                        if isinstance(cause, openai.APIStatusError):
-                            body = cause.body
-                            tally.add_usage(body.get("usage") if isinstance(body, dict) else None)
-                        # Unwrapped, so tenacity and _attempt classify the openai error itself; no
-                        # ``from``: that would overwrite the cause openai recorded (e.g. a replay miss).
-                        raise cause  # noqa: B904
-                    miss = _replay_miss(exc)
-                    if miss is not None:
-                        raise miss from None
-                    tally.add_usage(getattr(exc.last_completion, "usage", None))
-                    return None, exc.last_completion, cause if cause is not None else exc
-                except IncompleteOutputException as exc:
-                    tally.add_usage(getattr(exc.last_completion, "usage", None))
-                    return None, exc.last_completion, exc
-                tally.add_usage(getattr(completion, "usage", None))
-                return value, completion, None
-        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+    def _create(
+        self,
+        client: instructor.Instructor,
+        messages: list[dict[str, str]],
+        response_model: type[T],
+        kwargs: dict[str, Any],
+        tally: _Tally,
+    ) -> tuple[T | None, Any, BaseException | None]:
+        """One HTTP request through instructor: (value, completion, parse error); openai errors unwrapped."""
+        try:
+            value, completion = client.chat.completions.create_with_completion(
+                messages=cast(Any, messages),
+                response_model=response_model,
+                max_retries=0,
+                **kwargs,
+            )
+        except InstructorRetryException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, openai.OpenAIError):
+                if isinstance(cause, openai.APIStatusError):
+                    body = cause.body
+                    tally.add_usage(body.get("usage") if isinstance(body, dict) else None)
+                # Unwrapped, so tenacity and _attempt classify the openai error itself; no
+                # ``from``: that would overwrite the cause openai recorded (e.g. a replay miss).
+                raise cause  # noqa: B904
+            miss = _replay_miss(exc)
+            if miss is not None:
+                raise miss from None
+            tally.add_usage(getattr(exc.last_completion, "usage", None))
+            return None, exc.last_completion, cause if cause is not None else exc
+        except IncompleteOutputException as exc:
+            tally.add_usage(getattr(exc.last_completion, "usage", None))
+            return None, exc.last_completion, exc
+        tally.add_usage(getattr(completion, "usage", None))
+        return value, completion, None
 
     def _attempt(
         self,
         messages: list[dict[str, str]],
         response_model: type[T],
         mode: ModeName,
-        context: dict[str, Any],
+        context: Grounding,
         label: str,
         tally: _Tally,
     ) -> T:
@@ -599,4 +591,4 @@ def _short(exc: BaseException | None) -> str:
     return text[:300]
 
 
-__all__ = ["DEFAULT_BASE_URL", "CallResult", "InFlightLimit", "LLMClient", "LLMSettings", "reask_messages"]
+__all__ = ["InFlightLimit", "LLMClient", "reask_messages"]

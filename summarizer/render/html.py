@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
-from summarizer.models import Evidence, Item, Metric, ReportSummary
+from summarizer.models import HEADING_SEP, Evidence, Item, Metric, ReportSummary
 from summarizer.render.markdown import (
     CHECK_ICONS,
     CHECK_TEXT,
-    HEADING_SEP,
     ITEM_KIND_LABELS,
     METRIC_KIND_LABELS,
     ROLE_LABELS,

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from summarizer.models import REDACTION_RE, Check, Evidence, ItemKind, Metric, MetricKind, ReportSummary, Role
+from summarizer.models import (
+    HEADING_SEP,
+    REDACTION_RE,
+    Check,
+    Evidence,
+    ItemKind,
+    Metric,
+    MetricKind,
+    ReportSummary,
+    Role,
+)
 
 ROLE_LABELS: dict[Role, str] = {
     "work_done": "工作成效",
@@ -47,8 +57,6 @@ CHECK_TEXT: dict[Check, str] = {
     "unchecked": "未核对",
 }
 PROBLEM_CHECKS: frozenset[Check] = frozenset({"not_in_source", "redacted_in_source", "unit_mismatch"})
-
-HEADING_SEP = " › "
 
 
 def is_problem(check: Check) -> bool:

@@ -15,7 +15,7 @@ instead.
 DOC is a stem of ``tests/data/*.txt``. ``answers/<doc>.json`` is
 ``{"chunks": {"<chunk index>": <ChunkExtraction>}, "overview": <OverviewDraft>}`` (one summary per part the
 chunk touches, as ``dump`` lists them); chunks the pipeline does
-not send (see ``api.is_trivial``) need no answer.
+not send (see ``plan.is_trivial``) need no answer.
 """
 
 from __future__ import annotations
@@ -30,12 +30,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from summarizer.api import Summarizer, analyze, is_trivial, overview_head, overview_points
-from summarizer.extract import ChunkResult, extraction_context, overview_context
-from summarizer.llm import fake_server as fs
+from summarizer.analysis import analyze
+from summarizer.api import Summarizer
+from summarizer.extract import ChunkResult
 from summarizer.load import load_path
-from summarizer.models import ChunkExtraction, OverviewDraft
+from summarizer.models import ChunkExtraction, Grounding, OverviewDraft
+from summarizer.plan import extraction_grounding, is_trivial, plan_document
 from summarizer.prompts import overview_messages
+from summarizer.testing import fake_openai as fs
 
 HERE = Path(__file__).resolve().parent
 DATA = Path("tests/data")
@@ -75,7 +77,7 @@ def check(stem: str) -> bool:
             ok = False
             continue
         try:
-            value = ChunkExtraction.model_validate(raw, context=extraction_context(c))
+            value = ChunkExtraction.model_validate(raw, context=extraction_grounding(c))
         except ValidationError as exc:
             print(f"{stem} chunk {c.index}: INVALID\n{exc}")
             ok = False
@@ -87,15 +89,15 @@ def check(stem: str) -> bool:
         ok = False
     if ok:
         skipped = [ChunkResult.skipped(c) for c in analysis.chunks if c not in chunks]
-        points = overview_points(analysis.outline, sorted([*results, *skipped], key=lambda r: r.chunk.index))
-        head = overview_head(analysis)
+        step = plan_document(analysis).overview(sorted([*results, *skipped], key=lambda r: r.chunk.index))
+        assert step is not None, f"{stem} is one chunk: its overview comes with the chunk's answer"
         print(f"----- {stem}: overview prompt (user message):")
-        print(overview_messages(head, points)[1]["content"])
+        print(overview_messages(step.head, step.points)[1]["content"])
         if "overview" not in answers:
             print(f"{stem}: MISSING overview")
             ok = False
         else:
-            OverviewDraft.model_validate(answers["overview"], context={"chunk": overview_context(head, points)})
+            OverviewDraft.model_validate(answers["overview"], context=Grounding(step.material()))
     # What verification says of the authored answers (an honest answer has nothing to flag).
     if ok:
         summary = replay_summary(stem, record_to=None)

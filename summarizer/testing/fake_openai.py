@@ -1,4 +1,6 @@
-"""A scripted OpenAI-compatible chat-completions server on 127.0.0.1, for tests and benchmarks.
+"""Test doubles for your own tests: ``FakeOpenAI``, a scripted OpenAI-compatible chat-completions server on
+127.0.0.1, and helpers that build valid answers for the pipeline's requests. Nothing in the runtime path
+imports this module.
 
 Why hand-written on ``http.server`` rather than a mock library: the faults we must reproduce live at the
 socket level (a connection dropped mid-body, a server that never answers within the client's timeout,
@@ -8,10 +10,16 @@ forgotten instance can never keep the test process alive.
 
 Usage::
 
-    with FakeOpenAI([status(503), answer(obj)]) as server:
-        settings = LLMSettings(model="m", base_url=server.base_url)
+    from summarizer import Summarizer
+    from summarizer.testing.fake_openai import FakeOpenAI, answer, pipeline_answer, status
+
+    with FakeOpenAI(lambda body, n: pipeline_answer(body)) as server:
+        with Summarizer(backend="llm", base_url=server.base_url, cache_dir=tmp_path) as s:
+            s.summarize("report.txt")
+        assert server.requests  # what was sent, in arrival order
+
+    with FakeOpenAI([status(503), answer(obj)]) as server:   # or a script, consumed in order
         ...
-        assert len(server.requests) == 2
 
 Each request is answered by a :class:`Behaviour`, taken either from a list (consumed in order; a request
 beyond the end gets a 400 "script exhausted", which is not retried, so a test that sends too many
@@ -172,6 +180,14 @@ def asks_whole_report(body: dict[str, Any]) -> bool:
     return "ReportExtraction" in json.dumps(body.get("messages") or [], ensure_ascii=False)
 
 
+def asks_overview(body: dict[str, Any]) -> bool:
+    """Is this the overview request (response model ``OverviewDraft``)?"""
+    tools = body.get("tools") or []
+    if tools:
+        return bool(tools[0].get("function", {}).get("name") == "OverviewDraft")
+    return "OverviewDraft" in json.dumps(body.get("messages") or [], ensure_ascii=False)
+
+
 def extraction(body: dict[str, Any], summary: str, items: Sequence[Any] = (), overview: str = "概述。") -> Payload:
     """A valid extraction answer for any chunk request: ``summary`` for each part, ``items``, and the
     overview fields when the request is for a whole one-chunk report."""
@@ -179,6 +195,14 @@ def extraction(body: dict[str, Any], summary: str, items: Sequence[Any] = (), ov
     if asks_whole_report(body):
         answer.update(title=None, organization=None, period=None, overview=overview)
     return answer
+
+
+def pipeline_answer(body: dict[str, Any], summary: str = "本段摘要。", overview: str = "概述。") -> Behaviour:
+    """A valid answer to any request the pipeline sends: the overview, or an extraction with ``summary`` for
+    each part (and the overview fields when the request is for a whole one-chunk report)."""
+    if asks_overview(body):
+        return answer({"title": None, "organization": None, "period": None, "overview": overview})
+    return answer(extraction(body, summary, overview=overview))
 
 
 def estimate_tokens(text: str) -> int:
@@ -342,80 +366,86 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256
 
 
-def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        # HTTP/1.0: one request per connection, so "drop" and "hang" never poison a pooled connection.
-        protocol_version = "HTTP/1.0"
+class _Handler(BaseHTTPRequestHandler):
+    """One request to a ``FakeOpenAI``; ``_make_handler`` binds the server it answers for."""
 
-        def log_message(self, format: str, *args: Any) -> None:  # silence the stderr access log
+    fake: FakeOpenAI
+    # HTTP/1.0: one request per connection, so "drop" and "hang" never poison a pooled connection.
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # silence the stderr access log
+        return
+
+    def _send_json(self, code: int, obj: Any, extra_headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (extra_headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
             return
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            self._send_json(400, {"error": {"message": "body is not JSON", "type": "invalid_request"}})
+            return
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        n, behaviour = self.fake._next(body, headers)
+        if self.fake.latency:
+            time.sleep(self.fake.latency)
+        # The client may have given up first (timeouts): nothing to report then.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._act(n, body, behaviour)
 
-        def _send_json(self, code: int, obj: Any, extra_headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (extra_headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+    def _act(self, n: int, body: dict[str, Any], b: Behaviour) -> None:
+        if b.kind == "status":
+            headers = {}
+            if b.retry_after is not None:
+                headers["Retry-After"] = f"{b.retry_after:g}"
+            err = {"message": b.message or f"fake error {b.status_code}", "type": "fake", "code": None}
+            self._send_json(b.status_code, {"error": err}, headers)
+        elif b.kind == "drop":
+            self._drop(n, body)
+        elif b.kind == "hang":
+            time.sleep(b.seconds)
+            self.close_connection = True
+        elif b.kind == "empty_choices":
+            usage = {"prompt_tokens": 5, "completion_tokens": 0, "total_tokens": 5}
+            self.fake._set_usage(n, usage)
+            empty = {
+                "id": f"chatcmpl-fake-{n}",
+                "object": "chat.completion",
+                "created": 1700000000,
+                "model": body.get("model", self.fake.model),
+                "choices": [],
+                "usage": usage,
+            }
+            self._send_json(200, empty)
+        else:
+            completion = self.fake.completion(body, n, b)
+            self.fake._set_usage(n, completion["usage"])
+            self._send_json(200, completion)
 
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length)
-            if self.path.rstrip("/") != "/v1/chat/completions":
-                self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
-                return
-            try:
-                body = json.loads(raw.decode("utf-8"))
-            except ValueError:
-                self._send_json(400, {"error": {"message": "body is not JSON", "type": "invalid_request"}})
-                return
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            n, behaviour = server._next(body, headers)
-            if server.latency:
-                time.sleep(server.latency)
-            # The client may have given up first (timeouts): nothing to report then.
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self._act(n, body, behaviour)
+    def _drop(self, n: int, body: dict[str, Any]) -> None:
+        """Headers and a third of the body, then the connection closes."""
+        data = json.dumps(self.fake.completion(body, n, answer({"partial": "答案"}))).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 3])
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_RDWR)
+        self.close_connection = True
 
-        def _act(self, n: int, body: dict[str, Any], b: Behaviour) -> None:
-            if b.kind == "status":
-                headers = {}
-                if b.retry_after is not None:
-                    headers["Retry-After"] = f"{b.retry_after:g}"
-                err = {"message": b.message or f"fake error {b.status_code}", "type": "fake", "code": None}
-                self._send_json(b.status_code, {"error": err}, headers)
-            elif b.kind == "drop":
-                data = json.dumps(server.completion(body, n, answer({"partial": "答案"}))).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data[: len(data) // 3])
-                self.wfile.flush()
-                self.connection.shutdown(socket.SHUT_RDWR)
-                self.close_connection = True
-            elif b.kind == "hang":
-                time.sleep(b.seconds)
-                self.close_connection = True
-            elif b.kind == "empty_choices":
-                usage = {"prompt_tokens": 5, "completion_tokens": 0, "total_tokens": 5}
-                server._set_usage(n, usage)
-                self._send_json(
-                    200,
-                    {
-                        "id": f"chatcmpl-fake-{n}",
-                        "object": "chat.completion",
-                        "created": 1700000000,
-                        "model": body.get("model", server.model),
-                        "choices": [],
-                        "usage": usage,
-                    },
-                )
-            else:
-                completion = server.completion(body, n, b)
-                server._set_usage(n, completion["usage"])
-                self._send_json(200, completion)
 
-    return Handler
+def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
+    return type("Handler", (_Handler,), {"fake": server})
