@@ -5,11 +5,12 @@ The genre writes quantities in many shapes (``1.2万余份``, ``近千万``, ``x
 spelling. So every mention is normalised to ``value`` (the figure as written), ``scaled`` (万/亿 applied) and
 a folded ``unit`` (万元 -> 元 with the 万 in ``scaled``; 個 -> 个; ％ -> %; 年度 -> 年; 月份/月底 -> 月).
 
-Design (speed is a requirement: >= 5 MB/s): one compiled master regex does all the recognition in a single
-pass over the text; each match is then normalised by cheap Python keyed on the alternative that matched
-(``m.lastgroup``). No number-parsing library covers this grammar (approximation words, scale words,
-redaction marks, measure words), so the grammar is hand-written; Chinese numerals themselves are converted by
-``cn2an``, except the few shapes it rejects (a bare 千/百/万 as in ``近千万``), which are handled inline.
+Design (speed is a requirement: >= 5 MB/s, measured in bench/): one compiled master regex does all the
+recognition in a single pass over the text; each match is then normalised by the reader for the alternative
+that matched (``m.lastgroup``, looked up in ``_READERS``). No number-parsing library covers this grammar
+(approximation words, scale words, redaction marks, measure words), so the grammar is hand-written; Chinese
+numerals themselves are read by ``numerals.cn_value`` (cn2an's rules, without its import cost), except a bare
+千/百/万 as in ``近千万``, which is handled inline.
 
 Decisions (the verifier relies on them):
 
@@ -32,13 +33,15 @@ Decisions (the verifier relies on them):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import Literal
 
-import cn2an
+from .numerals import cn_value
 
-# count, money, percent, percent_point, date, year, ordinal, range, ratio, other
-Kind = str
+Kind = Literal["count", "money", "percent", "percent_point", "date", "year", "ordinal", "range", "ratio", "other"]
+Numeral = Literal["arabic", "chinese", "redacted"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class NumberMention:
     approx: str | None  # 余/多/近/约/以上/左右/超/逾 ...
     redacted: bool
     high: Decimal | None = None  # upper bound (scaled) for ranges like 1-5月, 2016-2019
-    numeral: str = "arabic"  # how the figure is written: "arabic", "chinese" or "redacted"
+    numeral: Numeral = "arabic"  # how the figure is written
 
 
 # --------------------------------------------------------------------------------------------------
@@ -209,10 +212,7 @@ def _dec(figure: str) -> Decimal:
 
 
 def _cn(figure: str) -> Decimal | None:
-    try:
-        return Decimal(str(cn2an.cn2an(figure.translate(_T2S_TABLE), "smart")))
-    except (ValueError, KeyError, IndexError, InvalidOperation):
-        return None
+    return cn_value(figure.translate(_T2S_TABLE))
 
 
 def _scale(word: str | None) -> int:
@@ -284,175 +284,188 @@ def find_numbers(text: str) -> list[NumberMention]:
             continue
         pos = m.end()
         floor = out[-1].end if out else 0
-        _read(text, m, floor, out)
+        _READERS[m.lastgroup or ""](text, m, floor, out)
     return out
 
 
-def _read(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
-    """Normalise one master-regex match into zero or more mentions appended to ``out``."""
-    kind = m.lastgroup
+# --------------------------------------------------------------------------------------------------
+# Readers: one per alternative of the master regex. Each normalises a match into zero or more mentions
+# appended to ``out``; ``floor`` is where the previous mention ended (an approximation word before the
+# figure is never taken from it).
+# --------------------------------------------------------------------------------------------------
+
+Reader = Callable[[str, re.Match[str], int, list[NumberMention]], None]
+
+
+def _take_pre(text: str, start: int, floor: int) -> tuple[str | None, int]:
+    """The approximation word before a figure and where the mention then starts."""
+    pre = _pre_approx(text, start, floor)
+    return pre, start - len(pre) if pre else start
+
+
+def _read_arabic(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
+    """1.2万余份, 30.13亿元, 1-5月, 2016-2019年."""
+    figure = m.group("a_num")
+    value = _dec(figure)
+    mult = _scale(m.group("a_scale"))
+    pre, start = _take_pre(text, m.start(), floor)
+    high: Decimal | None = None
+    hi_fig = m.group("a_hi")
+    if hi_fig is not None:
+        hi = _dec(hi_fig)
+        # Ends out of order, or a year joined to a non-year, is not a range but two numbers joined by a
+        # dash (a document code, 2020-22579): read them separately.
+        if hi <= value or len(hi_fig) - len(figure) > 1 or (_is_year(figure, value) and not _is_year(hi_fig, hi)):
+            out.append(_plain(text, start, m.start("a_sep"), pre, value))
+            offset = m.start("a_hi")
+            out.extend(_shift(sub, offset) for sub in find_numbers(text[offset : m.end()]))
+            return
+        high = hi * mult
+    scaled = value * mult
+    unit = fold_unit(m.group("a_unit") or "")
+    approx = _first(pre, m.group("a_mid1"), m.group("a_mid2"), m.group("a_post"))
+    year_like = mult == 1 and _is_year(figure, value)
+    kind = _kind(unit, scaled, is_range=high is not None, approx=approx, year_like=year_like)
+    end = m.end()
+    out.append(NumberMention(text[start:end], start, end, value, scaled, unit, kind, approx, False, high))
+
+
+def _read_redacted(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
+    """xx家, xx万元, xx%: a figure the report withholds (a unit, scale or % must follow the mark)."""
+    pre, start = _take_pre(text, m.start(), floor)
+    unit = fold_unit(m.group("r_unit") or m.group("r_unit2") or "")
+    approx = _first(pre, m.group("r_mid1"), m.group("r_mid2"), m.group("r_post"))
+    kind = _kind(unit, None, is_range=False, approx=approx, year_like=False)
+    end = m.end()
+    out.append(NumberMention(text[start:end], start, end, None, None, unit, kind, approx, True, None, "redacted"))
+
+
+def _read_chinese(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
+    """二十四条, 两千万元, 三至五年: a Chinese numeral before a measure word or scale."""
+    num = m.group("c_num")
+    value = _cn(num) if num not in ("零", "〇") else None  # 零部件, 零突破: words, not zero
+    if value is None:
+        return
+    mult = _scale(m.group("c_scale"))
+    high = None
+    if m.group("c_hi") is not None:
+        hi = _cn(m.group("c_hi"))
+        if hi is None or hi <= value:
+            return
+        high = hi * mult
+    pre, start = _take_pre(text, m.start(), floor)
+    scaled = value * mult
+    unit = fold_unit(m.group("c_unit") or m.group("c_unit2") or "")
+    approx = _first(pre, m.group("c_mid1"), m.group("c_mid2"), m.group("c_post"))
+    # 二〇二〇年 is a year; 两千年 is a duration.
+    year_like = len(num) == 4 and not any(c in num for c in "十百千")
+    kind = _kind(unit, scaled, is_range=high is not None, approx=approx, year_like=year_like)
+    end = m.end()
+    out.append(NumberMention(text[start:end], start, end, value, scaled, unit, kind, approx, False, high, "chinese"))
+
+
+def _read_bare(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
+    """近千万, 近百家, 上千人: a bare scale word after an approximation word."""
+    start = m.start()
+    pre = _pre_approx(text, start, floor) or ("上" if text[start - 1] == "上" else None)
+    if pre is None:  # 过千万 without 超: not an approximation we know
+        return
+    start -= len(pre)
+    # The leading 千/百/万 is the figure (one thousand, ...); what follows it is the scale word.
+    value = Decimal(_SCALE_VALUE[m.group("b_num").translate(_T2S_TABLE)])
+    scaled = value * _scale(m.group("b_scale"))
+    unit = fold_unit(m.group("b_unit") or "")
+    approx = _first(pre, m.group("b_mid"), m.group("b_post"))
+    kind = _kind(unit, scaled, is_range=False, approx=approx, year_like=False)
+    end = m.end()
+    out.append(NumberMention(text[start:end], start, end, value, scaled, unit, kind, approx, False, None, "chinese"))
+
+
+_DATE_GROUPS = {"ymd": ("y", "m", "d"), "md": (None, "m2", "d2"), "iso": ("iy", "im", "idd")}
+
+
+def _read_date(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
+    """2020年12月11日 -> 20201211, 2020年12月 -> 202012, 1月21日 -> 121, 2020-12-11 (see module doc)."""
+    year_group, month_group, day_group = _DATE_GROUPS[m.lastgroup or ""]
+    y = m.group(year_group) if year_group else None
+    mo, d = m.group(month_group), m.group(day_group)
     start, end = m.start(), m.end()
-    if kind == "ar":
-        figure = m.group("a_num")
-        value = _dec(figure)
-        mult = _scale(m.group("a_scale"))
-        pre = _pre_approx(text, start, floor)
-        if pre:
-            start -= len(pre)
-        high: Decimal | None = None
-        hi_fig = m.group("a_hi")
-        if hi_fig is not None:
-            hi = _dec(hi_fig)
-            # Ends out of order, or a year joined to a non-year, is not a range but two numbers joined by a
-            # dash (a document code, 2020-22579): read them separately.
-            if hi <= value or len(hi_fig) - len(figure) > 1 or (_is_year(figure, value) and not _is_year(hi_fig, hi)):
-                out.append(_plain(text, start, m.start("a_sep"), pre, value))
-                offset = m.start("a_hi")
-                out.extend(_shift(sub, offset) for sub in find_numbers(text[offset:end]))
-                return
-            high = hi * mult
-        scaled = value * mult
-        unit = fold_unit(m.group("a_unit") or "")
-        approx = _first(pre, m.group("a_mid1"), m.group("a_mid2"), m.group("a_post"))
-        year_like = mult == 1 and _is_year(figure, value)
-        kind_ = _kind(unit, scaled, is_range=high is not None, approx=approx, year_like=year_like)
-        out.append(NumberMention(text[start:end], start, end, value, scaled, unit, kind_, approx, False, high))
-    elif kind == "red":
-        pre = _pre_approx(text, start, floor)
-        if pre:
-            start -= len(pre)
-        unit = fold_unit(m.group("r_unit") or m.group("r_unit2") or "")
-        approx = _first(pre, m.group("r_mid1"), m.group("r_mid2"), m.group("r_post"))
-        kind_ = _kind(unit, None, is_range=False, approx=approx, year_like=False)
-        out.append(NumberMention(text[start:end], start, end, None, None, unit, kind_, approx, True, None, "redacted"))
-    elif kind == "cn":
-        num = m.group("c_num")
-        value_cn = _cn(num) if num not in ("零", "〇") else None  # 零部件, 零突破: words, not zero
-        if value_cn is None:
+    month = int(mo)
+    day = int(d) if d else 0
+    if not 1 <= month <= 12 or day > 31:
+        # Not a date after all (2020年13月 never is): keep the leading figure as a plain number.
+        first = y or mo
+        out.append(_plain(text, start, start + len(first), None, _dec(first)))
+        return
+    code = (int(y) * 10000 if y else 0) + month * 100 + day if d else (int(y) * 100 if y else 0) + month
+    val = Decimal(code)
+    out.append(NumberMention(text[start:end], start, end, val, val, "日" if d else "月", "date", None, False))
+
+
+def _read_ordinal(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
+    """第四, 第九届, 前3名, 前x名 (redacted)."""
+    start, end = m.start(), m.end()
+    if m.group("o_ar") is not None:
+        fig, is_cn, unit = m.group("o_ar"), m.group("o_cn") is not None, fold_unit(m.group("o_unit") or "")
+    else:
+        unit = fold_unit(m.group("p_unit") or "")
+        if m.group("p_red") is not None:
+            written = text[start:end]
+            out.append(NumberMention(written, start, end, None, None, unit, "ordinal", None, True, None, "redacted"))
             return
-        mult = _scale(m.group("c_scale"))
-        high = None
-        if m.group("c_hi") is not None:
-            hi_cn = _cn(m.group("c_hi"))
-            if hi_cn is None or hi_cn <= value_cn:
-                return
-            high = hi_cn * mult
-        pre = _pre_approx(text, start, floor)
-        if pre:
-            start -= len(pre)
-        scaled = value_cn * mult
-        unit = fold_unit(m.group("c_unit") or m.group("c_unit2") or "")
-        approx = _first(pre, m.group("c_mid1"), m.group("c_mid2"), m.group("c_post"))
-        # 二〇二〇年 is a year; 两千年 is a duration.
-        year_like = len(num) == 4 and not any(c in num for c in "十百千")
-        kind_ = _kind(unit, scaled, is_range=high is not None, approx=approx, year_like=year_like)
-        out.append(
-            NumberMention(text[start:end], start, end, value_cn, scaled, unit, kind_, approx, False, high, "chinese")
-        )
-    elif kind == "bare":
-        pre = _pre_approx(text, start, floor) or ("上" if text[start - 1] == "上" else None)
-        if pre is None:  # 过千万 without 超: not an approximation we know
-            return
-        start -= len(pre)
-        # The leading 千/百/万 is the figure (one thousand, ...); what follows it is the scale word.
-        value_b = Decimal(_SCALE_VALUE[m.group("b_num").translate(_T2S_TABLE)])
-        scaled = value_b * _scale(m.group("b_scale"))
-        unit = fold_unit(m.group("b_unit") or "")
-        approx = _first(pre, m.group("b_mid"), m.group("b_post"))
-        kind_ = _kind(unit, scaled, is_range=False, approx=approx, year_like=False)
-        out.append(
-            NumberMention(text[start:end], start, end, value_b, scaled, unit, kind_, approx, False, None, "chinese")
-        )
-    elif kind in ("ymd", "md", "iso"):
-        if kind == "ymd":
-            y, mo, d = m.group("y"), m.group("m"), m.group("d")
-        elif kind == "md":
-            y, mo, d = None, m.group("m2"), m.group("d2")
-        else:
-            y, mo, d = m.group("iy"), m.group("im"), m.group("idd")
-        month = int(mo)
-        day = int(d) if d else 0
-        if not 1 <= month <= 12 or day > 31:
-            # Not a date after all (2020年13月 never is): keep the leading figure as a plain number.
-            first = y or mo
-            out.append(_plain(text, start, start + len(first), None, _dec(first)))
-            return
-        code = (int(y) * 10000 if y else 0) + month * 100 + day if d else (int(y) * 100 if y else 0) + month
-        val = Decimal(code)
-        out.append(NumberMention(text[start:end], start, end, val, val, "日" if d else "月", "date", None, False))
-    elif kind == "ord":
-        if m.group("o_ar") is not None:
-            fig, is_cn, unit_w = m.group("o_ar"), m.group("o_cn") is not None, m.group("o_unit")
-        else:
-            unit_w = m.group("p_unit")
-            if m.group("p_red") is not None:
-                out.append(
-                    NumberMention(
-                        text[start:end],
-                        start,
-                        end,
-                        None,
-                        None,
-                        fold_unit(unit_w or ""),
-                        "ordinal",
-                        None,
-                        True,
-                        None,
-                        "redacted",
-                    )
-                )
-                return
-            fig, is_cn = (m.group("p_ar"), False) if m.group("p_ar") else (m.group("p_cn"), True)
-        val_o = _cn(fig) if is_cn else _dec(fig)
-        if val_o is None:
-            return
-        out.append(
-            NumberMention(
-                text[start:end],
-                start,
-                end,
-                val_o,
-                val_o,
-                fold_unit(unit_w or ""),
-                "ordinal",
-                None,
-                False,
-                None,
-                "chinese" if is_cn else "arabic",
-            )
-        )
-    elif kind == "ratio":
-        for t in _RATIO_TERM.finditer(m.group("ratio")):
-            v = _dec(t.group())
-            s, e = start + t.start(), start + t.end()
-            out.append(NumberMention(text[s:e], s, e, v, v, "", "ratio", None, False))
-    elif kind == "pctcn":
-        is_cn = m.group("pc_cn") is not None
-        val_pc = _cn(m.group("pc_ar")) if is_cn else _dec(m.group("pc_ar"))
-        if val_pc is None:
-            return
-        out.append(
-            NumberMention(
-                text[start:end],
-                start,
-                end,
-                val_pc,
-                val_pc,
-                "%",
-                "percent",
-                None,
-                False,
-                None,
-                "chinese" if is_cn else "arabic",
-            )
-        )
-    elif kind == "plan":
-        # 十四五 is the name of the 14th five-year plan, not the number 145.
-        val_plan = _cn(m.group("plan")[:2]) or Decimal(0)
-        out.append(
-            NumberMention(text[start:end], start, end, val_plan, val_plan, "", "ordinal", None, False, None, "chinese")
-        )
-    # "mk" (a list marker) is skipped on purpose.
+        fig, is_cn = (m.group("p_ar"), False) if m.group("p_ar") else (m.group("p_cn"), True)
+    value = _cn(fig) if is_cn else _dec(fig)
+    if value is None:
+        return
+    numeral: Numeral = "chinese" if is_cn else "arabic"
+    out.append(NumberMention(text[start:end], start, end, value, value, unit, "ordinal", None, False, None, numeral))
+
+
+def _read_ratio(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
+    """3.6 : 48 : 48.4 -> one mention per term."""
+    start = m.start()
+    for t in _RATIO_TERM.finditer(m.group("ratio")):
+        v = _dec(t.group())
+        s, e = start + t.start(), start + t.end()
+        out.append(NumberMention(text[s:e], s, e, v, v, "", "ratio", None, False))
+
+
+def _read_percent_cn(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
+    """百分之十五, 百分之3.5."""
+    is_cn = m.group("pc_cn") is not None
+    value = _cn(m.group("pc_ar")) if is_cn else _dec(m.group("pc_ar"))
+    if value is None:
+        return
+    start, end = m.start(), m.end()
+    numeral: Numeral = "chinese" if is_cn else "arabic"
+    out.append(NumberMention(text[start:end], start, end, value, value, "%", "percent", None, False, None, numeral))
+
+
+def _read_plan(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
+    """十四五 is the name of the 14th five-year plan, not the number 145."""
+    value = _cn(m.group("plan")[:2]) or Decimal(0)
+    start, end = m.start(), m.end()
+    out.append(NumberMention(text[start:end], start, end, value, value, "", "ordinal", None, False, None, "chinese"))
+
+
+def _skip(text: str, m: re.Match[str], floor: int, out: list[NumberMention]) -> None:
+    """A list marker (一、 （一） 1.): never a number, on purpose."""
+
+
+_READERS: dict[str, Reader] = {
+    "mk": _skip,
+    "plan": _read_plan,
+    "ord": _read_ordinal,
+    "pctcn": _read_percent_cn,
+    "iso": _read_date,
+    "ymd": _read_date,
+    "md": _read_date,
+    "ratio": _read_ratio,
+    "ar": _read_arabic,
+    "red": _read_redacted,
+    "bare": _read_bare,
+    "cn": _read_chinese,
+}
 
 
 def _plain(text: str, start: int, end: int, pre: str | None, value: Decimal) -> NumberMention:

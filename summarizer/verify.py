@@ -46,9 +46,10 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cached_property
 
 from .models import REDACTION_RE, Check, Metric, ReportSummary, Verification, VerificationFailure
 from .numbers import PERCENT_UNITS, NumberMention, find_numbers, fold_unit, parse_number, written_marks
@@ -195,62 +196,205 @@ def _show(m: NumberMention) -> str:
     return f"「{m.text}」"
 
 
-def check_metric(metric: Metric, source: _Source) -> _Outcome:
-    ev = metric.evidence
-    local = source.in_span(ev.start, ev.end)
-    redacted_here = [m for m in local if m.redacted]
-    # A redacted amount keeps its scale word in the unit ("xx万元"): compare the unit without it, as the
-    # source mention does (its 万 went into the figure, which is redacted anyway).
-    probe_unit = metric.unit.strip()
-    while len(probe_unit) > 1 and probe_unit[0] in _SCALE_CHARS:
-        probe_unit = probe_unit[1:]
-    unit_probe = NumberMention("", 0, 0, None, None, fold_unit(probe_unit), "count", None, True)
+class _MetricCase:
+    """What the metric rules read about one metric: its evidence's mentions and its figure, each computed
+    once, when a rule first asks."""
 
-    claims_redacted = (
-        metric.redacted or metric.value is None or REDACTION_RE.fullmatch(metric.value.strip()) is not None
-    )
-    if claims_redacted:
-        compatible = [r for r in redacted_here if units_compatible(r, unit_probe, ordinals_apart=False)]
-        if metric.value is not None and REDACTION_RE.fullmatch(metric.value.strip()) is None:
-            # Marks with a scale word ("xxx万"): the source must write those marks with that scale.
-            written = "".join(metric.value.split())
-            if any(written_marks(r) == written for r in compatible):
-                return _Outcome("verified", f"source is redacted here too: {_show(compatible[0])}")
-            if compatible:
-                return _Outcome("not_in_source", f"source redacts {_show(compatible[0])}, not {metric.value}")
-        elif compatible:
-            return _Outcome("verified", f"source is redacted here too: {_show(compatible[0])}")
-        if redacted_here:
-            return _Outcome("unit_mismatch", f"source redacts {_show(redacted_here[0])}, another unit")
-        return _Outcome("not_in_source", "metric says redacted, but its evidence holds no redacted figure")
+    def __init__(self, metric: Metric, source: _Source) -> None:
+        self.metric = metric
+        self.source = source
+        ev = metric.evidence
+        self.local = source.in_span(ev.start, ev.end)
+        self.redacted_here = [m for m in self.local if m.redacted]
 
-    q = metric_quantity(metric)
-    if q is None or q.scaled is None:
-        return _Outcome("not_in_source", f"value {metric.value!r} is not a number")
-    if not _number_agrees(metric, q):
-        return _Outcome("not_in_source", f"number {metric.number!r} disagrees with value {metric.value!r}")
+    @cached_property
+    def claims_redacted(self) -> bool:
+        value = self.metric.value
+        return self.metric.redacted or value is None or REDACTION_RE.fullmatch(value.strip()) is not None
 
-    same = [m for m in local if not m.redacted and _same_figure(m, q)]
-    for m in same:
-        if units_compatible(m, q, ordinals_apart=False):
+    @cached_property
+    def marks_with_scale(self) -> str | None:
+        """A redacted value written with its scale word ("xxx万", spaces dropped); None for bare marks."""
+        value = self.metric.value
+        if value is None or REDACTION_RE.fullmatch(value.strip()) is not None:
+            return None
+        return "".join(value.split())
+
+    @cached_property
+    def redacted_compatible(self) -> list[NumberMention]:
+        """Redacted evidence mentions with the metric's unit."""
+        return [r for r in self.redacted_here if self.compatible(r, self.unit_probe)]
+
+    @cached_property
+    def unit_probe(self) -> NumberMention:
+        """The metric's unit as a mention, for comparing with redacted source mentions. A redacted amount
+        keeps its scale word in the unit ("xx万元"): compared without it, as the source mention does (its 万
+        went into the figure, which is redacted anyway)."""
+        unit = self.metric.unit.strip()
+        while len(unit) > 1 and unit[0] in _SCALE_CHARS:
+            unit = unit[1:]
+        return NumberMention("", 0, 0, None, None, fold_unit(unit), "count", None, True)
+
+    @cached_property
+    def quantity(self) -> NumberMention | None:
+        return metric_quantity(self.metric)
+
+    @property
+    def q(self) -> NumberMention:
+        """The quantity, once ``_not_a_number`` has ruled out its absence."""
+        assert self.quantity is not None and self.quantity.scaled is not None
+        return self.quantity
+
+    @property
+    def figure(self) -> Decimal:
+        """The quantity's normalised value (scale word applied)."""
+        assert self.q.scaled is not None
+        return self.q.scaled
+
+    @cached_property
+    def same(self) -> list[NumberMention]:
+        """Evidence mentions with the metric's figure."""
+        return [m for m in self.local if not m.redacted and _same_figure(m, self.q)]
+
+    @cached_property
+    def same_digits(self) -> list[NumberMention]:
+        """Evidence mentions with the metric's digits, whatever their scale."""
+        return [m for m in self.local if not m.redacted and m.value == self.q.value]
+
+    def compatible(self, a: NumberMention, b: NumberMention) -> bool:
+        return units_compatible(a, b, ordinals_apart=False)
+
+
+MetricRule = Callable[[_MetricCase], "_Outcome | None"]
+
+
+# A metric that says its figure is redacted (value None, its marks, or its marks with a scale word).
+
+
+def _marks_and_scale_here_too(c: _MetricCase) -> _Outcome | None:
+    """Marks with a scale word ("xxx万"): the source must write those marks with that scale."""
+    if c.marks_with_scale is not None and any(written_marks(r) == c.marks_with_scale for r in c.redacted_compatible):
+        return _Outcome("verified", f"source is redacted here too: {_show(c.redacted_compatible[0])}")
+    return None
+
+
+def _other_marks_or_scale(c: _MetricCase) -> _Outcome | None:
+    if c.marks_with_scale is not None and c.redacted_compatible:
+        return _Outcome("not_in_source", f"source redacts {_show(c.redacted_compatible[0])}, not {c.metric.value}")
+    return None
+
+
+def _redacted_here_too(c: _MetricCase) -> _Outcome | None:
+    if c.marks_with_scale is None and c.redacted_compatible:
+        return _Outcome("verified", f"source is redacted here too: {_show(c.redacted_compatible[0])}")
+    return None
+
+
+def _redacts_another_unit(c: _MetricCase) -> _Outcome | None:
+    if c.redacted_here:
+        return _Outcome("unit_mismatch", f"source redacts {_show(c.redacted_here[0])}, another unit")
+    return None
+
+
+def _no_redaction_in_evidence(c: _MetricCase) -> _Outcome | None:
+    return _Outcome("not_in_source", "metric says redacted, but its evidence holds no redacted figure")
+
+
+# A metric that gives a figure.
+
+
+def _not_a_number(c: _MetricCase) -> _Outcome | None:
+    if c.quantity is None or c.quantity.scaled is None:
+        return _Outcome("not_in_source", f"value {c.metric.value!r} is not a number")
+    return None
+
+
+def _number_disagrees_with_value(c: _MetricCase) -> _Outcome | None:
+    if not _number_agrees(c.metric, c.q):
+        return _Outcome("not_in_source", f"number {c.metric.number!r} disagrees with value {c.metric.value!r}")
+    return None
+
+
+def _figure_in_evidence(c: _MetricCase) -> _Outcome | None:
+    for m in c.same:
+        if c.compatible(m, c.q):
             return _Outcome("verified", f"matches {_show(m)} in the evidence")
-    compatible_red = [r for r in redacted_here if units_compatible(r, q, ordinals_apart=False)]
+    return None
+
+
+def _evidence_redacts_it(c: _MetricCase) -> _Outcome | None:
+    compatible_red = [r for r in c.redacted_here if c.compatible(r, c.q)]
     if compatible_red:
         return _Outcome("redacted_in_source", f"source says {_show(compatible_red[0])} here: figure not given")
-    if same:
-        return _Outcome("unit_mismatch", f"evidence has {_show(same[0])}, not unit {q.unit or 'none'!r}")
-    same_digits = [m for m in local if not m.redacted and m.value == q.value]
-    for m in same_digits:
-        if not units_compatible(m, q, ordinals_apart=False):
-            return _Outcome("unit_mismatch", f"evidence has {_show(m)}, not unit {q.unit or 'none'!r}")
-    if redacted_here:
-        return _Outcome("redacted_in_source", f"source says {_show(redacted_here[0])} here: figure not given")
-    if same_digits:
-        return _Outcome("not_in_source", f"scale differs: evidence says {_show(same_digits[0])}")
-    elsewhere = [m for m in source.with_value(q.scaled) if units_compatible(m, q, ordinals_apart=False)]
+    return None
+
+
+def _figure_with_another_unit(c: _MetricCase) -> _Outcome | None:
+    if c.same:
+        return _Outcome("unit_mismatch", f"evidence has {_show(c.same[0])}, not unit {c.q.unit or 'none'!r}")
+    return None
+
+
+def _digits_with_another_unit(c: _MetricCase) -> _Outcome | None:
+    for m in c.same_digits:
+        if not c.compatible(m, c.q):
+            return _Outcome("unit_mismatch", f"evidence has {_show(m)}, not unit {c.q.unit or 'none'!r}")
+    return None
+
+
+def _evidence_redacts_another_unit(c: _MetricCase) -> _Outcome | None:
+    if c.redacted_here:
+        return _Outcome("redacted_in_source", f"source says {_show(c.redacted_here[0])} here: figure not given")
+    return None
+
+
+def _scale_differs(c: _MetricCase) -> _Outcome | None:
+    if c.same_digits:
+        return _Outcome("not_in_source", f"scale differs: evidence says {_show(c.same_digits[0])}")
+    return None
+
+
+def _elsewhere_in_source(c: _MetricCase) -> _Outcome | None:
+    elsewhere = [m for m in c.source.with_value(c.figure) if c.compatible(m, c.q)]
     if elsewhere:
         return _Outcome("not_in_source", f"{_show(elsewhere[0])} is in the source, but outside this metric's evidence")
-    return _Outcome("not_in_source", f"{q.text or metric.value!r} is not in its evidence")
+    return None
+
+
+def _not_in_evidence(c: _MetricCase) -> _Outcome | None:
+    return _Outcome("not_in_source", f"{c.q.text or c.metric.value!r} is not in its evidence")
+
+
+# The rules, in order: the first that gives an outcome decides (the module docstring says them in words).
+REDACTED_METRIC_RULES: tuple[MetricRule, ...] = (
+    _marks_and_scale_here_too,
+    _other_marks_or_scale,
+    _redacted_here_too,
+    _redacts_another_unit,
+    _no_redaction_in_evidence,
+)
+FIGURE_METRIC_RULES: tuple[MetricRule, ...] = (
+    _not_a_number,
+    _number_disagrees_with_value,
+    _figure_in_evidence,
+    _evidence_redacts_it,
+    _figure_with_another_unit,
+    _digits_with_another_unit,
+    _evidence_redacts_another_unit,
+    _scale_differs,
+    _elsewhere_in_source,
+    _not_in_evidence,
+)
+
+
+def check_metric(metric: Metric, source: _Source) -> _Outcome:
+    case = _MetricCase(metric, source)
+    rules = REDACTED_METRIC_RULES if case.claims_redacted else FIGURE_METRIC_RULES
+    for rule in rules:
+        outcome = rule(case)
+        if outcome is not None:
+            return outcome
+    raise AssertionError("unreachable: the last rule always decides")  # pragma: no cover
 
 
 # --------------------------------------------------------------------------------------------------

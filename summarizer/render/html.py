@@ -262,7 +262,13 @@ def _build_views(
             sv.items.append(iv)
         sv.problem = any(iv.problem for iv in sv.items)
         sections.append(sv)
+    return sections, metric_views, _failure_views(summary, sections, metric_views)
 
+
+def _failure_views(
+    summary: ReportSummary, sections: list[SectionView], metric_views: list[MetricView]
+) -> list[FailureView]:
+    """Each verification failure, linked to the metric or item it names when that can be resolved."""
     failures: list[FailureView] = []
     for f in summary.verification.failures:
         target: str | None = None
@@ -285,7 +291,7 @@ def _build_views(
                 target=target,
             )
         )
-    return sections, metric_views, failures
+    return failures
 
 
 def evidence_spans(summary: ReportSummary, *, original: bool) -> list[Span]:

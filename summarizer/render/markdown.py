@@ -188,6 +188,41 @@ def _highlight_bullet(metric: Metric) -> str:
     )
 
 
+def _metrics_table(summary: ReportSummary) -> list[str]:
+    if not summary.metrics:
+        return []
+    # Every metric, behind a fold: the highlights above are what a reader reads first. A paged input (PDF) gets
+    # a page column: where each figure's quote stands in the printed report.
+    paged = summary.source.pages is not None
+    out = ["## 指标", "", "<details>", f"<summary>全部指标({len(summary.metrics)} 项)</summary>", ""]
+    out += _table(
+        ["#", "指标", "数值", "约数", "类型", "核验", *(["页"] if paged else [])],
+        (
+            [
+                m.id,
+                m.name,
+                metric_value(m),
+                m.approx or "",
+                METRIC_KIND_LABELS[m.kind],
+                check_badge(m),
+                *([page_label(m.evidence)] if paged else []),
+            ]
+            for m in summary.metrics
+        ),
+    )
+    return [*out, "", "</details>", ""]
+
+
+def _failures(summary: ReportSummary) -> list[str]:
+    failures = summary.verification.failures
+    if not failures:
+        return []
+    out = ["## 核验未通过", ""]
+    for f in failures:
+        out.append(f"- ⚠️ `{f.field}` 「{_one_line(f.text)}」:{CHECK_TEXT[f.check]} — {_one_line(f.reason)}")
+    return [*out, ""]
+
+
 def render_markdown(summary: ReportSummary) -> str:
     """The whole report as GitHub-flavoured Markdown, ending with a newline."""
     by_id = {m.id: m for m in summary.metrics}
@@ -227,34 +262,8 @@ def render_markdown(summary: ReportSummary) -> str:
         if section.items:
             out.append("")
 
-    if summary.metrics:
-        # Every metric, behind a fold: the highlights above are what a reader reads first. A paged input (PDF) gets
-        # a page column: where each figure's quote stands in the printed report.
-        paged = summary.source.pages is not None
-        out += ["## 指标", "", "<details>", f"<summary>全部指标({len(summary.metrics)} 项)</summary>", ""]
-        out += _table(
-            ["#", "指标", "数值", "约数", "类型", "核验", *(["页"] if paged else [])],
-            (
-                [
-                    m.id,
-                    m.name,
-                    metric_value(m),
-                    m.approx or "",
-                    METRIC_KIND_LABELS[m.kind],
-                    check_badge(m),
-                    *([page_label(m.evidence)] if paged else []),
-                ]
-                for m in summary.metrics
-            ),
-        )
-        out += ["", "</details>", ""]
-
-    failures = summary.verification.failures
-    if failures:
-        out += ["## 核验未通过", ""]
-        for f in failures:
-            out.append(f"- ⚠️ `{f.field}` 「{_one_line(f.text)}」:{CHECK_TEXT[f.check]} — {_one_line(f.reason)}")
-        out.append("")
+    out += _metrics_table(summary)
+    out += _failures(summary)
 
     # Plain text, not <sub>: raw HTML from a file name would be interpreted by Markdown viewers.
     out += ["---", "", f"来源:{source_line(summary)}  ", f"生成:{usage_line(summary)}", ""]
