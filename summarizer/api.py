@@ -65,7 +65,7 @@ class Summarizer:
     @cached_property
     def fingerprint(self) -> Fingerprint:
         """What every answer of this summarizer depends on: its cache keys and batch done keys read it."""
-        return answer_fingerprint(self.settings, self.spec)
+        return answer_fingerprint(self.settings, self.spec.name, calls_model=self.spec.capabilities.calls_model)
 
     # -- edges ------------------------------------------------------------------------------------
     @property

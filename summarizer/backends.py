@@ -94,8 +94,11 @@ def resolve(settings: Settings) -> BackendSpec:
         spec = next((s for s in _REGISTRY.values() if s.auto_when is not None and s.auto_when(settings)), None)
         if spec is None:
             raise SettingsError("no registered backend applies to these settings")
+    elif settings.backend in _REGISTRY:
+        spec = _REGISTRY[settings.backend]
     else:
-        spec = _REGISTRY[settings.backend]  # Settings validated the name
+        known = ", ".join(_REGISTRY)
+        raise SettingsError(f"backend: unknown backend {settings.backend!r}; expected {AUTO} or one of {known}")
     caps = spec.capabilities
     if caps.needs_cassettes and settings.cassettes is None:
         raise SettingsError(f"--backend {spec.name} needs --cassettes DIR")

@@ -17,9 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from .backends import AUTO, names
 from .errors import SettingsError
 from .load import LoadLimits
 
@@ -43,7 +42,7 @@ _SECRET_FIELDS = frozenset({"api_key"})
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    backend: str = AUTO  # "auto" or a registered backend (summarizer.backends)
+    backend: str = "auto"  # "auto" or a registered backend: summarizer.backends.resolve checks and chooses
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str = DEFAULT_MODEL
@@ -70,14 +69,6 @@ class Settings(BaseModel):
     max_input_mb: float = Field(default=LoadLimits.max_input_mb, gt=0)
     max_pages: int = Field(default=LoadLimits.max_pages, ge=1)
     max_unpacked_mb: float = Field(default=LoadLimits.max_unpacked_mb, gt=0)
-
-    @field_validator("backend")
-    @classmethod
-    def _registered(cls, name: str) -> str:
-        known = names()
-        if name != AUTO and name not in known:
-            raise ValueError(f"unknown backend {name!r}; expected {AUTO} or one of {', '.join(known)}")
-        return name
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -33,7 +33,6 @@ from .cache import ResultCache
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from .backends import BackendSpec
     from .config import Settings
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -84,10 +83,11 @@ class Fingerprint:
         return f"{source_sha256[:16]}-{self.settings_id(output)}"
 
 
-def answer_fingerprint(settings: Settings, spec: BackendSpec) -> Fingerprint:
-    """The one function that says which settings change an answer."""
-    parts: dict[str, Any] = {"backend": spec.name, **{f: getattr(settings, f) for f in ANSWER_FIELDS_TEXT}}
-    if spec.capabilities.calls_model:
+def answer_fingerprint(settings: Settings, backend: str, *, calls_model: bool) -> Fingerprint:
+    """The one function that says which settings change an answer. ``calls_model``: the backend's answers
+    come from a model (``backends.Capabilities.calls_model``), so the model's settings count too."""
+    parts: dict[str, Any] = {"backend": backend, **{f: getattr(settings, f) for f in ANSWER_FIELDS_TEXT}}
+    if calls_model:
         parts.update(
             endpoint=endpoint_id(settings.base_url),
             model=settings.model,

@@ -1,7 +1,8 @@
 """The model edge: the only package importing openai, instructor and httpx2, and only in ``client``.
 
-* ``backend``: ``ModelBackend`` (a document's steps -> requests -> result cache or client), ``CallResult``,
-  the ``ModelClient`` protocol, and the ``llm`` / ``replay`` factories that ``backends.py`` registers.
+* ``backend``: ``ModelBackend`` (a document's steps -> requests -> result cache or client) and the ``llm`` /
+  ``replay`` factories that ``backends.py`` registers.
+* ``call``: ``CallResult`` and the ``ModelClient`` protocol, what any model client promises.
 * ``client``: ``LLMClient.complete`` -> ``CallResult`` on any OpenAI-compatible endpoint (transport and
   validation retry policies, mode fallback), configured by the run's ``Settings``.
 * ``replay``: ``ReplayTransport`` / ``RecordTransport``, one JSON cassette per HTTP request.

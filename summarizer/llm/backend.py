@@ -3,9 +3,9 @@
 ``ModelBackend`` sends each step as its request (``plan.request_for``: messages, response model, grounding,
 cache key), answers it from the cache when it can, and otherwise through a ``ModelClient``; only validated
 answers are cached, so a run killed half way resumes with nothing paid for twice. A client is whatever has
-``complete(messages, response_model, context=, label=) -> CallResult``: ``llm/client.py``'s ``LLMClient``
-(any OpenAI-compatible endpoint, live, recorded or replayed) is the one built in, and a provider's native API
-would be another. The client is built on the first request the cache cannot answer, so a run served from
+``complete(messages, response_model, context=, label=) -> CallResult`` (``llm/call.py``): ``llm/client.py``'s
+``LLMClient`` (any OpenAI-compatible endpoint, live, recorded or replayed) is the one built in, and a provider's
+native API would be another. The client is built on the first request the cache cannot answer, so a run served from
 the cache never imports openai.
 
 ``openai_backend`` and ``replay_backend`` are the factories ``backends.py`` registers.
@@ -15,42 +15,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any
 
 from ..extract import ChunkResult, ChunkStep, OverviewStep
-from ..models import ChunkExtraction, Grounding, OverviewDraft, ReportExtraction, Usage
+from ..models import ChunkExtraction, OverviewDraft, ReportExtraction, Usage
 from ..plan import Request, request_for
+from .call import ModelClient
 
 if TYPE_CHECKING:
     from ..cache import ResultCache
     from ..config import Settings
     from ..fingerprint import Fingerprint
-
-T = TypeVar("T", bound=BaseModel)
-
-
-@dataclass
-class CallResult(Generic[T]):
-    value: T  # the validated pydantic object
-    prompt_tokens: int  # summed over every attempt that returned usage (re-asks, fallbacks)
-    completion_tokens: int
-    attempts: int  # HTTP requests sent for this call
-    mode: str  # how the answer was asked for (for LLMClient: "tools" | "json" | "md_json")
-    # False when every re-ask failed the grounding check but the last answer was well-formed: it is
-    # returned so that verification can flag its numbers (never silently dropped, never cached).
-    grounded: bool = True
-
-
-class ModelClient(Protocol):
-    def complete(
-        self, messages: list[dict[str, str]], response_model: type[T], *, context: Grounding, label: str
-    ) -> CallResult[T]: ...
-
-    def close(self) -> None: ...
-
 
 class ModelBackend:
     """Steps -> requests -> cache or client. Thread-safe: one backend serves a whole batch."""

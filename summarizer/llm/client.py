@@ -49,7 +49,7 @@ from ..config import Settings
 from ..errors import LLMError, ReplayMissError
 from ..fingerprint import DEFAULT_BASE_URL, endpoint_id
 from ..models import Grounding
-from .backend import CallResult
+from .call import CallResult
 from .replay import LABEL_HEADER, RecordTransport, ReplayTransport, encode_label
 
 T = TypeVar("T", bound=BaseModel)
