@@ -11,7 +11,6 @@ object; it is also never part of a cache key.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -115,6 +114,8 @@ def describe(exc: ValidationError, sources: Mapping[str, str]) -> str:
     for err in exc.errors(include_url=False):
         name = str(err["loc"][0]) if err.get("loc") else "settings"
         if err["type"] == "extra_forbidden":
+            import difflib  # only a typo needs it
+
             close = difflib.get_close_matches(name, list(Settings.model_fields), n=1)
             problems.append(f"unknown setting {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
             continue
