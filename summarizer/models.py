@@ -323,8 +323,7 @@ def figure_problem(value: str, unit: str, quote: str) -> str | None:
     Compared as number mentions (``numbers``: 万/亿 applied, units folded), not as substrings: "3" is not in
     "科技计划项目143项", and "235.2" + "万元" is not "235.2亿元" although every digit is there. A figure whose
     digits are in the quote with another scale or unit is named as such, so the re-ask says what to fix."""
-    from .numbers import find_numbers, parse_number  # numbers compiles its grammar: not at import of the contract
-    from .verify import units_compatible
+    from .numbers import find_numbers, parse_number, units_compatible  # compiles its grammar: not at import
 
     claim = parse_number(f"{value}{unit}")
     if claim is None or (claim.scaled is None and not claim.redacted):

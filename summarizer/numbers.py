@@ -230,6 +230,24 @@ def fold_unit(unit: str) -> str:
     return _UNIT_FOLD.get(simple, simple)
 
 
+_SAME_UNIT = {"名": "人", "位": "人"}
+
+
+def units_compatible(a: NumberMention, b: NumberMention, *, ordinals_apart: bool = True) -> bool:
+    """Whether two mentions measure the same kind of thing (the rules are in ``verify``'s module doc). A metric
+    is anchored by its evidence and its value is written without 第/前, so metric checks pass
+    ``ordinals_apart=False``. Here, beside the units it compares, so the contract's validators (``models``)
+    and the verifier share it without importing each other."""
+    if ordinals_apart and (a.kind == "ordinal") != (b.kind == "ordinal"):
+        return False
+    ua, ub = _SAME_UNIT.get(a.unit, a.unit), _SAME_UNIT.get(b.unit, b.unit)
+    if ua == ub:
+        return True
+    if ua in PERCENT_UNITS or ub in PERCENT_UNITS:
+        return False
+    return not ua or not ub
+
+
 def _kind(unit: str, scaled: Decimal | None, *, is_range: bool, approx: str | None, year_like: bool) -> Kind:
     if unit == "%" or unit == "‰":
         return "percent"

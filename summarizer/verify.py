@@ -52,28 +52,14 @@ from decimal import Decimal
 from functools import cached_property
 
 from .models import REDACTION_RE, Check, Metric, ReportSummary, Verification, VerificationFailure
-from .numbers import PERCENT_UNITS, NumberMention, find_numbers, fold_unit, parse_number, written_marks
+from .numbers import NumberMention, find_numbers, fold_unit, parse_number, units_compatible, written_marks
 
-_SAME_UNIT = {"名": "人", "位": "人"}
 _BELOW = frozenset({"近", "将近", "接近", "不足", "不到", "以下", "以内"})
 _AROUND = frozenset({"约", "大约", "左右", "上下"})
 _ABOVE = frozenset({"余", "多", "超", "超过", "逾", "以上", "之多", "上"})
 # Context rather than quantities: a summary may carry them across sections (the report's year, a date).
 _CONTEXT_KINDS = frozenset({"year", "date", "ordinal"})
 _SCALE_CHARS = {"万": 10_000, "亿": 100_000_000, "千": 1000, "百": 100}
-
-
-def units_compatible(a: NumberMention, b: NumberMention, *, ordinals_apart: bool = True) -> bool:
-    """Whether two mentions measure the same kind of thing (see module doc). A metric is anchored by its
-    evidence and its value is written without 第/前, so metric checks pass ``ordinals_apart=False``."""
-    if ordinals_apart and (a.kind == "ordinal") != (b.kind == "ordinal"):
-        return False
-    ua, ub = _SAME_UNIT.get(a.unit, a.unit), _SAME_UNIT.get(b.unit, b.unit)
-    if ua == ub:
-        return True
-    if ua in PERCENT_UNITS or ub in PERCENT_UNITS:
-        return False
-    return not ua or not ub
 
 
 def _same_figure(source: NumberMention, claim: NumberMention) -> bool:
