@@ -26,6 +26,21 @@ Types (what a model gets wrong when it copies numbers):
 * ``fill_redacted``: a redacted ``xx`` metric given a figure (3 figures each);
 * ``moved``: the figure of another metric of the same report put in this metric's evidence (same unit
   where possible).
+
+What the types above never generate (issue 12), each read off the metric's own sentence with ``binding``:
+
+* ``swap_evidence``: the figure of another indicator *in the same evidence* (城乡…分别37820元、28104元: the
+  rural name given the urban figure), same unit family. Generated only where the metric's name is its own
+  figure's reading (name similarity to its binding >= 0.8) and the other figure's binding names another
+  indicator; a metric whose name does not tell its figure from the other's cannot be caught by anyone.
+* ``amount_growth``: an amount given the rate bound to the same subject beside it, or the rate given the
+  amount ("完成235.2亿元，同比增长18.5%").
+* ``base_year``: the period set to the year the figure is compared with (比2010年增加…).
+* ``span_year``: a figure over several years (a five-year total, a 年均 rate) given its last year.
+
+Corpus: every report of ``tests/data`` and of ``tests/data/national`` (the national reports have no goldens:
+their offline summaries are made fresh). Verification runs as the pipeline runs it, with the source text and
+outline (``verify(summary, mentions, text=, outline=)``).
 """
 
 from __future__ import annotations
@@ -43,7 +58,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, corpus, machine_line
 
 from summarizer import Summarizer
-from summarizer.analysis import analyze
+from summarizer.analysis import Analysis, analyze
+from summarizer.binding import Binding, bind, name_similarity
 from summarizer.load import load_path
 from summarizer.merge import figure_number
 from summarizer.models import Metric, ReportSummary
@@ -51,10 +67,23 @@ from summarizer.numbers import PERCENT_UNITS, NumberMention, fold_unit
 from summarizer.verify import metric_quantity, units_compatible, verify
 
 GOLDEN = ROOT / "golden"
-TYPES = ("digit", "decimal", "wan_yi", "scale_added", "pct_to_count", "fill_redacted", "moved")
+TYPES = (
+    "digit",
+    "decimal",
+    "wan_yi",
+    "scale_added",
+    "pct_to_count",
+    "fill_redacted",
+    "moved",
+    "swap_evidence",
+    "amount_growth",
+    "base_year",
+    "span_year",
+)
 _ARABIC = re.compile(r"^(\d+(?:\.\d+)?)(.*)$")
 _CN_NUMERALS = "一二两三四五六七八九"
 _FILLS = ("12", "3.5", "1.2万")
+CONTEXT_TYPES = frozenset({"swap_evidence", "amount_growth", "base_year", "span_year"})
 MOVED_TRIES = 12  # donors tried, the next metrics of the report first (same unit first)
 
 
@@ -63,24 +92,28 @@ MOVED_TRIES = 12  # donors tried, the next metrics of the report first (same uni
 # --------------------------------------------------------------------------------------------------
 
 
-def summaries() -> list[tuple[str, str, ReportSummary, list[NumberMention], str]]:
-    """(document, source label, summary, mentions, clean text) for every summary that exists."""
+def summaries() -> list[tuple[str, str, ReportSummary, Analysis]]:
+    """(document, source label, summary, the report as the pipeline reads it today) for every summary."""
     out = []
     with Summarizer(backend="offline") as offline:
-        for path in corpus():
+        for path in corpus() + sorted((ROOT / "tests" / "data" / "national").glob("*.txt")):
             analysis = analyze(load_path(path))
             found = []
             for label, file in (
                 ("golden", GOLDEN / f"{path.stem}.json"),
                 ("golden.offline", GOLDEN / f"{path.stem}.offline.json"),
             ):
-                if file.is_file():
+                if file.is_file() and path.parent.name != "national":
                     found.append((label, ReportSummary.model_validate_json(file.read_text(encoding="utf-8"))))
-            if not (GOLDEN / f"{path.stem}.offline.json").is_file():
+            if not found or not (GOLDEN / f"{path.stem}.offline.json").is_file():
                 found.append(("offline", offline.run(path).summary))
             for label, summary in found:
-                out.append((path.stem, label, summary, analysis.mentions, analysis.clean.text))
+                out.append((path.stem, label, summary, analysis))
     return out
+
+
+def checked(summary: ReportSummary, analysis: Analysis) -> ReportSummary:
+    return verify(summary, analysis.mentions, text=analysis.clean.text, outline=analysis.outline)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -182,6 +215,62 @@ def perturbations(metric: Metric, others: list[Metric]) -> list[tuple[str, Metri
     return out
 
 
+_BASE_YEAR = re.compile(r"(?:比|较|与)\s*((?:19|20)\d\d)\s*年")
+NAME_IS_ITS_READING = 0.8
+
+
+def _bindings_here(metric: Metric, analysis: Analysis) -> list[Binding]:
+    text, ev = analysis.clean.text, metric.evidence
+    lo = max((text.rfind(ch, 0, ev.start) for ch in "。！？!?；;\n"), default=-1) + 1
+    ends = [i for i in (text.find(ch, ev.end) for ch in "。！？!?；;\n") if i >= 0]
+    sentence = bind(text, analysis.mentions, lo, min(ends) if ends else len(text))
+    return [b for b in sentence if ev.start <= b.mention.start < ev.end and not b.junk and b.name]
+
+
+def _written(m: NumberMention) -> tuple[str, str]:
+    """A source mention as a metric's value and unit (approximation words left out)."""
+    text = m.text.replace(m.approx, "", 1) if m.approx else m.text
+    unit = m.unit if text.endswith(m.unit) else ""
+    value = text[: len(text) - len(unit)] if unit else text
+    return value, unit or m.unit
+
+
+def _with_period(metric: Metric, first: int, last: int) -> Metric:
+    label = f"{first}年" if first == last else f"{first}—{last}年"
+    return metric.model_copy(
+        update={"period": label, "period_start": f"{first}-01", "period_end": f"{last}-12", "check": "unchecked"}
+    )
+
+
+def context_perturbations(metric: Metric, analysis: Analysis) -> list[tuple[str, Metric]]:
+    """The issue-12 types (module doc): read off the metric's own sentence."""
+    out: list[tuple[str, Metric]] = []
+    if metric.value is None or metric.redacted:
+        return out
+    here = _bindings_here(metric, analysis)
+    q = metric_quantity(metric)
+    own = next(
+        (b for b in here if q is not None and b.mention.scaled == q.scaled and units_compatible(b.mention, q)), None
+    )
+    if own is not None and name_similarity(metric.name, own.name) >= NAME_IS_ITS_READING:
+        rate = fold_unit(own.mention.unit) in PERCENT_UNITS
+        for b in here:
+            if b is own or b.name == own.name or b.mention.scaled == own.mention.scaled or b.mention.redacted:
+                continue
+            value, unit = _written(b.mention)
+            if units_compatible(b.mention, own.mention, ordinals_apart=False):
+                out.append(("swap_evidence", _with(metric, value, unit)))
+            elif (fold_unit(b.mention.unit) in PERCENT_UNITS) != rate and b.subject == own.subject:
+                out.append(("amount_growth", _with(metric, value, unit)))
+    if metric.period_start and metric.period_end:
+        first, last = int(metric.period_start[:4]), int(metric.period_end[:4])
+        bases = {int(y) for y in _BASE_YEAR.findall(metric.evidence.quote)} - {first}
+        out += [("base_year", _with_period(metric, y, y)) for y in sorted(bases)[:1]]
+        if first != last:
+            out.append(("span_year", _with_period(metric, last, last)))
+    return out
+
+
 def in_evidence(metric: Metric, mentions: list[NumberMention]) -> list[NumberMention]:
     ev = metric.evidence
     return [m for m in mentions if m.end > ev.start and m.start < ev.end]
@@ -223,8 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     misses: list[tuple[str, str, Metric, Metric]] = []
     per_source: dict[str, Counter[str]] = defaultdict(Counter)
 
-    for doc, label, summary, mentions, clean_text in sources:
-        base = verify(summary, mentions)
+    for doc, label, summary, analysis in sources:
+        mentions, clean_text = analysis.mentions, analysis.clean.text
+        base = checked(summary, analysis)
         good = []
         for m in base.metrics:
             unperturbed += 1
@@ -242,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             candidates: dict[str, list[Metric]] = defaultdict(list)
             for kind, p in perturbations(m, good):
                 candidates[kind].append(p)
+            for kind, p in context_perturbations(m, analysis):
+                candidates[kind].append(p)
             for kind, ps in candidates.items():
                 family = kind.split("#")[0]
                 if family in ("digit", "moved"):
@@ -249,14 +341,14 @@ def main(argv: list[str] | None = None) -> int:
                     # first that is not in the evidence already.
                     ps = [next((p for p in ps if not indistinguishable(p, local)), ps[0])]
                 for p in ps:
-                    if indistinguishable(p, local):
+                    if family not in CONTEXT_TYPES and indistinguishable(p, local):
                         skipped[family] += 1
                         continue
                     batch.append((family, m, p.model_copy(update={"id": f"p{len(batch)}"})))
         if not batch:
             continue
-        checked = verify(summary.model_copy(update={"metrics": [p for _, _, p in batch]}), mentions).metrics
-        for (family, original, _), result in zip(batch, checked, strict=True):
+        results = checked(summary.model_copy(update={"metrics": [p for _, _, p in batch]}), analysis).metrics
+        for (family, original, _), result in zip(batch, results, strict=True):
             generated[family] += 1
             per_source[label]["perturbed"] += 1
             outcomes[family][result.check] += 1
@@ -295,8 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"missed (up to {args.show}):")
         for doc, family, original, result in misses[: args.show]:
             print(
-                f"  {doc} {family}: {original.value}{original.unit} -> {result.value}{result.unit} "
-                f"in {result.evidence.quote!r}: {result.check_reason}"
+                f"  {doc} {family}: {original.name} {original.value}{original.unit} {original.period} -> "
+                f"{result.value}{result.unit} {result.period} in {result.evidence.quote!r}: {result.check_reason}"
             )
     if args.show and false_flags:
         print()

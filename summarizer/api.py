@@ -113,12 +113,16 @@ class Summarizer:
             run=RunInfo(backend=self.spec.name, model=model, prompt_version=PROMPT_VERSION),
             usage=usage,
         )
-        summary = verify(summary, analysis.mentions, drop_unverified=self.settings.drop_unverified)
+        summary = verify(
+            summary,
+            analysis.mentions,
+            text=analysis.clean.text,
+            outline=analysis.outline,
+            drop_unverified=self.settings.drop_unverified,
+        )
         return Result(analysis=analysis, summary=summary)
 
-    def _answer_chunks(
-        self, plan: DocumentPlan, backend: Backend, on_chunk: ChunkCallback | None
-    ) -> list[ChunkResult]:
+    def _answer_chunks(self, plan: DocumentPlan, backend: Backend, on_chunk: ChunkCallback | None) -> list[ChunkResult]:
         """Every chunk's answer, in source order (a skipped chunk's is empty); a model's concurrently."""
 
         def one(step: ChunkStep) -> ChunkResult:

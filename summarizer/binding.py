@@ -56,7 +56,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .numbers import MONEY_UNITS, NumberMention
+from .numbers import MONEY_UNITS, NumberMention, units_compatible
 
 # --------------------------------------------------------------------------------------------------
 # Vocabulary (closed classes; the open class — indicator nouns — is whatever remains)
@@ -430,6 +430,24 @@ def _list_items(subject: str, n: int) -> list[str] | None:
     return items
 
 
+def _list_before(before: str, subject: str, n: int) -> list[str] | None:
+    """The n items of a 分别 clause whose subject names one measure for several things listed in an earlier
+    clause of the sentence: "医疗废物、生活垃圾、城市污水处理能力不断提高，处理率分别达到95%、85%、80%以上" ->
+    医疗废物处理率, 生活垃圾处理率, 城市污水处理率. The last item runs on into its clause; it is cut where the
+    subject's first words begin (处理), and without such a meeting point nothing is guessed."""
+    for clause in reversed(re.split(r"[，,：:]", before)):
+        parts = _strip_lead(clause.strip()).split("、")
+        if len(parts) != n or not all(parts):
+            continue
+        last = parts[-1]
+        for k in range(min(len(last), len(subject)), 1, -1):
+            at = last.find(subject[:k])
+            if at > 0:
+                return [p + subject for p in [*parts[:-1], last[:at]]]
+        return None
+    return None
+
+
 def _counted_name(subject: str, m: NumberMention) -> str:
     """A count named for what it counts: 人次/场次 as written; people counted after a verb phrase are
     人数, or 人口 in tens of thousands (进城落户人口 1300万人)."""
@@ -491,6 +509,8 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
                 head = _parse_left(text, cs, split_at)
                 pred = _parse_left(text, split_at + 2, after[0].start)
                 items = _list_items(head.subject, len(after)) if head.subject else None
+                if items is None and head.subject and len(after) > 1:
+                    items = _list_before(text[start:cs], head.subject, len(after))
                 # "A、B和C分别…x、y": whether 和 joins two items or sits inside one, the text does not say.
                 unsure = items is None or any(_LIST_SPLIT_RE.search(it) for it in items)
                 for i, m in enumerate(after):
@@ -673,3 +693,99 @@ def bind(text: str, mentions: Sequence[NumberMention], start: int = 0, end: int 
         if group:
             out.extend(bind_sentence(text, ss, max(se, max(m.end for m in group)), group))
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Whose figure is it: a metric's name against the bindings of its evidence
+# --------------------------------------------------------------------------------------------------
+
+_NAME_PUNCT_RE = re.compile(r"[\s\"'“”‘’《》〈〉「」『』()（）\[\]【】,，。.、:：;；!！?？·•…—\-–~～/]+")
+_NAME_GROWTH_RE = re.compile(r"(?:同比|比上年|较上年|年均|实际)?(?:增速|增长率|增幅|增长|涨幅|上涨|提高|增加)")
+_NAME_SCOPE_RE = re.compile(r"^(?:全年|全市|全县|全区|全省|全国|今年|去年|上半年|下半年|当年|其中|实现|完成)+")
+# Modifiers that flip what is measured: a name with one side never denotes a figure bound to the other.
+NAME_CONTRASTS: tuple[tuple[str, str], ...] = (
+    ("城镇", "农村"),
+    ("城市", "农村"),
+    ("出口", "进口"),
+    ("中央", "地方"),
+    ("上半年", "下半年"),
+    ("收入", "支出"),
+    ("增长", "下降"),
+)
+# A name clearly another figure's: at least this alike to that figure's binding, and by this margin more than
+# to its own (measured on the corpus's correct metrics: bench/bench_verify.py).
+MISATTRIBUTION_FLOOR = 0.6
+MISATTRIBUTION_MARGIN = 0.2
+_RATE_NAME_RE = re.compile(r"增速|增长率|增幅|涨幅|降幅|比重|占比|率|增长$|下降$|提高$")
+# A name that says its figure is a change or a rate (增加额, 增长, 下降, 比重), where a level's name says none.
+_CHANGE_NAME_RE = re.compile(r"增长|下降|增加|减少|提高|降低|上升|增量|比重|占比|率")
+_DIGIT_RE = re.compile(r"\d")
+
+
+_NAME_FALL_RE = re.compile(r"(?:同比|比上年|较上年|年均)?(?:降幅|跌幅|下降|下跌|降低|减少|回落)")
+
+
+def _name_form(name: str) -> str:
+    text = _NAME_PUNCT_RE.sub("", name).upper()
+    text = _NAME_GROWTH_RE.sub("增长", text)
+    text = _NAME_FALL_RE.sub("下降", text)
+    return _NAME_SCOPE_RE.sub("", text)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """How alike two indicator names are: the Dice coefficient of their character pairs after both are
+    written one way (punctuation, growth words, scope words), and 0 when a contrasting modifier differs
+    (城镇 vs 农村, 出口 vs 进口, 增长 vs 下降)."""
+    x, y = _name_form(a), _name_form(b)
+    if not x or not y:
+        return 0.0
+    for p, q in NAME_CONTRASTS:
+        if (p in x and q in y and p not in y) or (q in x and p in y and q not in y):
+            return 0.0
+    if x == y:
+        return 1.0
+    gx = {x[i : i + 2] for i in range(len(x) - 1)} or {x}
+    gy = {y[i : i + 2] for i in range(len(y) - 1)} or {y}
+    return 2 * len(gx & gy) / (len(gx) + len(gy))
+
+
+def _is_rate(m: NumberMention) -> bool:
+    return m.unit in ("%", "‰", "百分点")
+
+
+def misattribution(name: str, own: Binding, others: Sequence[Binding]) -> Binding | None:
+    """The binding of another figure of the same evidence that ``name`` denotes clearly better than the
+    indicator its own figure is bound to, or None. Two cases, both from what the text binds:
+
+    * a figure of the same kind (a unit it could share): "农村常住居民人均可支配收入" given 37820 where the text
+      says 城乡…分别完成37820元、28104元 (the name must be at least ``MISATTRIBUTION_FLOOR`` alike to the
+      other figure's binding and ``MISATTRIBUTION_MARGIN`` more than to its own);
+    * a level and its rate or change swapped: a rate's or change's name (增长, 比重, 率, 增加额) on the level
+      while the figure beside it is bound to that name, or a level's name on the rate or change
+      (地区生产总值增长 given 235.2亿元 where the growth is 18.5%; 专项债券增加额 given 3.9万亿元 where the
+      increase is 1000亿元).
+
+    A binding whose name holds a figure is no rival: the reading of that clause failed."""
+    if own.junk or not own.name:
+        return None
+    mine = name_similarity(name, own.name)
+    name_rate = _RATE_NAME_RE.search(_name_form(name)) is not None
+    name_change = _CHANGE_NAME_RE.search(_name_form(name)) is not None
+    best: Binding | None = None
+    best_score = 0.0
+    for b in others:
+        if b is own or b.junk or not b.name or b.name == own.name or _DIGIT_RE.search(b.name):
+            continue
+        score = name_similarity(name, b.name)
+        if score < MISATTRIBUTION_FLOOR:
+            continue
+        same_kind = units_compatible(b.mention, own.mention, ordinals_apart=False)
+        # A level and its change or rate swapped: the name says change where its figure is the level and
+        # the change beside it is bound to that name (专项债券3.9万亿元、比上年增加1000亿元), or the reverse.
+        swapped = _is_rate(b.mention) == name_rate != _is_rate(own.mention) or (
+            bool(b.predicate) == name_change != bool(own.predicate)
+        )
+        clearly = (same_kind and score > mine + MISATTRIBUTION_MARGIN) or (swapped and score >= mine)
+        if clearly and score > best_score:
+            best, best_score = b, score
+    return best

@@ -34,7 +34,7 @@ from .models import (
     Usage,
 )
 from .numbers import NumberMention, find_numbers, fold_unit, parse_number, written_marks
-from .periods import Period, figure_period, own_period, paragraph_opener, parse_period
+from .periods import Period, context_at, figure_context, figure_period, metric_period, own_period, parse_period
 from .sections import Outline, Part, PartKey, path_at, rstrip_end, summary_parts
 
 PREAMBLE_HEADING = "导语"
@@ -95,35 +95,6 @@ def report_period_of(document: Document, text: str, outline: Outline, overview: 
     return parse_period(head.period) or parse_period(overview.period)
 
 
-def _figure_context(text: str, outline: Outline, metric: Metric, report: Period | None) -> tuple[str, str, list[str]]:
-    """(the figure's sentence, that sentence up to the figure, the headings above it with its paragraph's
-    period opener innermost)."""
-    ev = metric.evidence
-    offset = ev.quote.find(metric.value) if metric.value else -1
-    return _context_at(text, outline, ev.start + offset if offset >= 0 else ev.end, ev.end, report)
-
-
-def _context_at(text: str, outline: Outline, at: int, end: int, report: Period | None) -> tuple[str, str, list[str]]:
-    lo = max(0, at - 300)
-    sentence_start = max((m.end() for m in _SENTENCE_END_RE.finditer(text, lo, at)), default=lo)
-    end_match = _SENTENCE_END_RE.search(text, end)
-    sentence = text[sentence_start : end_match.start() if end_match else len(text)]
-    headings = [s.title for s in path_at(outline, at) if s.style != "enum"]  # 一是… is prose, not a heading
-    paragraph_start = max(text.rfind("\n", 0, sentence_start) + 1, headings_end(outline, at))
-    opener = paragraph_opener(text[paragraph_start:at], report)
-    if opener is not None:
-        headings.append(opener)
-    return sentence, text[sentence_start:at], headings
-
-
-def metric_period(text: str, outline: Outline, metric: Metric, report: Period | None) -> Period | None:
-    """The period of the figure (``periods.figure_period``): its sentence up to the figure, its paragraph's
-    period opener and the headings above it, the report's period and whether the figure is a target."""
-    sentence, before, headings = _figure_context(text, outline, metric, report)
-    annual = report is not None and report.start.endswith("-01") and report.end.endswith("-12")
-    return figure_period(sentence, before, headings, report, kind=metric.kind, annual_report=annual)
-
-
 def relative_targets(
     document: Document, clean: CleanText, outline: Outline, report: Period | None
 ) -> list[RelativeTarget]:
@@ -136,7 +107,7 @@ def relative_targets(
             continue
         for found in find_relative_targets(clean.text[part.start : part.end]):
             start, end = part.start + found.start, part.start + found.end
-            sentence, before, headings = _context_at(clean.text, outline, start, end, report)
+            sentence, before, headings = context_at(clean.text, outline, start, end, report)
             period = figure_period(sentence, before, headings, report, kind="target", annual_report=annual)
             out.append(
                 RelativeTarget(
@@ -157,15 +128,8 @@ def past_target(text: str, outline: Outline, metric: Metric, report: Period | No
     plans, "赤字率从去年的2.1%提高到…"): a figure of the past, so a result."""
     if metric.kind != "target" or report is None:
         return False
-    own = own_period(_figure_context(text, outline, metric, report)[1], report)
+    own = own_period(figure_context(text, outline, metric, report)[1], report)
     return own is not None and own.end < report.start
-
-
-def headings_end(outline: Outline, position: int) -> int:
-    """Where the text under the innermost heading above ``position`` begins (a paragraph opener is never
-    looked for across a heading)."""
-    path = [s for s in path_at(outline, position) if s.style != "enum"]
-    return path[-1].body_start if path else 0
 
 
 def metric_indicator(text: str, metric: Metric, *, multi_year: bool) -> str | None:

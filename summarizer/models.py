@@ -36,7 +36,16 @@ HEADING_SEP = " › "  # how a heading path is written on one line (prompts, Mar
 Role = Literal["work_done", "problems", "plans", "other"]
 ItemKind = Literal["achievement", "measure", "honor", "problem", "plan"]
 MetricKind = Literal["result", "target", "baseline"]
-Check = Literal["verified", "not_in_source", "redacted_in_source", "unit_mismatch", "unchecked"]
+Check = Literal[
+    "verified",
+    "not_in_source",
+    "redacted_in_source",
+    "unit_mismatch",
+    "misattributed",
+    "ambiguous",
+    "wrong_period",
+    "unchecked",
+]
 Script = Literal["simplified", "traditional"]
 
 # A redaction mark as the genre writes it: xx, XX, xxx.xx, x, **, *.
@@ -309,12 +318,47 @@ class ExtractedMetric(_PromptModel):
         if not quote or quote not in _squash(chunk):
             raise ValueError(f"指标「{self.name}」的quote不是原文的逐字摘录: {self.quote!r}")
         if self.value is not None:
-            problem = figure_problem(self.value, self.unit, self.quote)
+            problem = figure_problem(self.value, self.unit, self.quote) or binding_problem(
+                self.name, self.value, self.unit, self.quote, chunk
+            )
             if problem is not None:
                 raise ValueError(f"指标「{self.name}」{problem}")
         elif REDACTION_RE.search(self.quote) is None:
             raise ValueError(f"指标「{self.name}」的value为null,但其quote中没有xx等涂改标记")
         return self
+
+
+def binding_problem(name: str, value: str, unit: str, quote: str, chunk: str) -> str | None:
+    """Why the figure belongs to another indicator than ``name`` by what its sentence binds (``binding``),
+    or None: the same check as verification's ``misattributed``, asked of the model at once so a re-ask can
+    swap the figures back."""
+    from .binding import bind, misattribution  # the clause grammar: not at import of the contract
+    from .numbers import find_numbers, parse_number, units_compatible
+
+    at = chunk.find(quote)
+    claim = parse_number(f"{value}{unit}")
+    if at < 0 or claim is None:
+        return None
+    lo = max((chunk.rfind(ch, 0, at) for ch in "。！？!?；;\n"), default=-1) + 1
+    ends = [i for i in (chunk.find(ch, at + len(quote)) for ch in "。！？!?；;\n") if i >= 0]
+    sentence = chunk[lo : min(ends) if ends else len(chunk)]
+    q0, q1 = at - lo, at - lo + len(quote)
+    here = [b for b in bind(sentence, find_numbers(sentence)) if q0 <= b.mention.start < q1]
+    own = next(
+        (
+            b
+            for b in here
+            if b.mention.scaled == claim.scaled and units_compatible(b.mention, claim, ordinals_apart=False)
+        ),
+        None,
+    )
+    other = misattribution(name, own, here) if own is not None else None
+    if own is None or other is None:
+        return None
+    return (
+        f"的数值{own.mention.text}在原文中属于「{own.name}」,而「{other.name}」是{other.mention.text};"
+        "请按原文核对指标名称与数值的对应关系"
+    )
 
 
 def figure_problem(value: str, unit: str, quote: str) -> str | None:

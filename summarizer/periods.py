@@ -27,8 +27,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .sections import cn_to_int
+from .sections import Outline, cn_to_int, path_at
+
+if TYPE_CHECKING:
+    from .models import Metric
 
 # 五年规划 names: 十五 = 2001—2005 … 十五五 = 2026—2030.
 _PLAN_RE = re.compile(r"[“\"']?(十[一二三四五六七八九]?五)[”\"']?(?:时期|期间|规划)?")
@@ -61,20 +65,24 @@ _PERIOD_LEAD_RE = re.compile(
     r"我市|我县|我区|我省|我国|我局|全年|预计|初步统计|经初步核算|据统计)*$"
 )
 # A year that is a comparison base or the start of a "since" span is not the figure's period.
-_BASE_BEFORE_RE = re.compile(r"(?:比|较|同|与|和|相对于|相比于|对比)\s*$")
+_BASE_BEFORE_RE = re.compile(r"(?:比|较|同|与|和|相对于|相比于|对比|高于|低于|快于|慢于|多于|少于|好于|超过)\s*$")
 _BASE_AFTER_RE = re.compile(r"^\s*(?:相比|同期|水平|基础上)")
 _SINCE_AFTER_RE = re.compile(r"^\s*(?:以来|至今|来)")
 # Words that make a figure a total, average or change over a multi-year span.
 # (新增: what was added over a span is a total, "城镇新增就业人数超过6400万人" under "过去五年".)
-_SPAN_WORDS_RE = re.compile(r"年均|累计|五年|十年|三年|两年|共计|总计|合计|期间|以来|来|新增")
+_SPAN_WORDS_RE = re.compile(r"年均|累计|五年|十年|三年|两年|共计|总计|合计|期间|以来|年来|新增")
 _REACHED_RE = re.compile(
     r"(?:达到|增加到|提高到|上升到|下降到|降到|降至|增至|提升到|扩大到|超过|突破|达)\s*[^，,；;。]{0,12}$"
 )
-_LAST_YEARS_RE = re.compile(r"(?:过去|近|前)([一二两三四五六七八九十\d]+)年")
+_LOOKED_BACK_RE = re.compile(r"(?:过去|近|前)((?:[一二两三四五六七八九十\d]+年[和及与、]?)+)")
 _LAST_YEAR_RE = re.compile(r"过去一年|上一年|去年|上年")
 # Relative periods inside a clause (the report's year resolves them): 五年来, 过去五年, 近三年, 今年, 去年.
 _RELATIVE_RE = re.compile(
-    r"(?:过去|近)([两三四五六七八九十\d]+)年|([两三四五六七八九十\d]+)年来|今年|去年|上一年|上年|明年|本年"
+    r"(?:过去|近)([两三四五六七八九十\d]+)年|([两三四五六七八九十\d]+)年来"
+    # "五年年均增长5.2%", "十年增加近70万亿元": a count of years opening a total or an average
+    r"|(?<![\d年])([两三四五六七八九十]+|\d{1,2})年(?=年均|累计|共|增加|减少|间|以来)"
+    r"|(?:今后|未来)([两三四五六七八九十\d]+)年"
+    r"|今年|去年|上一年|上年|明年|本年"
 )
 _THIS_YEAR_RE = re.compile(r"今年|本年|当年|明年")
 _HALF_RE = re.compile(r"(上半年|下半年)")
@@ -217,8 +225,24 @@ def explicit_periods(clause: str, report_year: int | None) -> list[Period]:
         add(m, plan_span(m.group(1)))
     if report_year is not None:
         for m in _RELATIVE_RE.finditer(clause):
-            count = m.group(1) or m.group(2)
+            count = m.group(1) or m.group(2) or m.group(3)
             word = m.group(0)
+            if m.group(4):  # 今后五年: the years ahead, this one first
+                n = int(m.group(4)) if m.group(4).isdigit() else cn_to_int(m.group(4))
+                add(m, span(report_year, report_year + n - 1) if n and n > 1 else None)
+                continue
+            after = clause[m.end() :]
+            attributive = re.match(r"[^\d，,；;。的]{1,6}的", after) is not None  # 去年出台的政策: dates the policy
+            start_value = clause[max(0, m.start() - 1) : m.start()] in ("从", "由") and re.search(r"\d", after)
+            if not count and not _dates_clause(clause, m.start()) and (attributive or start_value):
+                taken.append(m.span())  # 从去年的2.1%提高到2.3%: last year's is the starting figure's
+                continue
+            if not count and free(*m.span()) and not _is_base(clause, m.start(), m.end()):
+                # 今年/去年 are time adverbs: they date the clause wherever they stand ("新增市场主体去年纳税…").
+                taken.append(m.span())
+                y = report_year - 1 if word in ("去年", "上年", "上一年") else report_year + (word == "明年")
+                found.append((m.start(), year(y)))
+                continue
             if count:  # 五年来, 过去五年, 近三年
                 n = int(count) if count.isdigit() else cn_to_int(count)
                 add(m, span(report_year - n, report_year - 1) if n and n > 1 else None)
@@ -256,10 +280,15 @@ def heading_periods(title: str, report: Period | None) -> list[Period]:
         at = e
     if kept or ry is None:
         return kept
-    if last := _LAST_YEARS_RE.search(title):
-        n = cn_to_int(last.group(1)) if not last.group(1).isdigit() else int(last.group(1))
-        if n and n > 1:
-            return [span(ry - n, ry - 1)]
+    if looked := _LOOKED_BACK_RE.search(title):
+        # "过去一年和五年工作回顾": last year, and the five years to it
+        found_spans = []
+        for count in re.findall(r"([一二两三四五六七八九十\d]+)年", looked.group(1)):
+            n = int(count) if count.isdigit() else cn_to_int(count)
+            if n:
+                found_spans.append(year(ry - 1) if n == 1 else span(ry - n, ry - 1))
+        if found_spans:
+            return found_spans
     if _LAST_YEAR_RE.search(title):
         return [year(ry - 1)]
     if half := _HALF_RE.search(title):
@@ -380,3 +409,46 @@ def _context_period(
     if kind == "target" and report.text.endswith("上半年"):
         return _part(report.last_year, "下半年")
     return report
+
+
+# --------------------------------------------------------------------------------------------------
+# A figure of a summary in its text (merge dates each metric with these; verify checks the dates with them)
+# --------------------------------------------------------------------------------------------------
+
+_SENTENCE_END_RE = re.compile(r"[。！？!?；;\n]")
+
+
+def figure_context(text: str, outline: Outline, metric: Metric, report: Period | None) -> tuple[str, str, list[str]]:
+    """(the figure's sentence, that sentence up to the figure, the headings above it with its paragraph's
+    period opener innermost)."""
+    ev = metric.evidence
+    offset = ev.quote.find(metric.value) if metric.value else -1
+    return context_at(text, outline, ev.start + offset if offset >= 0 else ev.end, ev.end, report)
+
+
+def context_at(text: str, outline: Outline, at: int, end: int, report: Period | None) -> tuple[str, str, list[str]]:
+    lo = max(0, at - 300)
+    sentence_start = max((m.end() for m in _SENTENCE_END_RE.finditer(text, lo, at)), default=lo)
+    end_match = _SENTENCE_END_RE.search(text, end)
+    sentence = text[sentence_start : end_match.start() if end_match else len(text)]
+    headings = [s.title for s in path_at(outline, at) if s.style != "enum"]  # 一是… is prose, not a heading
+    paragraph_start = max(text.rfind("\n", 0, sentence_start) + 1, headings_end(outline, at))
+    opener = paragraph_opener(text[paragraph_start:at], report)
+    if opener is not None:
+        headings.append(opener)
+    return sentence, text[sentence_start:at], headings
+
+
+def metric_period(text: str, outline: Outline, metric: Metric, report: Period | None) -> Period | None:
+    """The period of the figure (``periods.figure_period``): its sentence up to the figure, its paragraph's
+    period opener and the headings above it, the report's period and whether the figure is a target."""
+    sentence, before, headings = figure_context(text, outline, metric, report)
+    annual = report is not None and report.start.endswith("-01") and report.end.endswith("-12")
+    return figure_period(sentence, before, headings, report, kind=metric.kind, annual_report=annual)
+
+
+def headings_end(outline: Outline, position: int) -> int:
+    """Where the text under the innermost heading above ``position`` begins (a paragraph opener is never
+    looked for across a heading)."""
+    path = [s for s in path_at(outline, position) if s.style != "enum"]
+    return path[-1].body_start if path else 0

@@ -18,6 +18,18 @@ the source but elsewhere is a number moved between facts, and fails. Outcomes, f
 * ``not_in_source``: anything else: invented, digit changed, decimal point moved, 万/亿 swapped, number
   disagreeing with its own value, or present in the source only outside this metric's evidence.
 
+With the source text (``verify(..., text=clean_text)``, as the pipeline calls it) a figure found in its
+evidence is also checked for what it belongs to and when (``binding``, ``periods``):
+
+* ``misattributed``: the text binds the figure to another indicator, and the metric's name is clearly that of
+  another figure of the same evidence: "农村…收入" given 37820 where 城乡…分别完成37820元、28104元; an amount
+  named as the growth beside it.
+* ``ambiguous``: the text does not say which indicator the figure belongs to (no subject, or a 分别 list whose
+  items and figures do not pair up) and another figure of the same unit stands in the same evidence.
+* ``wrong_period`` (with the outline too): the period is not the one the text gives the figure, read as merge
+  reads it (its clause, its paragraph's opener, the headings above it, the report's period): the year it is
+  compared with (比2010年增加…), one year for a five-year total…
+
 Free text has no evidence span of its own. A section's summary and its items' texts summarise that section,
 so their quantities must be found in the section's span [start, end) of the source (the whole source when
 the span is empty); years, dates and ordinals are context a summary may carry over from anywhere, and the
@@ -45,14 +57,18 @@ compatible with any unit except the percent family; ``%`` and ``百分点`` matc
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
 
+from .binding import Binding, bind, misattribution, name_similarity
 from .models import REDACTION_RE, Check, Metric, ReportSummary, Verification, VerificationFailure
 from .numbers import NumberMention, find_numbers, fold_unit, parse_number, units_compatible, written_marks
+from .periods import Period, metric_period
+from .sections import Outline
 
 _BELOW = frozenset({"近", "将近", "接近", "不足", "不到", "以下", "以内"})
 _AROUND = frozenset({"约", "大约", "左右", "上下"})
@@ -186,9 +202,10 @@ class _MetricCase:
     """What the metric rules read about one metric: its evidence's mentions and its figure, each computed
     once, when a rule first asks."""
 
-    def __init__(self, metric: Metric, source: _Source) -> None:
+    def __init__(self, metric: Metric, source: _Source, context: _TextContext | None = None) -> None:
         self.metric = metric
         self.source = source
+        self.context = context
         ev = metric.evidence
         self.local = source.in_span(ev.start, ev.end)
         self.redacted_here = [m for m in self.local if m.redacted]
@@ -250,6 +267,48 @@ class _MetricCase:
     def compatible(self, a: NumberMention, b: NumberMention) -> bool:
         return units_compatible(a, b, ordinals_apart=False)
 
+    @cached_property
+    def match(self) -> NumberMention | None:
+        """The evidence mention the metric's figure is (the first with a compatible unit)."""
+        return next((m for m in self.same if self.compatible(m, self.q)), None)
+
+    @cached_property
+    def bindings_here(self) -> list[Binding]:
+        """What each figure of the evidence measures, read over its whole sentence (``binding.bind``)."""
+        if self.context is None:
+            return []
+        ev = self.metric.evidence
+        return [b for b in self.context.bindings(ev.start, ev.end) if ev.start <= b.mention.start < ev.end]
+
+
+class _TextContext:
+    """The cleaned source text, for the rules that read a figure's sentence (binding, period); bindings are
+    computed once per sentence span and shared by every metric quoting it."""
+
+    def __init__(
+        self, text: str, mentions: Sequence[NumberMention], outline: Outline | None, report: Period | None
+    ) -> None:
+        self.text = text
+        self.mentions = mentions
+        self.outline = outline
+        self.report = report
+        self._bound: dict[tuple[int, int], list[Binding]] = {}
+
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        lo = max((self.text.rfind(ch, 0, start) for ch in _SENTENCE_ENDS), default=-1) + 1
+        his = [i for i in (self.text.find(ch, end) for ch in _SENTENCE_ENDS) if i >= 0]
+        return lo, min(his) if his else len(self.text)
+
+    def bindings(self, start: int, end: int) -> list[Binding]:
+        span = self.sentence(start, end)
+        if span not in self._bound:
+            self._bound[span] = bind(self.text, self.mentions, *span)
+        return self._bound[span]
+
+
+_SENTENCE_ENDS = "。！？!?；;\n"
+AMBIGUOUS_NAME_MATCH = 0.8
+
 
 MetricRule = Callable[[_MetricCase], "_Outcome | None"]
 
@@ -298,6 +357,25 @@ def _not_a_number(c: _MetricCase) -> _Outcome | None:
 def _number_disagrees_with_value(c: _MetricCase) -> _Outcome | None:
     if not _number_agrees(c.metric, c.q):
         return _Outcome("not_in_source", f"number {c.metric.number!r} disagrees with value {c.metric.value!r}")
+    return None
+
+
+def _figure_of_another_indicator(c: _MetricCase) -> _Outcome | None:
+    """The figure is in the evidence, but the text binds it to another indicator than the metric's name,
+    and the name is clearly another figure's of the same evidence (城乡…分别37820元、28104元; an amount
+    given a growth rate's name)."""
+    if c.match is None:
+        return None
+    own = next((b for b in c.bindings_here if b.mention.start == c.match.start), None)
+    if own is None:
+        return None
+    other = misattribution(c.metric.name, own, c.bindings_here)
+    if other is not None:
+        return _Outcome("misattributed", f"{_show(c.match)} is {own.name} here; {other.name} is {_show(other.mention)}")
+    rivals = [b for b in c.bindings_here if b is not own and not b.junk and units_compatible(b.mention, c.match)]
+    # The text leaves it open; the metric is only believed when its name is the reading the words allow.
+    if own.ambiguous and rivals and name_similarity(c.metric.name, own.name) < AMBIGUOUS_NAME_MATCH:
+        return _Outcome("ambiguous", f"the text does not say which indicator {_show(c.match)} belongs to")
     return None
 
 
@@ -362,6 +440,7 @@ REDACTED_METRIC_RULES: tuple[MetricRule, ...] = (
 FIGURE_METRIC_RULES: tuple[MetricRule, ...] = (
     _not_a_number,
     _number_disagrees_with_value,
+    _figure_of_another_indicator,
     _figure_in_evidence,
     _evidence_redacts_it,
     _figure_with_another_unit,
@@ -373,14 +452,39 @@ FIGURE_METRIC_RULES: tuple[MetricRule, ...] = (
 )
 
 
-def check_metric(metric: Metric, source: _Source) -> _Outcome:
-    case = _MetricCase(metric, source)
+def check_metric(metric: Metric, source: _Source, context: _TextContext | None = None) -> _Outcome:
+    case = _MetricCase(metric, source, context)
     rules = REDACTED_METRIC_RULES if case.claims_redacted else FIGURE_METRIC_RULES
     for rule in rules:
         outcome = rule(case)
         if outcome is not None:
+            if outcome.check == "verified" and context is not None:
+                return _period_outcome(case, context) or outcome
             return outcome
     raise AssertionError("unreachable: the last rule always decides")  # pragma: no cover
+
+
+_BASE_YEAR_RE = re.compile(r"(?:比|较|与|同)\s*((?:19|20)\d\d)\s*年")
+
+
+def _period_outcome(c: _MetricCase, context: _TextContext) -> _Outcome | None:
+    """A verified figure whose period is not the one its text gives it: the same reading merge dates every
+    figure with (``periods.metric_period``: its clause, its paragraph's opener, the headings above it, the
+    report's period), so a summary written by the pipeline always agrees, and a period changed afterwards
+    (a comparison base year, one year for a five-year total) does not."""
+    m = c.metric
+    if context.outline is None or m.period_start is None or m.period_end is None:
+        return None
+    expected = metric_period(context.text, context.outline, m, context.report)
+    if expected is None or (expected.start, expected.end) == (m.period_start, m.period_end):
+        return None
+    claimed = m.period or f"{m.period_start}—{m.period_end}"
+    why = ""
+    if claimed[:4].isdigit() and int(claimed[:4]) in {int(y) for y in _BASE_YEAR_RE.findall(m.evidence.quote)}:
+        why = f"; {claimed} is the year it is compared with"
+    elif expected.first_year != expected.last_year and m.period_start[:4] == m.period_end[:4]:
+        why = "; a figure over several years given one year"
+    return _Outcome("wrong_period", f"its text dates it {expected.text}, not {claimed}{why}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -454,7 +558,12 @@ def _check_text(
 
 
 def verify(
-    summary: ReportSummary, mentions: Sequence[NumberMention], *, drop_unverified: bool = False
+    summary: ReportSummary,
+    mentions: Sequence[NumberMention],
+    *,
+    text: str | None = None,
+    outline: Outline | None = None,
+    drop_unverified: bool = False,
 ) -> ReportSummary:
     """A copy of ``summary`` with every metric's ``check``/``check_reason``, items with ungrounded numbers
     ``flagged``, and ``verification`` filled. ``mentions`` are ``find_numbers(clean_text)`` of the source.
@@ -465,12 +574,14 @@ def verify(
     """
     out = summary.model_copy(deep=True)
     source = _Source(mentions)
+    report = Period(out.period or "", out.period_start, out.period_end) if out.period_start and out.period_end else None
+    context = _TextContext(text, mentions, outline, report) if text is not None else None
     failures: list[VerificationFailure] = []
     checked = verified = 0
 
     failed_ids: set[str] = set()
     for i, metric in enumerate(out.metrics):
-        outcome = check_metric(metric, source)
+        outcome = check_metric(metric, source, context)
         metric.check = outcome.check
         metric.check_reason = outcome.reason
         checked += 1

@@ -160,9 +160,7 @@ def test_non_transient_4xx_fails_at_once(code: int) -> None:
 def test_connection_refused_is_transient_and_reported() -> None:
     with fs.FakeOpenAI([]) as server:
         base_url = server.base_url  # the port is closed once the server stops
-    client = LLMClient(
-        Settings(model="m", base_url=base_url, timeout=1.0, transport_retries=2, backoff_initial=0.01)
-    )
+    client = LLMClient(Settings(model="m", base_url=base_url, timeout=1.0, transport_retries=2, backoff_initial=0.01))
     with pytest.raises(LLMError) as info:
         client.complete(MESSAGES, ChunkExtraction, context=Grounding(CHUNK), label=LABEL)
     client.close()
@@ -194,6 +192,20 @@ def test_bad_answer_is_reasked_then_succeeds(bad: fs.Behaviour) -> None:
     assert sent[: len(MESSAGES)] == MESSAGES
     assert len(sent) == len(MESSAGES) + (1 if bad.kind == "empty_choices" else 2)
     assert sent[-1]["role"] == "user" and "rejected" in sent[-1]["content"]
+
+
+def test_a_figure_under_another_indicators_name_is_reasked() -> None:
+    # The growth's name on the amount: the text binds 30.95亿元 to 高新技术产业增加值 and 40.5% to its fall.
+    quote = "全市实现高新技术产业增加值30.95亿元,同比下跌40.5%"
+    swapped = {"name": "高新技术产业增加值同比下跌", "value": "30.95亿", "unit": "元", "kind": "result", "quote": quote}
+    bad = {**GOOD, "items": [{**GOOD["items"][0], "metrics": [swapped]}]}
+    with fs.FakeOpenAI([fs.answer(bad), fs.answer(GOOD)]) as server:
+        result = run(server, validation_retries=2)
+        reqs = server.requests
+    assert len(reqs) == 2 and result.attempts == 2
+    assert result.value.items[0].metrics[0].name == "高新技术产业增加值"
+    error = reqs[1].body["messages"][-1]["content"]
+    assert "30.95亿元在原文中属于「高新技术产业增加值」" in error and "40.5%" in error
 
 
 @pytest.mark.parametrize("retries", [0, 2])

@@ -13,6 +13,7 @@ import pytest
 
 from summarizer.models import Evidence, Item, Metric, ReportSummary, SectionSummary, SourceInfo
 from summarizer.numbers import NumberMention, find_numbers
+from summarizer.sections import parse_sections
 from summarizer.verify import verify
 
 DATA = Path(__file__).parent / "data"
@@ -571,14 +572,35 @@ def test_redacted_amount_with_scale_word_in_unit_is_verified() -> None:
     metrics = []
     for n, (quote, unit) in enumerate((("累计对上争取资金xx万元", "万元"), ("上报投入总额xx亿元", "亿元")), 1):
         start = text.index(quote)
-        ev = Evidence(quote=quote, start=start, end=start + len(quote), original_start=start,
-                      original_end=start + len(quote))
-        metrics.append(Metric(id=f"m{n}", name=quote[:4], value=None, number=None, unit=unit, kind="result",
-                              redacted=True, evidence=ev))
+        ev = Evidence(
+            quote=quote, start=start, end=start + len(quote), original_start=start, original_end=start + len(quote)
+        )
+        metrics.append(
+            Metric(
+                id=f"m{n}",
+                name=quote[:4],
+                value=None,
+                number=None,
+                unit=unit,
+                kind="result",
+                redacted=True,
+                evidence=ev,
+            )
+        )
     summary = ReportSummary(
-        source=SourceInfo(path=None, name="t", sha256="0", format="text", encoding="utf-8", raw_chars=len(text),
-                          clean_chars=len(text), script="simplified"),
-        metrics=metrics, backend="offline", prompt_version="v1",
+        source=SourceInfo(
+            path=None,
+            name="t",
+            sha256="0",
+            format="text",
+            encoding="utf-8",
+            raw_chars=len(text),
+            clean_chars=len(text),
+            script="simplified",
+        ),
+        metrics=metrics,
+        backend="offline",
+        prompt_version="v1",
     )
     checked = verify(summary, find_numbers(text))
     assert [m.check for m in checked.metrics] == ["verified", "verified"]
@@ -602,3 +624,89 @@ def test_highlights_keep_only_verified_metrics() -> None:
     s.highlights = ["m2", "m1", "m9"]
     out = verify(s, find_numbers(SOURCE))
     assert out.highlights == ["m1"]
+
+
+# -- binding and period (verify with the source text) -------------------------------------------------
+
+# hailar_2012_gov_report.txt and national reports, verbatim; a two-figure 分别 list, an amount and its growth,
+# a comparison base year, five-year averages.
+BOUND = (
+    "全区实现地区生产总值235.2亿元，同比增长18.5%。城乡常住居民人均可支配收入分别完成37820元、28104元。"
+    "农村常住居民人均可支配收入完成22250元，比2010年增加10525元。"
+    "五年来，国内生产总值年均增长7.8%。"
+    "全国和自由贸易试验区负面清单条数分别压减51%、72%。"
+)
+
+
+def bound(mid: str, name: str, value: str, number: float, unit: str, quote: str, period: str = "2011年") -> Metric:
+    m = metric(mid, name, value, number, unit, quote, text=BOUND)
+    years = [int(y) for y in re.findall(r"\d{4}", period)]
+    return m.model_copy(update={"period": period, "period_start": f"{years[0]}-01", "period_end": f"{years[-1]}-12"})
+
+
+def checked_in_text(*metrics: Metric) -> list[tuple[str, str | None]]:
+    s = summary(list(metrics)).model_copy(
+        update={"period": "2012年", "period_start": "2012-01", "period_end": "2012-12"}
+    )
+    out = verify(s, find_numbers(BOUND), text=BOUND, outline=parse_sections(BOUND))
+    return [(m.check, m.check_reason) for m in out.metrics]
+
+
+CITY_RURAL = "城乡常住居民人均可支配收入分别完成37820元、28104元"
+
+
+def test_figures_bound_to_their_own_indicator_are_verified() -> None:
+    results = checked_in_text(
+        bound("m1", "地区生产总值", "235.2亿", 23520000000, "元", "全区实现地区生产总值235.2亿元"),
+        bound("m2", "地区生产总值同比增长", "18.5", 18.5, "%", "同比增长18.5%"),
+        bound("m3", "城镇常住居民人均可支配收入", "37820", 37820, "元", CITY_RURAL),
+        bound("m4", "农村居民收入", "28104", 28104, "元", CITY_RURAL),
+        bound("m5", "国内生产总值年均增长", "7.8", 7.8, "%", "国内生产总值年均增长7.8%", period="2007—2011年"),
+    )
+    assert [c for c, _ in results] == ["verified"] * 5
+
+
+def test_a_value_swapped_within_its_evidence_is_misattributed() -> None:
+    # the case: the urban figure under the rural name, and the reverse
+    results = checked_in_text(
+        bound("m1", "农村常住居民人均可支配收入", "37820", 37820, "元", CITY_RURAL),
+        bound("m2", "城镇常住居民人均可支配收入", "28104", 28104, "元", CITY_RURAL),
+    )
+    assert [c for c, _ in results] == ["misattributed", "misattributed"]
+    assert "37820元」 is 城镇常住居民人均可支配收入 here" in (results[0][1] or "")
+
+
+def test_an_amount_and_its_growth_swapped_are_misattributed() -> None:
+    quote = "全区实现地区生产总值235.2亿元，同比增长18.5%"
+    results = checked_in_text(
+        bound("m1", "地区生产总值同比增长", "235.2亿", 23520000000, "元", quote),
+        bound("m2", "地区生产总值", "18.5", 18.5, "%", quote),
+    )
+    assert [c for c, _ in results] == ["misattributed", "misattributed"]
+
+
+def test_a_binding_the_text_leaves_open_is_ambiguous_unless_the_name_is_its_reading() -> None:
+    quote = "全国和自由贸易试验区负面清单条数分别压减51%、72%"
+    results = checked_in_text(
+        bound("m1", "负面清单条数压减", "51", 51, "%", quote),  # which list? the words do not pair cleanly
+    )
+    assert results[0][0] == "ambiguous"
+
+
+def test_a_comparison_base_year_is_not_the_period() -> None:
+    quote = "农村常住居民人均可支配收入完成22250元，比2010年增加10525元"
+    results = checked_in_text(
+        bound("m1", "农村常住居民人均可支配收入增加额", "10525", 10525, "元", quote, period="2010年"),
+        bound("m2", "农村常住居民人均可支配收入增加额", "10525", 10525, "元", quote, period="2011年"),
+    )
+    assert results[0][0] == "wrong_period" and "compared with" in (results[0][1] or "")
+    assert results[1][0] == "verified"
+
+
+def test_a_multi_year_figure_given_one_year_is_a_wrong_period() -> None:
+    quote = "国内生产总值年均增长7.8%"
+    results = checked_in_text(
+        bound("m1", "国内生产总值年均增长", "7.8", 7.8, "%", quote, period="2011年"),
+        bound("m2", "国内生产总值年均增长", "7.8", 7.8, "%", quote, period="2007—2011年"),
+    )
+    assert [c for c, _ in results] == ["wrong_period", "verified"]

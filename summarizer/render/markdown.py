@@ -47,6 +47,9 @@ CHECK_ICONS: dict[Check, str] = {
     "not_in_source": "⚠️",
     "redacted_in_source": "⚠️",
     "unit_mismatch": "⚠️",
+    "misattributed": "⚠️",
+    "ambiguous": "❔",
+    "wrong_period": "⚠️",
     "unchecked": "❔",
 }
 CHECK_TEXT: dict[Check, str] = {
@@ -54,9 +57,14 @@ CHECK_TEXT: dict[Check, str] = {
     "not_in_source": "原文无此数",
     "redacted_in_source": "原文为涂改",
     "unit_mismatch": "单位不符",
+    "misattributed": "属于另一指标",
+    "ambiguous": "归属不明",
+    "wrong_period": "时期不符",
     "unchecked": "未核对",
 }
-PROBLEM_CHECKS: frozenset[Check] = frozenset({"not_in_source", "redacted_in_source", "unit_mismatch"})
+PROBLEM_CHECKS: frozenset[Check] = frozenset(
+    {"not_in_source", "redacted_in_source", "unit_mismatch", "misattributed", "ambiguous", "wrong_period"}
+)
 
 
 def is_problem(check: Check) -> bool:
