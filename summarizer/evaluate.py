@@ -72,7 +72,7 @@ _VERB_TAIL_RE = re.compile(r"(?:完成|实现|达到|达|为|是|共|累计|突�
 
 def normalise_name(name: str) -> str:
     text = unicodedata.normalize("NFKC", name)
-    text = _PUNCT_RE.sub("", text).upper()
+    text = _PUNCT_RE.sub("", text).upper().replace("目标", "").replace("预期", "")  # a target's name is its indicator's
     text = _GROWTH_RE.sub("增长", text)
     text = _SCOPE_RE.sub("", text)
     return _VERB_TAIL_RE.sub("", text)
