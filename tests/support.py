@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,3 +41,40 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+# --------------------------------------------------------------------------------------------------
+# A real browser: Debian's chromium and chromedriver, never a downloaded one
+# --------------------------------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+# .ci/run sets SUMMARIZER_REQUIRE_BROWSER=1: there a missing browser fails the test instead of skipping it.
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()) and os.environ.get("SUMMARIZER_REQUIRE_BROWSER") != "1",
+    reason="needs Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
+)
+
+
+def chrome(profile: Path, window: str = "1440,960") -> Any:
+    """A headless Chromium under selenium with the flags this machine's closed network needs."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ["SE_OFFLINE"] = "true"  # belt and braces: selenium-manager must never download a browser
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--window-size={window}",
+        f"--user-data-dir={profile}",
+    ):
+        opts.add_argument(arg)
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)

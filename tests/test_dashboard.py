@@ -7,7 +7,6 @@ the charts render, every point's link reaches an existing anchor, nothing extern
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -21,6 +20,7 @@ from summarizer.batch import Batch
 from summarizer.load import discover
 from summarizer.models import Evidence, Metric, ReportSummary, SourceInfo
 from summarizer.render.dashboard import display_scale, nice_ticks, render_dashboard
+from tests.support import chrome, needs_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "tests" / "data" / "national"
@@ -163,36 +163,10 @@ def test_scales_and_ticks() -> None:
 # real browser
 # --------------------------------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-needs_browser = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()) and os.environ.get("SUMMARIZER_REQUIRE_BROWSER") != "1",
-    reason="needs Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
-)
-
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ["SE_OFFLINE"] = "true"
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1300,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}",
-    ):
-        opts.add_argument(arg)
-    drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    drv = chrome(tmp_path_factory.mktemp("chrome-profile"), window="1300,1000")
     try:
         yield drv
     finally:

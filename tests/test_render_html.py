@@ -10,7 +10,6 @@ original below. The ``redacted_in_source`` check on m7 is synthetic (this report
 from __future__ import annotations
 
 import html as htmllib
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from bs4 import BeautifulSoup, Tag
 
 from summarizer.models import Evidence, ReportSummary
 from summarizer.render.html import Segment, Span, evidence_spans, highlight_html, render_html, segment_text
+from tests.support import chrome, needs_browser
 
 DATA = Path(__file__).parent / "data"
 TEXT = (DATA / "xianning_city_2020h1.txt").read_text(encoding="utf-8")
@@ -62,9 +62,7 @@ def test_segments_problem_follows_innermost_span() -> None:
 
 
 def test_segments_clamp_and_drop_bad_spans_and_force_cuts() -> None:
-    segs = segment_text(
-        5, [Span("neg", -3, 2), Span("past", 4, 99), Span("empty", 3, 3), Span("inv", 4, 1)], [1]
-    )
+    segs = segment_text(5, [Span("neg", -3, 2), Span("past", 4, 99), Span("empty", 3, 3), Span("inv", 4, 1)], [1])
     assert segs == [Segment(0, 1, ("neg",)), Segment(1, 2, ("neg",)), Segment(2, 4), Segment(4, 5, ("past",))]
     assert segment_text(0, [Span("x", 0, 1)]) == []
 
@@ -117,18 +115,14 @@ def _marked_text(pane: Tag, key: str) -> str:
     return "".join(m.get_text() for m in pane.select(f'mark[data-ids~="{key}"]'))
 
 
-def test_source_panes_reproduce_text_and_mark_every_evidence(
-    sample: ReportSummary, page: BeautifulSoup
-) -> None:
+def test_source_panes_reproduce_text_and_mark_every_evidence(sample: ReportSummary, page: BeautifulSoup) -> None:
     for pane_id in ("text-clean", "text-original"):
         pane = _one(page, f"#{pane_id}")
         assert pane.get_text() == TEXT
         for n, m in enumerate(sample.metrics):
             assert _marked_text(pane, f"m{n}") == m.evidence.quote
         # The item quote on 技术合同 contains both metric quotes, so its marks span all three.
-        assert (
-            _marked_text(pane, "i1-2") == "完成技术合同认定登记649项,合同成交总额30.13亿元,占全年任务60.26%"
-        )
+        assert _marked_text(pane, "i1-2") == "完成技术合同认定登记649项,合同成交总额30.13亿元,占全年任务60.26%"
     ids = [m["id"] for m in page.select("mark[id]")]
     assert len(ids) == len(set(ids))
 
@@ -260,13 +254,6 @@ def test_template_ships_inside_the_package() -> None:
 # real browser
 # --------------------------------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-# .ci/run sets SUMMARIZER_REQUIRE_BROWSER=1: there a missing browser fails the test instead of skipping it.
-needs_browser = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()) and os.environ.get("SUMMARIZER_REQUIRE_BROWSER") != "1",
-    reason="needs Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
-)
 
 IN_PANE_JS = """
 const el = arguments[0], pane = document.getElementById('source');
@@ -278,26 +265,7 @@ return r.width > 0 && r.top >= p.top + head - 1 && r.bottom <= p.bottom + 1;
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ["SE_OFFLINE"] = "true"  # belt and braces: selenium-manager must never download a browser
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1440,960",
-        f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}",
-    ):
-        opts.add_argument(arg)
-    drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    drv = chrome(tmp_path_factory.mktemp("chrome-profile"), window="1440,960")
     try:
         yield drv
     finally:

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import Environment, PackageLoader
-
 from summarizer.across import CrossReport, SeriesRow, TargetRow
 from summarizer.indicators import IndicatorTable, default_table
 from summarizer.render.markdown import percent
+
+from .templates import environment
 
 WIDTH, HEIGHT = 1080, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 20, 18, 30
@@ -237,22 +237,6 @@ def _doc_view(doc: dict[str, Any], summaries: dict[str, Any]) -> DocView:
     )
 
 
-_env: Environment | None = None
-
-
-def _environment() -> Environment:
-    global _env
-    if _env is None:
-        _env = Environment(
-            loader=PackageLoader("summarizer.render", "templates"),
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-    return _env
-
-
 def render_dashboard(
     documents: Sequence[dict[str, Any]],
     summaries: Sequence[Any],
@@ -275,7 +259,7 @@ def render_dashboard(
         targets = [x for x in cross.targets if x.organization == org and x.indicator == indicator]
         orgs.setdefault(org, OrgView(org)).charts.append(_chart(f"c{n}", rows, targets, t, links))
     counts = {s: sum(1 for x in cross.targets if x.status == s) for s in STATUS_TEXT}
-    template = _environment().get_template("dashboard.html.j2")
+    template = environment().get_template("dashboard.html.j2")
     return template.render(
         docs=docs,
         orgs=list(orgs.values()),

@@ -21,7 +21,6 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
 from summarizer.models import HEADING_SEP, Evidence, Item, Metric, ReportSummary
@@ -40,6 +39,7 @@ from summarizer.render.markdown import (
     source_line,
     usage_line,
 )
+from summarizer.render.templates import environment
 
 # --------------------------------------------------------------------------------------------------
 # Segmenting
@@ -326,22 +326,6 @@ def section_anchors(summary: ReportSummary) -> dict[int, list[str]]:
 # Rendering
 # --------------------------------------------------------------------------------------------------
 
-_env: Environment | None = None
-
-
-def _environment() -> Environment:
-    """Templates load through the package so they are found from an installed wheel as well."""
-    global _env
-    if _env is None:
-        _env = Environment(
-            loader=PackageLoader("summarizer.render", "templates"),
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-    return _env
-
 
 def render_html(
     summary: ReportSummary,
@@ -363,7 +347,7 @@ def render_html(
     clean_html = highlight_html(clean_text, clean_spans, "c", section_anchors(summary), clean_pages)
     original_html = highlight_html(original_text, evidence_spans(summary, original=True), "o", pages=original_pages)
     v = summary.verification
-    template = _environment().get_template("report.html.j2")
+    template = environment().get_template("report.html.j2")
     by_id = {mv.metric.id: mv for mv in metrics}
     highlights = [by_id[mid] for mid in summary.highlights if mid in by_id]
     return template.render(
@@ -375,8 +359,7 @@ def render_html(
         failures=failures,
         share=percent(v.grounded_share),
         share_level="good" if v.grounded_share >= 0.95 else ("warn" if v.grounded_share >= 0.8 else "bad"),
-        problem_count=sum(mv.problem for mv in metrics)
-        + sum(iv.item.flagged for sv in sections for iv in sv.items),
+        problem_count=sum(mv.problem for mv in metrics) + sum(iv.item.flagged for sv in sections for iv in sv.items),
         clean_html=clean_html,
         original_html=original_html,
         paged=summary.source.pages is not None,
