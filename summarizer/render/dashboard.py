@@ -18,7 +18,7 @@ from summarizer.across import CrossReport, SeriesRow, TargetRow
 from summarizer.indicators import IndicatorTable, default_table
 from summarizer.render.markdown import percent
 
-from .templates import environment
+from .jinja_env import environment
 
 WIDTH, HEIGHT = 1080, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 20, 18, 30

@@ -39,7 +39,7 @@ from summarizer.render.markdown import (
     source_line,
     usage_line,
 )
-from summarizer.render.templates import environment
+from summarizer.render.jinja_env import environment
 
 # --------------------------------------------------------------------------------------------------
 # Segmenting
