@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 from summarizer.models import HEADING_SEP, Evidence, Item, Metric, ReportSummary
+from summarizer.render.jinja_env import environment
 from summarizer.render.markdown import (
     CHECK_ICONS,
     CHECK_TEXT,
@@ -39,7 +40,6 @@ from summarizer.render.markdown import (
     source_line,
     usage_line,
 )
-from summarizer.render.jinja_env import environment
 
 # --------------------------------------------------------------------------------------------------
 # Segmenting
