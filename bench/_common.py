@@ -143,9 +143,8 @@ def overview_answer(user: str) -> dict[str, Any]:
 
 
 def request_key(body: dict[str, Any]) -> str:
-    """What makes a request the same request: its messages and the tool (response model) it asks for."""
-    tools = body.get("tools") or []
-    name = tools[0]["function"]["name"] if tools else ""
+    """What makes a request the same request: its messages and the response model it asks for."""
+    name = fs.response_name(body) or ""
     blob = json.dumps([name, body.get("messages", [])], ensure_ascii=False, sort_keys=True)
     return hashlib.sha1(blob.encode()).hexdigest()
 

@@ -75,9 +75,11 @@ SETTINGS_OPTIONS: tuple[Callable[[Any], Any], ...] = (
     click.option("--api-key", help="API key [env OPENAI_API_KEY]. Never logged, cached or recorded."),
     click.option(
         "--mode",
-        type=click.Choice(["auto", "tools", "json", "md_json"]),
+        type=click.Choice(["auto", "json_schema", "tools_strict", "tools", "json", "md_json"]),
         default=None,
-        help="instructor mode; auto = tools, falling back to json/md_json if the endpoint rejects tools.",
+        help="How answers are asked for (instructor's mode names). auto (default): json_schema (the endpoint "
+        "enforces the schema), falling back once per endpoint to tools, json, md_json when it is rejected or "
+        "not enforced.",
     ),
     click.option("--cassettes", type=click.Path(file_okay=False, path_type=Path), help="Replay recorded responses."),
     click.option(

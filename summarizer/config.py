@@ -21,7 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from .errors import SettingsError
 from .load import LoadLimits
 
-Mode = Literal["auto", "tools", "json", "md_json"]
+# How an answer is asked for (instructor's mode names): ``json_schema`` sends the response model's strict schema as
+# ``response_format`` (OpenAI Structured Outputs; vLLM, llama.cpp and Ollama compile it into a grammar), so the
+# endpoint *enforces* it; ``tools_strict`` sends it as a strict tool; ``tools`` a plain tool; ``json`` asks for a JSON
+# object with the schema in the prompt; ``md_json`` for a fenced JSON block. ``auto`` tries ``AUTO_MODES`` in order.
+Mode = Literal["auto", "json_schema", "tools_strict", "tools", "json", "md_json"]
+# The strongest first: an endpoint that rejects one (or accepts a schema without enforcing it) gets the next, once.
+AUTO_MODES: tuple[str, ...] = ("json_schema", "tools", "json", "md_json")
 
 DEFAULT_MODEL = "gpt-4o-mini"
 

@@ -11,7 +11,15 @@ What changes an answer:
 * the text a model is asked about: the chunk budget and the cleaning switches (``ANSWER_FIELDS_TEXT``);
 * for a backend that calls a model: the endpoint (scheme, host, port, path; never credentials), model, mode,
   sampling and token limit, how many re-asks an answer gets (``ANSWER_FIELDS_MODEL``), the prompt version and
-  the hash of every schema a model fills.
+  the hash of every schema a model fills (in the form the mode sends: compact, and strict for the modes that
+  send the strict form).
+
+The mode is the *requested* one (``mode_id``). ``auto`` settles on a mode only when the endpoint first answers
+(json_schema, or a fallback), after every key of the plan was computed, and a key that changed with that choice
+would make each run look its answers up under ``auto``'s first rung and miss those stored after a fallback.
+So ``auto`` is keyed as ``auto`` together with the order it tries (``auto:json_schema>tools>json>md_json``): a
+new order is a new key, an endpoint's fallback is not, and the mode that produced each answer is stored beside
+it in the cache (``plan.Request.store``). An explicit mode is keyed as itself.
 
 Everything else (API key, timeouts, transport retries, backoff, concurrency, cache folder, prices) changes how
 an answer is fetched, kept or priced, never what it says; a test holds this split against ``Settings``.
@@ -57,11 +65,38 @@ def schema_hash(model: type[BaseModel]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def prompt_schemas_hash() -> str:
-    """One hash over every schema a model is asked to fill."""
+@cache
+def strict_schema_hash(model: type[BaseModel]) -> str:
+    """Changes whenever the strict form of a response schema changes (``models.strict_json_schema``)."""
+    from .models import strict_json_schema
+
+    blob = json.dumps(strict_json_schema(model), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def prompt_schemas_hash(*, strict: bool = False) -> str:
+    """One hash over every schema a model is asked to fill (``strict``: and over their strict forms)."""
     from .models import ChunkExtraction, OverviewDraft, ReportExtraction
 
-    return "-".join(schema_hash(m) for m in (ChunkExtraction, ReportExtraction, OverviewDraft))
+    models = (ChunkExtraction, ReportExtraction, OverviewDraft)
+    hashes = [schema_hash(m) for m in models]
+    if strict:
+        hashes += [strict_schema_hash(m) for m in models]
+    return "-".join(hashes)
+
+
+def mode_id(mode: str) -> str:
+    """The mode as the fingerprint keys it: an explicit mode as itself, ``auto`` with the order it tries."""
+    from .config import AUTO_MODES
+
+    return f"auto:{'>'.join(AUTO_MODES)}" if mode == "auto" else mode
+
+
+def sends_strict_schema(mode: str) -> bool:
+    """Does ``mode`` (possibly, for ``auto``) send the strict form of the schemas?"""
+    from .config import AUTO_MODES
+
+    return mode in ("json_schema", "tools_strict") or (mode == "auto" and "json_schema" in AUTO_MODES)
 
 
 @dataclass(frozen=True)
@@ -91,11 +126,11 @@ def answer_fingerprint(settings: Settings, backend: str, *, calls_model: bool) -
         parts.update(
             endpoint=endpoint_id(settings.base_url),
             model=settings.model,
-            mode=settings.mode,
+            mode=mode_id(settings.mode),
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
             validation_retries=settings.validation_retries,
             prompt_version=prompts.PROMPT_VERSION,
-            schema=prompt_schemas_hash(),
+            schema=prompt_schemas_hash(strict=sends_strict_schema(settings.mode)),
         )
     return Fingerprint(parts)

@@ -281,8 +281,33 @@ def _compact(node: Any, defs: dict[str, Any]) -> Any:
     return out
 
 
+def _strict(node: Any) -> Any:
+    """The compact schema in the form an endpoint can *enforce* (OpenAI's Structured Outputs ``strict: true``;
+    vLLM, llama.cpp and Ollama compile the same form into a grammar): every object closed
+    (``additionalProperties: false``) and listing all its properties in ``required``, every enum typed.
+
+    Only ever stricter than the pydantic model, never looser: a field pydantic lets the model leave out because
+    it has a default becomes required (an empty list or null is then written out), and a nullable field keeps
+    ``"type": [X, "null"]``, so every answer the strict form admits is one pydantic accepts (tests hold both
+    directions: tests/test_strict_schema.py)."""
+    if isinstance(node, list):
+        return [_strict(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _strict(value) for key, value in node.items()}
+    if "enum" in node and "type" not in node:
+        kinds = {type(v) for v in node["enum"]}
+        if kinds == {str}:
+            out["type"] = "string"
+    if isinstance(node.get("properties"), dict):
+        out["required"] = list(node["properties"])
+        out["additionalProperties"] = False
+    return out
+
+
 class _PromptModel(_Model):
-    """A model an LLM fills: strict about extra keys, and sent as a compact JSON schema."""
+    """A model an LLM fills: strict about extra keys, and sent as a compact JSON schema (or, to an endpoint that
+    enforces a schema, as its strict form: ``strict_json_schema``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -296,6 +321,30 @@ class _PromptModel(_Model):
         if cls.__doc__:
             compact["description"] = cls.__doc__.strip()
         return compact
+
+    @classmethod
+    def strict_json_schema(cls) -> dict[str, Any]:
+        """The compact schema made valid for strict mode (see ``_strict``), as ``json_schema`` and
+        ``tools_strict`` modes send it. Built once per model: it goes with every request."""
+        cached = _STRICT_SCHEMAS.get(cls)
+        if cached is None:
+            cached = _STRICT_SCHEMAS[cls] = _strict(cls.model_json_schema())
+        return cached
+
+
+# Filled on first use (a dict: the classmethod above cannot carry functools.cache per subclass).
+_STRICT_SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
+
+
+def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The strict form of ``model``'s JSON schema (see ``_strict``): a prompt model's compact schema made strict,
+    or any other pydantic model's own schema. Shared, built once per model: callers must not mutate it."""
+    if issubclass(model, _PromptModel):
+        return model.strict_json_schema()
+    cached = _STRICT_SCHEMAS.get(model)
+    if cached is None:
+        cached = _STRICT_SCHEMAS[model] = _strict(model.model_json_schema())
+    return cached
 
 
 class ExtractedMetric(_PromptModel):

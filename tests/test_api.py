@@ -113,10 +113,10 @@ def test_a_one_chunk_report_is_summarized_in_one_request(tmp_path: Path) -> None
         two_chunks = s.run(two)
         second = server.requests[len(first) :]
     assert len(one_chunk.analysis.chunks) == 1 and len(first) == 1
-    assert first[0].body["tools"][0]["function"]["name"] == "ReportExtraction"
+    assert fs.response_name(first[0].body) == "ReportExtraction"
     assert "本片段即报告全文" in first[0].body["messages"][-1]["content"]
     assert one_chunk.summary.overview == "随片段一起写的概述。" and one_chunk.summary.usage.calls == 1
     # Two chunks: a call each, then the overview call.
     assert len(two_chunks.analysis.chunks) == 2 and len(second) == 3
-    assert [r.body["tools"][0]["function"]["name"] for r in second] == ["ChunkExtraction"] * 2 + ["OverviewDraft"]
+    assert [fs.response_name(r.body) for r in second] == ["ChunkExtraction"] * 2 + ["OverviewDraft"]
     assert two_chunks.summary.overview == "另一次调用写的概述。"

@@ -96,7 +96,7 @@ def test_transient_fault_then_success(fault: fs.Behaviour) -> None:
         assert len(server.requests) == 3
     assert result.attempts == 3
     assert result.value.items[0].metrics[0].value == "30.95亿"
-    assert result.mode == "tools"
+    assert result.mode == "json_schema"  # auto's first rung; a transient fault is no rejection
 
 
 def test_timeout_is_transient() -> None:
@@ -181,9 +181,12 @@ def test_connection_refused_is_transient_and_reported() -> None:
     ],
     ids=["truncated", "non-json", "schema-invalid", "empty-choices", "ungrounded-quote"],
 )
-def test_bad_answer_is_reasked_then_succeeds(bad: fs.Behaviour) -> None:
+@pytest.mark.parametrize("mode", ["tools", "json_schema"])
+def test_bad_answer_is_reasked_then_succeeds(bad: fs.Behaviour, mode: str) -> None:
+    # An explicit mode: in auto, a malformed answer to a json_schema request means the schema is not enforced,
+    # which is a fallback, not a re-ask (tests/test_strict_modes.py).
     with fs.FakeOpenAI([bad, fs.answer(GOOD)]) as server:
-        result = run(server, validation_retries=2)
+        result = run(server, validation_retries=2, mode=mode)
         reqs = server.requests
     assert len(reqs) == 2 and result.attempts == 2
     assert result.value.summaries == GOOD["summaries"]
@@ -209,10 +212,11 @@ def test_a_figure_under_another_indicators_name_is_reasked() -> None:
 
 
 @pytest.mark.parametrize("retries", [0, 2])
-def test_validation_retries_are_bounded(retries: int) -> None:
+@pytest.mark.parametrize("mode", ["tools", "json_schema"])
+def test_validation_retries_are_bounded(retries: int, mode: str) -> None:
     with fs.FakeOpenAI(lambda body, n: fs.non_json()) as server:
         with pytest.raises(LLMError) as info:
-            run(server, validation_retries=retries)
+            run(server, validation_retries=retries, mode=mode)
         assert len(server.requests) == 1 + retries
     assert LABEL in str(info.value)
     assert f"{retries} re-ask(s)" in str(info.value)
@@ -244,13 +248,17 @@ def test_transport_and_validation_budgets_are_separate() -> None:
     ids=["400-tool_choice", "several-tool-calls", "no-tool-call"],
 )
 def test_tool_faults_fall_back_to_json(fault: fs.Behaviour, caplog: pytest.LogCaptureFixture) -> None:
-    with fs.FakeOpenAI([fault, fs.answer(GOOD)]) as server:
+    # A server without structured outputs: auto's json_schema is rejected (by the server, not the script), then
+    # tool calling fails in the scripted way, then JSON mode answers.
+    features = fs.Features(json_schema="reject")
+    with fs.FakeOpenAI([fault, fs.answer(GOOD)], features=features) as server:
         with caplog.at_level("WARNING", logger="summarizer.llm"):
             result = run(server)
-        first, second = server.requests
+        schema_req, first, second = server.requests
+    assert schema_req.body["response_format"]["type"] == "json_schema"
     assert "tools" in first.body and "tools" not in second.body
     assert second.body["response_format"] == {"type": "json_object"}
-    assert result.mode == "json" and result.attempts == 2
+    assert result.mode == "json" and result.attempts == 3
     assert any("rejected tool calling; falling back to json mode" in r.getMessage() for r in caplog.records)
 
 

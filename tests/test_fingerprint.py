@@ -87,7 +87,7 @@ def test_prompt_version_and_schema_change_both_keys(what: str, tmp_path: Path, m
     if what == "prompt version":
         monkeypatch.setattr("summarizer.prompts.PROMPT_VERSION", "v999")
     else:
-        monkeypatch.setattr("summarizer.fingerprint.prompt_schemas_hash", lambda: "another-schema")
+        monkeypatch.setattr("summarizer.fingerprint.prompt_schemas_hash", lambda **_: "another-schema")
     after = keys(tmp_path)
     assert after[0] != before[0] and after[1] != before[1]
 

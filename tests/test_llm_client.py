@@ -122,9 +122,10 @@ def test_exhausted_reasks_keep_the_last_wellformed_answer_ungrounded() -> None:
     assert result.attempts == 2
 
 
-def test_exhausted_reasks_of_malformed_answers_raise_llm_error() -> None:
+@pytest.mark.parametrize("mode", ["tools", "json_schema"])
+def test_exhausted_reasks_of_malformed_answers_raise_llm_error(mode: str) -> None:
     with fs.FakeOpenAI([fs.schema_invalid(), fs.non_json()]) as server:
-        with make_client(server, validation_retries=1) as client, pytest.raises(LLMError) as info:
+        with make_client(server, validation_retries=1, mode=mode) as client, pytest.raises(LLMError) as info:
             call(client)
         assert len(server.requests) == 2
     err = info.value
@@ -133,36 +134,42 @@ def test_exhausted_reasks_of_malformed_answers_raise_llm_error() -> None:
     assert "sk-" not in str(err)
 
 
+def _kind(body: dict[str, Any]) -> str:
+    """Which mode a request was sent in, from its shape."""
+    if "tools" in body:
+        return "tools"
+    return str((body.get("response_format") or {}).get("type", "md_json"))
+
+
 def test_fallback_is_remembered_for_the_client_life(caplog: pytest.LogCaptureFixture) -> None:
     def responder(body: dict[str, Any], n: int) -> fs.Behaviour:
         return fs.tools_unsupported() if "tools" in body else fs.answer(GOOD)
 
-    with fs.FakeOpenAI(responder) as server, make_client(server) as client:
+    features = fs.Features(json_schema="reject")  # no structured outputs either
+    with fs.FakeOpenAI(responder, features=features) as server, make_client(server) as client:
         with caplog.at_level(logging.WARNING, logger="summarizer.llm"):
             first = call(client)
             second = call(client)
         reqs = server.requests
-    assert [("tools" in r.body) for r in reqs] == [True, False, False]
-    assert first.attempts == 2 and second.attempts == 1
+    assert [_kind(r.body) for r in reqs] == ["json_schema", "tools", "json_object", "json_object"]
+    assert first.attempts == 3 and second.attempts == 1
     assert first.mode == second.mode == "json" and client.mode == "json"
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert (
-        f"endpoint {server.base_url} rejected tool calling; falling back to json mode"
-        in warnings[0].getMessage()
-    )
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2  # one line per rung given up, none for the second call
+    assert f"endpoint {server.base_url} rejected a strict JSON schema (response_format json_schema); " in warnings[0]
+    assert f"endpoint {server.base_url} rejected tool calling; falling back to json mode" in warnings[1]
 
 
 def test_json_mode_rejected_falls_back_to_md_json(caplog: pytest.LogCaptureFixture) -> None:
-    script = [fs.tools_unsupported(), fs.json_mode_unsupported(), fs.answer(GOOD)]
+    script = [fs.json_schema_unsupported(), fs.tools_unsupported(), fs.json_mode_unsupported(), fs.answer(GOOD)]
     with fs.FakeOpenAI(script) as server, make_client(server) as client:
         with caplog.at_level(logging.WARNING, logger="summarizer.llm"):
             result = call(client)
         last = server.requests[-1].body
-    assert result.mode == "md_json" and result.attempts == 3
+    assert result.mode == "md_json" and result.attempts == 4
     assert "tools" not in last and "response_format" not in last
     assert "```json" in last["messages"][-1]["content"]  # instructor's md_json instruction
-    assert len([r for r in caplog.records if "falling back" in r.getMessage()]) == 2
+    assert len([r for r in caplog.records if "falling back" in r.getMessage()]) == 3
 
 
 def test_md_json_has_nowhere_to_fall_back() -> None:
@@ -172,9 +179,21 @@ def test_md_json_has_nowhere_to_fall_back() -> None:
         assert len(server.requests) == 1
 
 
+STRICT_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {"name": "ChunkExtraction", "schema": ChunkExtraction.strict_json_schema(), "strict": True},
+}
+
+
 @pytest.mark.parametrize(
     ("mode", "has_tools", "response_format"),
-    [("tools", True, None), ("json", False, {"type": "json_object"}), ("md_json", False, None)],
+    [
+        ("json_schema", False, STRICT_FORMAT),
+        ("tools_strict", True, None),
+        ("tools", True, None),
+        ("json", False, {"type": "json_object"}),
+        ("md_json", False, None),
+    ],
 )
 def test_explicit_modes_shape_the_request(mode: str, has_tools: bool, response_format: Any) -> None:
     with fs.FakeOpenAI([fs.answer(GOOD)]) as server, make_client(server, mode=mode) as client:
@@ -183,7 +202,14 @@ def test_explicit_modes_shape_the_request(mode: str, has_tools: bool, response_f
     assert result.mode == mode
     assert ("tools" in body) is has_tools
     if has_tools:
-        assert body["tool_choice"]["function"]["name"] == body["tools"][0]["function"]["name"]
+        function = body["tools"][0]["function"]
+        assert len(body["tools"]) == 1 and body["tool_choice"]["function"]["name"] == function["name"]
+        strict = ChunkExtraction.strict_json_schema()
+        if mode == "tools_strict":
+            assert function["strict"] is True
+            assert function["parameters"] == {k: v for k, v in strict.items() if k not in ("title", "description")}
+        else:
+            assert "strict" not in function and function["parameters"]["required"] == ["summaries"]  # compact
     assert body.get("response_format") == response_format
 
 
@@ -234,7 +260,8 @@ def test_concurrent_calls_share_one_fallback() -> None:
 
     results: list[Any] = []
     errors: list[BaseException] = []
-    with fs.FakeOpenAI(responder, latency=0.05) as server, make_client(server) as client:
+    features = fs.Features(json_schema="reject")
+    with fs.FakeOpenAI(responder, latency=0.05, features=features) as server, make_client(server) as client:
 
         def work() -> None:
             try:
@@ -250,8 +277,10 @@ def test_concurrent_calls_share_one_fallback() -> None:
         reqs = server.requests
     assert not errors and len(results) == 8
     assert all(r.mode == "json" for r in results)
+    schema_requests = sum(_kind(r.body) == "json_schema" for r in reqs)
     tool_requests = sum("tools" in r.body for r in reqs)
-    assert 1 <= tool_requests <= 8 and len(reqs) == tool_requests + 8
+    assert 1 <= schema_requests <= 8 and 1 <= tool_requests <= 8
+    assert len(reqs) == schema_requests + tool_requests + 8
 
 
 @pytest.mark.parametrize(

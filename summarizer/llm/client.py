@@ -20,14 +20,29 @@ Why ``context`` is not handed to instructor: instructor renders every message as
 ``textwrap.dedent``s it) whenever a context is given, which would rewrite report text containing ``{{``
 or indentation. We let instructor parse and validate structurally, then validate again with the context.
 
-Mode fallback (only in ``mode="auto"``): an endpoint that rejects tool calling (HTTP 400 about
-tools/tool_choice, or an answer with several or no tool calls) switches this client to JSON mode; one
-that then rejects ``response_format`` switches to markdown JSON. Each switch happens once per client.
+Modes (``Settings.mode``, instructor's names): ``json_schema`` asks the endpoint to *enforce* the response
+model's strict schema (``response_format: {"type": "json_schema", "json_schema": {..., "strict": true}}``: OpenAI
+Structured Outputs; vLLM, llama.cpp server and Ollama compile it into a grammar), ``tools_strict`` sends it as a
+strict tool, ``tools`` as a plain tool, ``json`` asks for a JSON object (schema in the prompt), ``md_json`` for a
+fenced block. instructor 1.17 sends neither strict form itself (its ``TOOLS_STRICT`` is a deprecated alias of
+``TOOLS``, and ``JSON_SCHEMA`` sends the schema as is, without ``strict``), so for those two modes the request's
+``response_format`` / ``tools`` are written here (``models.strict_json_schema``) and passed as ``extra_body``, which
+openai merges over the body instructor built (later keys win); instructor still parses the answer.
+
+Mode fallback (only in ``mode="auto"``, which starts with ``config.AUTO_MODES[0]``): an endpoint that rejects the
+current mode falls back to the next of ``AUTO_MODES`` (json_schema -> tools -> json -> md_json), once per client,
+with one warning line, and the client keeps the new mode for the rest of its life (a run). A rejection is an HTTP
+400/422 naming the mode's feature (``response_format``/``json_schema``, tools, ``json_object``), or a 500 saying it
+is unsupported (llama.cpp answers ``tools param requires --jinja flag`` with a 500; such a 500 is not retried);
+in tools mode an answer with several or no tool calls; in json_schema mode an answer that does not follow the
+schema it was sent: an endpoint that enforces the schema cannot produce one (short of truncation), so it accepted
+``response_format`` without enforcing it (Ollama Cloud, llama.cpp when the grammar fails to parse, some proxies).
 """
 
 from __future__ import annotations
 
 import email.utils
+import itertools
 import logging
 import threading
 import time
@@ -45,15 +60,15 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from ..config import Settings
+from ..config import AUTO_MODES, Settings
 from ..errors import LLMError, ReplayMissError
 from ..fingerprint import DEFAULT_BASE_URL, endpoint_id
-from ..models import Grounding
+from ..models import Grounding, strict_json_schema
 from .call import CallResult
 from .replay import LABEL_HEADER, RecordTransport, ReplayTransport, encode_label
 
 T = TypeVar("T", bound=BaseModel)
-ModeName = Literal["tools", "json", "md_json"]
+ModeName = Literal["json_schema", "tools_strict", "tools", "json", "md_json"]
 
 log = logging.getLogger("summarizer.llm")
 
@@ -76,11 +91,33 @@ if not any(isinstance(f, _QuietInstructorRetries) for f in _instructor_retry_log
     _instructor_retry_log.addFilter(_QuietInstructorRetries())
 
 _INSTRUCTOR_MODES: dict[str, instructor.Mode] = {
+    "json_schema": instructor.Mode.JSON_SCHEMA,  # parses the content; the strict response_format is ours
+    "tools_strict": instructor.Mode.TOOLS,  # parses the tool call; the strict tool is ours (see the docstring)
     "tools": instructor.Mode.TOOLS,
     "json": instructor.Mode.JSON,
     "md_json": instructor.Mode.MD_JSON,
 }
-_FALLBACK: dict[str, ModeName] = {"tools": "json", "json": "md_json"}
+_FALLBACK: dict[str, ModeName] = {
+    mode: cast(ModeName, nxt) for mode, nxt in itertools.pairwise(AUTO_MODES)
+}
+_TOOL_MODES = frozenset({"tools", "tools_strict"})
+# What a rejection of each mode names (an HTTP 400/422 body); md_json sends nothing an endpoint could refuse.
+_FEATURE_WORDS: dict[str, tuple[str, ...]] = {
+    "json_schema": (
+        "response_format", "json_schema", "json schema", "structured output", "schema", "strict", "grammar"
+    ),
+    "tools_strict": ("tool", "function", "strict"),
+    "tools": ("tool", "function call", "function_call", "functions"),
+    "json": ("response_format", "json_object", "json mode", "json_mode"),
+}
+# A 500 is a rejection only when it says so (llama.cpp: "tools param requires --jinja flag"); otherwise transient.
+_UNSUPPORTED_WORDS = ("not supported", "unsupported", "isn't supported", "requires", "must be one of")
+_WHAT = {
+    "json_schema": "a strict JSON schema (response_format json_schema)",
+    "tools_strict": "strict tool calling",
+    "tools": "tool calling",
+    "json": "JSON mode (response_format)",
+}
 _MAX_ERROR_CHARS = 1500
 
 
@@ -187,14 +224,24 @@ def _error_text(exc: BaseException) -> str:
     return text[:_MAX_ERROR_CHARS]
 
 
-def _mentions_tools(exc: openai.APIStatusError) -> bool:
+def _rejects_mode(exc: BaseException, mode: str) -> bool:
+    """Does this HTTP error say the endpoint does not take ``mode`` (grounds for a fallback, never a retry)?"""
+    if not isinstance(exc, openai.APIStatusError):
+        return False
+    words = _FEATURE_WORDS.get(mode, ())
     text = f"{exc.message} {exc.body}".lower()
-    return any(w in text for w in ("tool", "function call", "function_call", "functions"))
+    if not any(w in text for w in words):
+        return False
+    if exc.status_code in (400, 422):
+        return True
+    return exc.status_code in (500, 501) and any(w in text for w in _UNSUPPORTED_WORDS)
 
 
-def _mentions_json_mode(exc: openai.APIStatusError) -> bool:
-    text = f"{exc.message} {exc.body}".lower()
-    return any(w in text for w in ("response_format", "json_object", "json mode", "json_mode"))
+def _refusal(completion: Any) -> str | None:
+    """The model's refusal (Structured Outputs answers a refused request with ``message.refusal``, no content)."""
+    choices = getattr(completion, "choices", None)
+    refusal = getattr(choices[0].message, "refusal", None) if choices else None
+    return refusal if isinstance(refusal, str) and refusal else None
 
 
 def _tool_call_count(completion: Any) -> int | None:
@@ -291,8 +338,9 @@ class LLMClient:
             http_client=http_client,
         )
         self._lock = threading.Lock()
-        self._mode: ModeName = "tools" if settings.mode == "auto" else settings.mode
+        self._mode: ModeName = cast(ModeName, AUTO_MODES[0]) if settings.mode == "auto" else settings.mode
         self._instructors: dict[str, instructor.Instructor] = {}
+        self._shapes: dict[tuple[str, type[BaseModel]], dict[str, Any]] = {}  # strict request parts, built once
         self._backoff = wait_exponential_jitter(
             multiplier=settings.backoff_initial, max=settings.backoff_max, jitter=settings.backoff_initial
         )
@@ -412,16 +460,45 @@ class LLMClient:
             if nxt is None:
                 return False
             self._mode = nxt
-        what = "tool calling" if mode == "tools" else "JSON mode (response_format)"
         log.warning(
             "endpoint %s rejected %s; falling back to %s mode (%s: %s)",
             self.endpoint_id(),
-            what,
+            _WHAT.get(mode, mode),
             nxt,
             label,
-            reason[:200],
+            " ".join(reason.split())[:200],
         )
         return True
+
+    def _shape(self, mode: ModeName, response_model: type[BaseModel]) -> dict[str, Any] | None:
+        """The request parts a strict mode writes itself (``extra_body``; see the module docstring), or None."""
+        if mode not in ("json_schema", "tools_strict"):
+            return None
+        key = (mode, response_model)
+        with self._lock:
+            shape = self._shapes.get(key)
+        if shape is not None:
+            return shape
+        schema = strict_json_schema(response_model)
+        if mode == "json_schema":
+            shape = {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": response_model.__name__, "schema": schema, "strict": True},
+                }
+            }
+        else:
+            # As instructor names and describes the tool (so its tool_choice still points at it).
+            function = {
+                "name": schema.get("title", response_model.__name__),
+                "description": schema.get("description") or response_model.__name__,
+                "parameters": {k: v for k, v in schema.items() if k not in ("title", "description")},
+                "strict": True,
+            }
+            shape = {"tools": [{"type": "function", "function": function}]}
+        with self._lock:
+            self._shapes[key] = shape
+        return shape
 
     def _error(self, label: str, tally: _Tally, mode: str, detail: str) -> LLMError:
         return LLMError(
@@ -455,15 +532,22 @@ class LLMClient:
         }
         if self.settings.max_tokens is not None:
             kwargs["max_tokens"] = self.settings.max_tokens
+        shape = self._shape(mode, response_model)
+        if shape is not None:
+            kwargs["extra_body"] = shape
         client = self._instructor(mode)
-        for attempt in self._retrying(label):
+        for attempt in self._retrying(label, mode):
             with attempt:
                 tally.attempts += 1
                 return self._create(client, messages, response_model, kwargs, tally)
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
-    def _retrying(self, label: str) -> Retrying:
-        """The transport policy: transient failures retried with backoff (``Retry-After`` honoured)."""
+    def _retrying(self, label: str, mode: ModeName) -> Retrying:
+        """The transport policy: transient failures retried with backoff (``Retry-After`` honoured); a 5xx that
+        says the endpoint does not take ``mode`` is not transient (retrying cannot change it)."""
+
+        def transient(exc: BaseException) -> bool:
+            return _is_transient(exc) and not _rejects_mode(exc, mode)
 
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome is not None else None
@@ -478,7 +562,7 @@ class LLMClient:
         return Retrying(
             stop=stop_after_attempt(1 + max(0, self.settings.transport_retries)),
             wait=self._wait,
-            retry=retry_if_exception(_is_transient),
+            retry=retry_if_exception(transient),
             reraise=True,
             sleep=self._sleep,
             before_sleep=before_sleep,
@@ -537,10 +621,8 @@ class LLMClient:
             miss = _replay_miss(exc)
             if miss is not None:
                 raise miss from None
-            if exc.status_code == 400 and (
-                (mode == "tools" and _mentions_tools(exc)) or (mode == "json" and _mentions_json_mode(exc))
-            ):
-                raise _ModeRejected(f"HTTP 400: {exc.message}") from exc
+            if _rejects_mode(exc, mode):
+                raise _ModeRejected(f"HTTP {exc.status_code}: {exc.message}") from exc
             detail = f"HTTP {exc.status_code}: {exc.message}"
             if _is_transient(exc):
                 detail = f"still failing after {self.settings.transport_retries} retries: {detail}"
@@ -554,24 +636,31 @@ class LLMClient:
                 detail = f"still failing after {self.settings.transport_retries} retries: {detail}"
             raise self._error(label, tally, mode, detail) from exc
 
-        if mode == "tools" and self.settings.mode == "auto":
+        auto = self.settings.mode == "auto"
+        if mode == "tools" and auto:
             count = _tool_call_count(completion)
             if count is not None and count != 1:
                 raise _ModeRejected(f"answer had {count} tool calls where exactly one was required")
 
         if problem is not None:
+            refusal = _refusal(completion)
             if isinstance(problem, IncompleteOutputException):
                 reason = "回答被截断 (finish_reason=length): the JSON is incomplete; answer again, concisely"
+            elif refusal is not None:
+                reason = f"模型拒绝回答 (refusal): {refusal}"
             elif getattr(completion, "choices", None) == [] or _answer_text(completion) is None:
                 reason = "回答为空 (the answer had no content)"
             else:
                 reason = _error_text(problem)
+                if mode == "json_schema" and auto:
+                    # An enforcing endpoint cannot answer this: it took response_format without enforcing it.
+                    raise _ModeRejected(f"the answer did not follow the schema it was sent: {reason}")
             raise _BadAnswer(reason, _answer_text(completion))
         if value is None:  # pragma: no cover - instructor returns a value or raises
             raise _BadAnswer("回答为空 (the answer had no content)", None)
 
         count = _tool_call_count(completion)
-        if mode == "tools" and count is not None and count > 1:
+        if mode in _TOOL_MODES and count is not None and count > 1:
             raise _BadAnswer(f"answer had {count} tool calls; call the tool exactly once", None)
         try:
             # Re-validate with the grounding context (see module docstring for why not inside instructor).

@@ -24,6 +24,15 @@ Usage::
 Each request is answered by a :class:`Behaviour`, taken either from a list (consumed in order; a request
 beyond the end gets a 400 "script exhausted", which is not retried, so a test that sends too many
 requests fails loudly) or from a callable ``responder(request_json, n)`` where ``n`` counts from 0.
+
+What the endpoint supports is a :class:`Features` (default: takes everything, enforces nothing, serves the script
+as written). A request using a feature it rejects gets that server's error (``REJECTIONS``) before the script is
+consulted, and uses up no script entry; a feature it *enforces* (``json_schema="enforce"``: a
+``response_format`` json_schema; ``strict_tools="enforce"``: a tool with ``strict: true``) makes it answer only
+JSON valid for the schema sent, as a grammar-constrained decoder does (``conform``)::
+
+    with FakeOpenAI(script, features=Features(json_schema="reject", server="deepseek")) as server: ...
+    with FakeOpenAI(script, features=Features(json_schema="enforce")) as server: ...
 """
 
 from __future__ import annotations
@@ -68,6 +77,30 @@ class Behaviour:
     message: str | None = None
     seconds: float = 0.0
     copies: int = 2
+    # What the model writes instead when the endpoint enforces the request's schema (see ``answer``).
+    constrained: Payload | None = None
+
+
+Support = Literal["enforce", "accept", "reject"]
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the fake endpoint supports, as a real server's version and flags decide.
+
+    ``json_schema`` (a ``response_format`` of type json_schema) and ``strict_tools`` (a tool with ``strict: true``):
+    ``enforce`` answers only JSON valid for the schema sent (OpenAI Structured Outputs, vLLM, llama.cpp and Ollama
+    compile it into a grammar), ``accept`` takes the request and serves the script as written (a server or proxy
+    that ignores the schema: Ollama before 0.5 and Ollama Cloud, llama.cpp when the grammar fails to parse),
+    ``reject`` answers ``server``'s error for it (``REJECTIONS``). ``tools`` and ``json_object`` false reject
+    tool calling and JSON mode the same way.
+    """
+
+    json_schema: Support = "accept"
+    strict_tools: Support = "accept"
+    tools: bool = True
+    json_object: bool = True
+    server: str = "generic"  # whose error messages: a key of REJECTIONS
 
 
 @dataclass(frozen=True)
@@ -90,9 +123,13 @@ Responder = Callable[[dict[str, Any], int], Behaviour]
 # --------------------------------------------------------------------------------------------------
 
 
-def answer(payload: Payload) -> Behaviour:
-    """A valid-looking answer: a tool call when the request offers tools, else JSON in the content."""
-    return Behaviour("answer", payload=payload)
+def answer(payload: Payload, *, constrained: Payload | None = None) -> Behaviour:
+    """A valid-looking answer: a tool call when the request offers tools, else JSON in the content.
+
+    ``constrained``: what the same model writes when the endpoint enforces the request's schema, for a script
+    that models how enforcement changes an answer (a careless model that drops a field writes it when the grammar
+    demands it); without it an enforcing endpoint serves ``payload`` made schema-valid (``conform``)."""
+    return Behaviour("answer", payload=payload, constrained=constrained)
 
 
 def status(code: int, *, retry_after: float | None = None, message: str | None = None) -> Behaviour:
@@ -107,6 +144,74 @@ def tools_unsupported() -> Behaviour:
 
 def json_mode_unsupported() -> Behaviour:
     return status(400, message="response_format of type json_object is not supported by this model")
+
+
+# What servers answer to a request using a feature they lack: (HTTP status, error message), where a server's own
+# words are known. Sources: OpenAI's error for a model without Structured Outputs and DeepSeek's errors, as quoted in
+# public issue reports (web-infra-dev/midscene#259, llm-exe/llm-exe#662, Zoo-Code-Org/Zoo-Code#1036); llama.cpp
+# server's source (``oaicompat_chat_params_parse``: a build before json_schema support throws 'response_format type
+# must be one of "text" or "json_object"', one started without --jinja "tools param requires --jinja flag", which
+# users report as HTTP 500; the 500 for the first is inferred from the same handler); Ollama's "does not support
+# tools". The vLLM entry is the shape of the pydantic validation error of a vLLM whose request model knew only text
+# and json_object: reconstructed, not captured from a server. Any other (server, feature) gets the "generic" entry,
+# made up in the same style. Ollama before 0.5 did not reject a json_schema: it ignored it (``Features(json_schema=
+# "accept")``).
+REJECTIONS: dict[str, dict[str, tuple[int, str]]] = {
+    "generic": {
+        "json_schema": (400, "response_format of type json_schema is not supported by this model"),
+        "strict_tools": (400, "'strict' function calling is not supported by this model"),
+        "tools": (400, "tool_choice is not supported by this model; 'tools' must be omitted"),
+        "json_object": (400, "response_format of type json_object is not supported by this model"),
+    },
+    "openai": {
+        "json_schema": (
+            400,
+            "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model. Learn "
+            "more about supported models at the Structured Outputs guide: "
+            "https://platform.openai.com/docs/guides/structured-outputs",
+        ),
+    },
+    "deepseek": {
+        "json_schema": (400, "This response_format type is unavailable now"),
+        "strict_tools": (
+            400,
+            "Invalid value: 'true'. The value 'true' isn't supported yet. For now, please use 'false' for this "
+            "setting.",
+        ),
+    },
+    "llama.cpp": {
+        "json_schema": (500, 'response_format type must be one of "text" or "json_object", but got: json_schema'),
+        "strict_tools": (500, "tools param requires --jinja flag"),
+        "tools": (500, "tools param requires --jinja flag"),
+    },
+    "vllm": {
+        "json_schema": (
+            400,
+            "1 validation error for ChatCompletionRequest\nresponse_format.type\n  Input should be 'text' or "
+            "'json_object' [type=literal_error, input_value='json_schema', input_type=str]",
+        ),
+    },
+    "ollama": {
+        "strict_tools": (400, "registry.ollama.ai/library/fake-model does not support tools"),
+        "tools": (400, "registry.ollama.ai/library/fake-model does not support tools"),
+    },
+}
+
+
+def rejection(feature: str, server: str = "generic") -> Behaviour:
+    """``server``'s error for a request using ``feature`` (json_schema, strict_tools, tools, json_object)."""
+    code, message = REJECTIONS.get(server, {}).get(feature) or REJECTIONS["generic"][feature]
+    return status(code, message=message)
+
+
+def json_schema_unsupported(server: str = "generic") -> Behaviour:
+    """What a server without Structured Outputs answers to ``response_format`` json_schema."""
+    return rejection("json_schema", server)
+
+
+def strict_tools_unsupported(server: str = "deepseek") -> Behaviour:
+    """What a server answers to a tool with ``strict: true`` it cannot enforce."""
+    return rejection("strict_tools", server)
 
 
 def drop() -> Behaviour:
@@ -172,20 +277,165 @@ def summaries(body: dict[str, Any], text: str) -> list[str]:
     return [text] * part_count(body)
 
 
-def asks_whole_report(body: dict[str, Any]) -> bool:
-    """Does the request want the one-chunk report's overview too (response model ``ReportExtraction``)?"""
+def response_name(body: dict[str, Any]) -> str | None:
+    """The response model a request names: its tool's name, or its json_schema response format's (json and
+    md_json modes name it only inside the prompt: None)."""
     tools = body.get("tools") or []
     if tools:
-        return bool(tools[0].get("function", {}).get("name") == "ReportExtraction")
-    return "ReportExtraction" in json.dumps(body.get("messages") or [], ensure_ascii=False)
+        return str(tools[0].get("function", {}).get("name"))
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        return str((response_format.get("json_schema") or {}).get("name"))
+    return None
+
+
+def _asks_for(body: dict[str, Any], model: str) -> bool:
+    name = response_name(body)
+    if name is not None:
+        return name == model
+    return model in json.dumps(body.get("messages") or [], ensure_ascii=False)
+
+
+def asks_whole_report(body: dict[str, Any]) -> bool:
+    """Does the request want the one-chunk report's overview too (response model ``ReportExtraction``)?"""
+    return _asks_for(body, "ReportExtraction")
 
 
 def asks_overview(body: dict[str, Any]) -> bool:
     """Is this the overview request (response model ``OverviewDraft``)?"""
+    return _asks_for(body, "OverviewDraft")
+
+
+# --------------------------------------------------------------------------------------------------
+# Schemas: what a request asks the endpoint to enforce, checked and honoured (the subset strict mode uses)
+# --------------------------------------------------------------------------------------------------
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+def _is_type(value: Any, name: str) -> bool:
+    if isinstance(value, bool) and name in ("number", "integer"):
+        return False
+    return isinstance(value, _JSON_TYPES[name])
+
+
+def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
+    """Where ``value`` breaks ``schema``: the JSON Schema subset strict mode allows (type, enum, const, properties,
+    required, additionalProperties, items, anyOf). An empty list: valid. Stdlib only, as this module is."""
+    if "anyOf" in schema and all(schema_errors(value, option, path) for option in schema["anyOf"]):
+        return [f"{path}: matches no anyOf option"]
+    types = schema.get("type")
+    if types is not None:
+        names = [types] if isinstance(types, str) else list(types)
+        if not any(_is_type(value, n) for n in names):
+            return [f"{path}: {type(value).__name__} is not {'/'.join(names)}"]
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{path}: {value!r} is not one of {schema['enum']}"]
+    if "const" in schema and value != schema["const"]:
+        return [f"{path}: {value!r} is not {schema['const']!r}"]
+    errors: list[str] = []
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        errors += [f"{path}: missing {k!r}" for k in schema.get("required") or [] if k not in value]
+        if schema.get("additionalProperties") is False:
+            errors += [f"{path}: {k!r} is not allowed" for k in value if k not in properties]
+        for key, sub in properties.items():
+            if key in value:
+                errors += schema_errors(value[key], sub, f"{path}.{key}")
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            errors += schema_errors(item, schema["items"], f"{path}[{i}]")
+    return errors
+
+
+def _first_json(text: str) -> Any:
+    """The JSON a model meant, out of prose or a fenced block around it (None when there is none)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    for start in (i for i, ch in enumerate(text) if ch in "{["):
+        try:
+            return decoder.raw_decode(text, start)[0]
+        except ValueError:
+            continue
+    return None
+
+
+def conform(value: Any, schema: dict[str, Any]) -> Any:
+    """``value`` made valid for ``schema``, the way a decoder constrained by it writes it: what the model wrote
+    where the schema allows it, undeclared keys left out, a missing required key written as the emptiest value of
+    its type (null where allowed, "", [], the first enum value). Deterministic, so a test can predict it."""
+    if "anyOf" in schema:
+        for option in schema["anyOf"]:
+            if not schema_errors(value, option):
+                return value
+        return conform(value, schema["anyOf"][0])
+    if "enum" in schema:
+        return value if value in schema["enum"] else schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    types = schema.get("type")
+    names = [types] if isinstance(types, str) else list(types or [])
+    if not names:
+        return value
+    matching = [n for n in names if _is_type(value, n)]
+    target = matching[0] if matching else next((n for n in names if n != "null"), "null")
+    if target == "object":
+        source = value if isinstance(value, dict) else {}
+        required = set(schema.get("required") or [])
+        return {
+            key: conform(source.get(key), sub)
+            for key, sub in (schema.get("properties") or {}).items()
+            if key in source or key in required
+        }
+    if target == "array":
+        items = schema.get("items") or {}
+        return [conform(v, items) for v in value] if isinstance(value, list) else []
+    if matching:
+        return value
+    if target == "string":
+        return "" if value is None or isinstance(value, (dict, list)) else str(value)
+    return {"number": 0, "integer": 0, "boolean": False}.get(target)
+
+
+def enforced_schema(body: dict[str, Any], features: Features) -> dict[str, Any] | None:
+    """The schema an endpoint with ``features`` enforces on this request's answer, if any."""
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema" and features.json_schema == "enforce":
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        return schema if isinstance(schema, dict) else None
     tools = body.get("tools") or []
-    if tools:
-        return bool(tools[0].get("function", {}).get("name") == "OverviewDraft")
-    return "OverviewDraft" in json.dumps(body.get("messages") or [], ensure_ascii=False)
+    if tools and features.strict_tools == "enforce":
+        function = tools[0].get("function") or {}
+        if function.get("strict") is True and isinstance(function.get("parameters"), dict):
+            return dict(function["parameters"])
+    return None
+
+
+def rejected_feature(body: dict[str, Any], features: Features) -> str | None:
+    """The feature of this request an endpoint with ``features`` rejects (a key of ``REJECTIONS``), if any."""
+    response_format = body.get("response_format") or {}
+    kind = response_format.get("type")
+    if kind == "json_schema" and features.json_schema == "reject":
+        return "json_schema"
+    if kind == "json_object" and not features.json_object:
+        return "json_object"
+    tools = body.get("tools") or []
+    if tools and not features.tools:
+        return "tools"
+    if tools and features.strict_tools == "reject" and any((t.get("function") or {}).get("strict") for t in tools):
+        return "strict_tools"
+    return None
 
 
 def extraction(body: dict[str, Any], summary: str, items: Sequence[Any] = (), overview: str = "概述。") -> Payload:
@@ -232,12 +482,15 @@ class FakeOpenAI:
         *,
         latency: float = 0.0,
         model: str = "fake-model",
+        features: Features | None = None,
     ) -> None:
         self._responder = responder
         self.latency = latency
         self.model = model
+        self.features = features if features is not None else Features()
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        self._scripted = 0  # script entries used (a rejected feature uses none)
         self._server: ThreadingHTTPServer | None = None
         self._port: int | None = None
         self._thread: threading.Thread | None = None
@@ -300,10 +553,14 @@ class FakeOpenAI:
     def _next(self, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Behaviour]:
         with self._lock:
             n = len(self._requests)
-            if callable(self._responder):
+            feature = rejected_feature(body, self.features)
+            if feature is not None:
+                behaviour = rejection(feature, self.features.server)
+            elif callable(self._responder):
                 behaviour = self._responder(body, n)
-            elif n < len(self._responder):
-                behaviour = self._responder[n]
+            elif self._scripted < len(self._responder):
+                behaviour = self._responder[self._scripted]
+                self._scripted += 1
             else:
                 behaviour = status(400, message=f"FakeOpenAI: script exhausted (request #{n + 1})")
             self._requests.append(RecordedRequest(n, body, headers, time.monotonic(), behaviour))
@@ -319,6 +576,15 @@ class FakeOpenAI:
     def completion(self, body: dict[str, Any], n: int, behaviour: Behaviour) -> dict[str, Any]:
         """The chat.completion JSON for an answer-like behaviour (public so benchmarks can reuse it)."""
         text = _payload_text(behaviour.payload)
+        schema = enforced_schema(body, self.features)
+        if schema is not None and behaviour.kind != "truncated":
+            # A constrained decoder writes only what the schema admits: the model's constrained answer when the
+            # script says what it is, else what it wrote, made valid.
+            meant = behaviour.constrained if behaviour.constrained is not None else behaviour.payload
+            written = meant if isinstance(meant, (dict, list)) else _first_json(_payload_text(meant))
+            if isinstance(written, BaseModel):
+                written = written.model_dump(mode="json")
+            text = json.dumps(conform(written, schema), ensure_ascii=False)
         wants_tool = bool(body.get("tools")) and behaviour.kind != "no_tool_call"
         finish = "stop"
         if behaviour.kind == "truncated":
@@ -345,8 +611,12 @@ class FakeOpenAI:
                 # md_json mode (no response_format): answer the way chat models do, in a fenced block.
                 text = f"```json\n{text}\n```"
             message["content"] = text
-        prompt = json.dumps(body.get("messages", []), ensure_ascii=False) + json.dumps(
-            body.get("tools", []), ensure_ascii=False
+        # The schema counts as prompt whether it travels as a tool or as a response format, so modes compare on
+        # what they send (an endpoint that compiles it into a grammar may not bill it at all).
+        prompt = (
+            json.dumps(body.get("messages", []), ensure_ascii=False)
+            + json.dumps(body.get("tools", []), ensure_ascii=False)
+            + (json.dumps(body["response_format"], ensure_ascii=False) if body.get("response_format") else "")
         )
         usage = {"prompt_tokens": estimate_tokens(prompt), "completion_tokens": estimate_tokens(text)}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
