@@ -181,7 +181,11 @@ def test_md_json_has_nowhere_to_fall_back() -> None:
 
 STRICT_FORMAT = {
     "type": "json_schema",
-    "json_schema": {"name": "ChunkExtraction", "schema": ChunkExtraction.strict_json_schema(), "strict": True},
+    "json_schema": {
+        "name": "ChunkExtraction",
+        "schema": {k: v for k, v in ChunkExtraction.strict_json_schema().items() if k != "title"},
+        "strict": True,
+    },
 }
 
 

@@ -75,7 +75,9 @@ def messages(chunk: str) -> list[dict[str, str]]:
 
 
 def responder(body: dict[str, Any], n: int) -> fs.Behaviour:
-    """A server without tool calling, so the recording also holds a mode fallback."""
+    """A server without structured outputs or tool calling, so the recording also holds two mode fallbacks."""
+    if (body.get("response_format") or {}).get("type") == "json_schema":
+        return fs.json_schema_unsupported("deepseek")
     if "tools" in body:
         return fs.tools_unsupported()
     text = json.dumps(body["messages"], ensure_ascii=False)
@@ -108,8 +110,8 @@ def record(cassettes: Path, *, base_path: str = "/v1") -> list[Any]:
 def test_record_then_replay_without_any_socket(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     recorded = record(tmp_path)
     files = sorted(tmp_path.glob("*.json"))
-    # chunk A: tools request (400, kept for the fallback) + json request; chunk B: json request only
-    assert len(files) == 3
+    # chunk A: json_schema and tools requests (400s, kept for the fallback) + json request; chunk B: json only
+    assert len(files) == 4
 
     guard: NetGuard = request.getfixturevalue("no_network")
     settings = Settings(model="fake-model")  # default base_url: api.openai.com
@@ -118,7 +120,7 @@ def test_record_then_replay_without_any_socket(tmp_path: Path, request: pytest.F
     assert guard.blocked == []
     assert [r.value for r in replayed] == [r.value for r in recorded]
     assert [r.mode for r in replayed] == ["json", "json"]
-    assert [r.attempts for r in replayed] == [2, 1]
+    assert [r.attempts for r in replayed] == [3, 1]
     assert replayed[0].prompt_tokens == recorded[0].prompt_tokens
 
 

@@ -1,11 +1,13 @@
-"""Scripted cassette sets on a small report (tests/cassettes/{reask,stubborn,json_mode}), replayed through
-the real openai + instructor + tenacity code with every socket blocked.
+"""Scripted cassette sets on a small report (tests/cassettes/{reask,stubborn,json_mode,tools_mode}), replayed
+through the real openai + instructor + tenacity code with every socket blocked.
 
 * reask: the model first fills in a redacted ``xx`` and alters a figure; validation rejects the answer,
-  the re-ask (carrying that error) gets a faithful answer, which is the one kept.
+  the re-ask (carrying that error) gets a faithful answer, which is the one kept. Recorded in ``auto``, so in
+  ``json_schema`` mode: an enforced schema leaves the re-asks to grounding errors, and these are one.
 * stubborn: the model never corrects itself; its answer is kept and verification flags the metrics as
   ``redacted_in_source`` / ``not_in_source``.
 * json_mode: ``--mode json`` answers are plain message content, not tool calls.
+* tools_mode: ``--mode tools`` answers are tool calls.
 """
 
 from __future__ import annotations
@@ -114,12 +116,28 @@ def test_json_mode_answers_are_plain_content(tmp_path: Path) -> None:
         assert "tool_calls" not in message and json.loads(message["content"])
 
 
-def test_tools_mode_answers_are_tool_calls() -> None:
-    for cassette in cassette_bodies("reask"):
+def test_tools_mode_answers_are_tool_calls(tmp_path: Path) -> None:
+    summary = replay("tools_mode", tmp_path)
+    assert all(m.check == "verified" for m in summary.metrics) and len(summary.metrics) == 6
+    assert summary.model_dump(exclude={"usage"}) == replay("json_mode", tmp_path / "j").model_dump(exclude={"usage"})
+    for cassette in cassette_bodies("tools_mode"):
         body = cassette["request"]["body"]
-        assert body["tool_choice"]["type"] == "function"
+        assert body["tool_choice"]["type"] == "function" and "response_format" not in body
         message = cassette["response"]["body"]["choices"][0]["message"]
         assert message["content"] is None and len(message["tool_calls"]) == 1
+
+
+@pytest.mark.parametrize("name", ["reask", "stubborn"])
+def test_auto_sets_ask_for_the_strict_schema(name: str) -> None:
+    # Recorded in auto against an endpoint that takes json_schema: every request carries the strict schema.
+    for cassette in cassette_bodies(name):
+        body = cassette["request"]["body"]
+        assert "tools" not in body
+        response_format = body["response_format"]
+        assert response_format["type"] == "json_schema" and response_format["json_schema"]["strict"] is True
+        assert response_format["json_schema"]["schema"]["additionalProperties"] is False
+        message = cassette["response"]["body"]["choices"][0]["message"]
+        assert "tool_calls" not in message and json.loads(message["content"])
 
 
 def test_no_secret_in_any_cassette() -> None:

@@ -481,10 +481,12 @@ class LLMClient:
             return shape
         schema = strict_json_schema(response_model)
         if mode == "json_schema":
+            # The name says what the title would (and costs its tokens once, not twice).
+            body = {k: v for k, v in schema.items() if k != "title"}
             shape = {
                 "response_format": {
                     "type": "json_schema",
-                    "json_schema": {"name": response_model.__name__, "schema": schema, "strict": True},
+                    "json_schema": {"name": response_model.__name__, "schema": body, "strict": True},
                 }
             }
         else:

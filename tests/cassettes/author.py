@@ -3,14 +3,15 @@
 Nobody here can reach a real provider, so the answers in ``answers/<doc>.json`` are written by us, one per
 chunk, for the exact prompts the pipeline sends. This script turns them into real cassettes by running the
 real pipeline in record mode (``RecordTransport``) against the local fake OpenAI-compatible server, which
-answers each request with the authored answer for that chunk, in the real wire format (tool-call form in
+answers each request with the authored answer for that chunk, in the real wire format of the mode the request
+was sent in (the default ``--mode auto`` sends ``json_schema`` first: plain message content; tool-call form in
 ``tools`` mode). With a real endpoint, ``summarize FILE --backend llm --record DIR`` records real answers
 instead.
 
     python tests/cassettes/author.py dump DOC          # the chunks a document is split into (to write answers)
     python tests/cassettes/author.py check [DOC ...]   # validate answers against their chunks; show the overview prompt
     python tests/cassettes/author.py record [DOC ...]  # rewrite tests/cassettes/corpus from the answers
-    python tests/cassettes/author.py special           # rewrite the reask / stubborn / json_mode sets
+    python tests/cassettes/author.py special           # rewrite the reask / stubborn / json_mode / tools_mode sets
 
 DOC is a stem of ``tests/data/*.txt``. ``answers/<doc>.json`` is
 ``{"chunks": {"<chunk index>": <ChunkExtraction>}, "overview": <OverviewDraft>}`` (one summary per part the
@@ -34,7 +35,7 @@ from summarizer.analysis import analyze
 from summarizer.api import Summarizer
 from summarizer.extract import ChunkResult
 from summarizer.load import load_path
-from summarizer.models import ChunkExtraction, Grounding, OverviewDraft
+from summarizer.models import ChunkExtraction, Grounding, OverviewDraft, strict_json_schema
 from summarizer.plan import extraction_grounding, is_trivial, plan_document
 from summarizer.prompts import overview_messages
 from summarizer.testing import fake_openai as fs
@@ -82,6 +83,12 @@ def check(stem: str) -> bool:
             print(f"{stem} chunk {c.index}: INVALID\n{exc}")
             ok = False
             continue
+        # An endpoint enforcing the strict schema (json_schema mode, the default) could not have written it.
+        strict = fs.schema_errors(raw, strict_json_schema(ChunkExtraction))
+        if strict:
+            print(f"{stem} chunk {c.index}: NOT VALID FOR THE STRICT SCHEMA: {strict[:5]}")
+            ok = False
+            continue
         results.append(ChunkResult(c, value))
     extra = set(answers["chunks"]) - {str(c.index) for c in chunks}
     if extra:
@@ -98,6 +105,10 @@ def check(stem: str) -> bool:
             ok = False
         else:
             OverviewDraft.model_validate(answers["overview"], context=Grounding(step.material()))
+            strict = fs.schema_errors(answers["overview"], strict_json_schema(OverviewDraft))
+            if strict:
+                print(f"{stem}: overview NOT VALID FOR THE STRICT SCHEMA: {strict[:5]}")
+                ok = False
     # What verification says of the authored answers (an honest answer has nothing to flag).
     if ok:
         summary = replay_summary(stem, record_to=None)
@@ -184,6 +195,8 @@ def record_special() -> None:
       re-ask gets the faithful answer, which is kept.
     * stubborn: the model gives the same wrong answer every time; it is kept and verification flags it.
     * json_mode: the same faithful answers in ``json`` mode (plain message content, no tool calls).
+    * tools_mode: the same faithful answers in ``tools`` mode (tool calls), the form the corpus had before
+      ``auto`` started with ``json_schema``.
     """
     analysis = analyze(load_path(MINI))
     sets = json.loads(SETS.read_text(encoding="utf-8"))
