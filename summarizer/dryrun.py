@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from .api import Summarizer
 from .cost import estimate_cost
 from .extract import ChunkResult, ChunkStep
+from .fingerprint import sends_strict_schema
 from .load import Document
-from .models import ChunkExtraction
+from .models import ChunkExtraction, strict_json_schema
 from .plan import DocumentPlan, Request, request_for
 from .tokens import estimate_tokens
 
@@ -69,7 +70,10 @@ def _chunk(summarizer: Summarizer, step: ChunkStep, out: DryRunPlan) -> ChunkRes
     if isinstance(hit, ChunkExtraction):
         out.cached += 1
         return ChunkResult(step.chunk, hit)
-    schema_tokens = estimate_tokens(json.dumps(request.response_model.model_json_schema(), ensure_ascii=False))
+    # The schema as the mode sends it (auto starts with json_schema, which sends the strict form).
+    strict = sends_strict_schema(summarizer.settings.mode)
+    schema = strict_json_schema(request.response_model) if strict else request.response_model.model_json_schema()
+    schema_tokens = estimate_tokens(json.dumps(schema, ensure_ascii=False))
     out.prompt_tokens += _message_tokens(request) + schema_tokens
     out.completion_tokens += int(estimate_tokens(step.chunk.text) * COMPLETION_PER_PROMPT)
     if step.whole:

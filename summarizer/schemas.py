@@ -1,6 +1,8 @@
 """Export the contract's JSON Schemas to ``schemas/`` (``python -m summarizer.schemas``).
 
-A test compares the files with the models, so the published schema can never drift from the code.
+A test compares the files with the models, so the published schema can never drift from the code. The models a
+model fills are exported twice: as sent in tools/json/md_json modes (compact) and in the strict form json_schema
+and tools_strict modes send, which an endpoint can enforce (``*.strict.schema.json``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .models import SCHEMA_VERSION, ChunkExtraction, OverviewDraft, ReportExtraction, ReportSummary
+from .models import (
+    SCHEMA_VERSION,
+    ChunkExtraction,
+    OverviewDraft,
+    ReportExtraction,
+    ReportSummary,
+    strict_json_schema,
+)
 from .resources import schemas_dir
 
 EXPORTED: dict[str, type[BaseModel]] = {
@@ -21,10 +30,15 @@ EXPORTED: dict[str, type[BaseModel]] = {
     "overview_draft.schema.json": OverviewDraft,
     "report_extraction.schema.json": ReportExtraction,
 }
+STRICT_EXPORTED: dict[str, type[BaseModel]] = {
+    "chunk_extraction.strict.schema.json": ChunkExtraction,
+    "overview_draft.strict.schema.json": OverviewDraft,
+    "report_extraction.strict.schema.json": ReportExtraction,
+}
 
 
-def schema_text(model: type[BaseModel]) -> str:
-    schema: dict[str, Any] = model.model_json_schema()
+def schema_text(model: type[BaseModel], *, strict: bool = False) -> str:
+    schema: dict[str, Any] = strict_json_schema(model) if strict else model.model_json_schema()
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$comment": f"summarizer schema {SCHEMA_VERSION}",
@@ -39,6 +53,10 @@ def export(directory: Path | None = None) -> list[Path]:
     for name, model in EXPORTED.items():
         path = directory / name
         path.write_text(schema_text(model), encoding="utf-8")
+        written.append(path)
+    for name, model in STRICT_EXPORTED.items():
+        path = directory / name
+        path.write_text(schema_text(model, strict=True), encoding="utf-8")
         written.append(path)
     return written
 

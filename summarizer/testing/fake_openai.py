@@ -63,6 +63,7 @@ Kind = Literal[
     "empty_choices",
     "several_tool_calls",
     "no_tool_call",
+    "refusal",
 ]
 
 
@@ -79,6 +80,7 @@ class Behaviour:
     copies: int = 2
     # What the model writes instead when the endpoint enforces the request's schema (see ``answer``).
     constrained: Payload | None = None
+    param: str | None = None  # an error's ``param`` (which request field it is about)
 
 
 Support = Literal["enforce", "accept", "reject"]
@@ -132,9 +134,11 @@ def answer(payload: Payload, *, constrained: Payload | None = None) -> Behaviour
     return Behaviour("answer", payload=payload, constrained=constrained)
 
 
-def status(code: int, *, retry_after: float | None = None, message: str | None = None) -> Behaviour:
+def status(
+    code: int, *, retry_after: float | None = None, message: str | None = None, param: str | None = None
+) -> Behaviour:
     """An HTTP error with an OpenAI-style error body (and ``Retry-After`` when given)."""
-    return Behaviour("status", status_code=code, retry_after=retry_after, message=message)
+    return Behaviour("status", status_code=code, retry_after=retry_after, message=message, param=param)
 
 
 def tools_unsupported() -> Behaviour:
@@ -198,10 +202,20 @@ REJECTIONS: dict[str, dict[str, tuple[int, str]]] = {
 }
 
 
+# The request field each error is about, as OpenAI-style error bodies name it (``param``).
+_PARAMS = {
+    "json_schema": "response_format",
+    "strict_tools": "tools[0].function.strict",
+    "tools": "tools",
+    "json_object": "response_format",
+}
+
+
 def rejection(feature: str, server: str = "generic") -> Behaviour:
     """``server``'s error for a request using ``feature`` (json_schema, strict_tools, tools, json_object)."""
     code, message = REJECTIONS.get(server, {}).get(feature) or REJECTIONS["generic"][feature]
-    return status(code, message=message)
+    # llama.cpp's errors name no field; the OpenAI-style servers' do.
+    return status(code, message=message, param=None if server == "llama.cpp" else _PARAMS[feature])
 
 
 def json_schema_unsupported(server: str = "generic") -> Behaviour:
@@ -241,6 +255,11 @@ def schema_invalid(payload: dict[str, Any] | None = None) -> Behaviour:
 
 def empty_choices() -> Behaviour:
     return Behaviour("empty_choices")
+
+
+def refusal(text: str = "抱歉，我无法协助处理该请求。") -> Behaviour:
+    """A refusal the way Structured Outputs answers one: ``message.refusal`` set, no content, no tool call."""
+    return Behaviour("refusal", payload=text)
 
 
 def several_tool_calls(payload: Payload, copies: int = 2) -> Behaviour:
@@ -577,13 +596,11 @@ class FakeOpenAI:
         """The chat.completion JSON for an answer-like behaviour (public so benchmarks can reuse it)."""
         text = _payload_text(behaviour.payload)
         schema = enforced_schema(body, self.features)
-        if schema is not None and behaviour.kind != "truncated":
+        if schema is not None and behaviour.kind not in ("truncated", "refusal"):
             # A constrained decoder writes only what the schema admits: the model's constrained answer when the
             # script says what it is, else what it wrote, made valid.
             meant = behaviour.constrained if behaviour.constrained is not None else behaviour.payload
             written = meant if isinstance(meant, (dict, list)) else _first_json(_payload_text(meant))
-            if isinstance(written, BaseModel):
-                written = written.model_dump(mode="json")
             text = json.dumps(conform(written, schema), ensure_ascii=False)
         wants_tool = bool(body.get("tools")) and behaviour.kind != "no_tool_call"
         finish = "stop"
@@ -591,7 +608,9 @@ class FakeOpenAI:
             text = text[: max(1, len(text) // 2)]
             finish = "length"
         message: dict[str, Any] = {"role": "assistant", "content": None}
-        if wants_tool:
+        if behaviour.kind == "refusal":
+            message["refusal"] = text
+        elif wants_tool:
             name = body["tools"][0]["function"]["name"]
             copies = behaviour.copies if behaviour.kind == "several_tool_calls" else 1
             message["tool_calls"] = [
@@ -680,7 +699,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {}
             if b.retry_after is not None:
                 headers["Retry-After"] = f"{b.retry_after:g}"
-            err = {"message": b.message or f"fake error {b.status_code}", "type": "fake", "code": None}
+            message = b.message or f"fake error {b.status_code}"
+            err = {"message": message, "type": "fake", "param": b.param, "code": None}
             self._send_json(b.status_code, {"error": err}, headers)
         elif b.kind == "drop":
             self._drop(n, body)
