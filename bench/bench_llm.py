@@ -268,12 +268,12 @@ def request_parts(body: dict[str, Any]) -> dict[str, int]:
 
 PART_LABELS = {
     "chunk": "extraction: chunk text",
-    "schema": "extraction: tool schema + tool_choice",
+    "schema": "extraction: schema (response_format, or tools + tool_choice)",
     "system": "extraction: system prompt",
     "breadcrumb": "extraction: 部分 lines + 片段 label",
     "framing": "extraction: per-message framing",
     "ov_user": "overview: user message",
-    "ov_schema": "overview: tool schema + tool_choice",
+    "ov_schema": "overview: schema (response_format, or tools + tool_choice)",
     "ov_system": "overview: system prompt",
     "ov_framing": "overview: per-message framing",
 }
@@ -342,7 +342,8 @@ def tokens(args: argparse.Namespace) -> int:
     print(machine_line())
     print(f"token rule: {TOKENIZER['name']}")
     print(
-        f"sent = system + user message contents + tools schema JSON + tool_choice + {PER_MESSAGE}/message + "
+        f"sent = system + user message contents + schema JSON as sent (response_format, or tools + tool_choice) + "
+        f"{PER_MESSAGE}/message + "
         f"{PER_REQUEST}/request"
     )
     if args.source == "cassettes":

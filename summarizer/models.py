@@ -15,6 +15,7 @@ JSON rather than written as null, so a summary of a .txt reads exactly as before
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -313,6 +314,18 @@ class _PromptModel(_Model):
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        # instructor's json_schema and json modes ask for it on every request, and pydantic builds it anew each
+        # time (about 1 ms): built once per model, handed out as a copy (a caller may add to it).
+        if not args and not kwargs:
+            cached = _COMPACT_SCHEMAS.get(cls)
+            if cached is None:
+                cached = _COMPACT_SCHEMAS[cls] = json.dumps(cls._compact_schema(), ensure_ascii=False)
+            result: dict[str, Any] = json.loads(cached)
+            return result
+        return cls._compact_schema(*args, **kwargs)
+
+    @classmethod
+    def _compact_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         schema = super().model_json_schema(*args, **kwargs)
         compact: dict[str, Any] = _compact(schema, schema.get("$defs", {}))
         # The title stays on top (instructor names the tool after it), and so does the docstring: without
@@ -332,7 +345,9 @@ class _PromptModel(_Model):
         return cached
 
 
-# Filled on first use (a dict: the classmethod above cannot carry functools.cache per subclass).
+# Filled on first use (dicts: a classmethod cannot carry functools.cache per subclass). The compact schema is kept as
+# JSON text, so every caller gets its own copy.
+_COMPACT_SCHEMAS: dict[type[BaseModel], str] = {}
 _STRICT_SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
 
 
