@@ -37,7 +37,7 @@ Examples:
   summarize report.txt --stage sections        # inspect one step: clean | sections | chunks | numbers
   cat report.txt | summarize -                 # from stdin
 \b
-  OPENAI_BASE_URL=http://127.0.0.1:11434/v1 SUMMARIZER_MODEL=qwen2.5 summarize report.txt --mode json
+  OPENAI_BASE_URL=http://127.0.0.1:11434/v1 SUMMARIZER_MODEL=qwen2.5 summarize report.txt   # schema enforced
   summarize report.txt --backend replay --cassettes tests/cassettes/corpus   # recorded run, no key
 \b
 Exit codes: 0 ok, 1 verification failed under --strict, 2 bad input or usage, 3 the LLM endpoint failed.
