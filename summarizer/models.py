@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import (
@@ -392,12 +393,22 @@ class ExtractedMetric(_PromptModel):
         return self
 
 
+@lru_cache(maxsize=512)
+def _sentence_bindings(sentence: str) -> tuple[Any, ...]:
+    """A sentence's bindings, read once however many of its figures are validated (every metric of an
+    answer quotes into a few sentences)."""
+    from .binding import bind
+    from .numbers import find_numbers
+
+    return tuple(bind(sentence, find_numbers(sentence)))
+
+
 def binding_problem(name: str, value: str, unit: str, quote: str, chunk: str) -> str | None:
     """Why the figure belongs to another indicator than ``name`` by what its sentence binds (``binding``),
     or None: the same check as verification's ``misattributed``, asked of the model at once so a re-ask can
     swap the figures back."""
-    from .binding import bind, misattribution  # the clause grammar: not at import of the contract
-    from .numbers import find_numbers, parse_number, units_compatible
+    from .binding import misattribution  # the clause grammar: not at import of the contract
+    from .numbers import parse_number, units_compatible
 
     at = chunk.find(quote)
     claim = parse_number(f"{value}{unit}")
@@ -407,7 +418,7 @@ def binding_problem(name: str, value: str, unit: str, quote: str, chunk: str) ->
     ends = [i for i in (chunk.find(ch, at + len(quote)) for ch in "。！？!?；;\n") if i >= 0]
     sentence = chunk[lo : min(ends) if ends else len(chunk)]
     q0, q1 = at - lo, at - lo + len(quote)
-    here = [b for b in bind(sentence, find_numbers(sentence)) if q0 <= b.mention.start < q1]
+    here = [b for b in _sentence_bindings(sentence) if q0 <= b.mention.start < q1]
     own = next(
         (
             b

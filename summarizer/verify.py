@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -289,24 +289,30 @@ class _TextContext:
         self, text: str, mentions: Sequence[NumberMention], outline: Outline | None, report: Period | None
     ) -> None:
         self.text = text
-        self.mentions = mentions
+        self.mentions = sorted(mentions, key=lambda m: m.start)
+        self._starts = [m.start for m in self.mentions]
         self.outline = outline
         self.report = report
         self._bound: dict[tuple[int, int], list[Binding]] = {}
+        # Sentence ends found once: looking each up from the metric's position would rescan the text per
+        # metric (a character the text never uses is searched to its start), quadratic in a long report.
+        self._ends = [m.start() for m in _SENTENCE_END_RE.finditer(text)]
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
-        lo = max((self.text.rfind(ch, 0, start) for ch in _SENTENCE_ENDS), default=-1) + 1
-        his = [i for i in (self.text.find(ch, end) for ch in _SENTENCE_ENDS) if i >= 0]
-        return lo, min(his) if his else len(self.text)
+        i = bisect_left(self._ends, start)
+        lo = self._ends[i - 1] + 1 if i > 0 else 0
+        j = bisect_left(self._ends, end)
+        return lo, self._ends[j] if j < len(self._ends) else len(self.text)
 
     def bindings(self, start: int, end: int) -> list[Binding]:
         span = self.sentence(start, end)
         if span not in self._bound:
-            self._bound[span] = bind(self.text, self.mentions, *span)
+            inside = self.mentions[bisect_left(self._starts, span[0]) : bisect_left(self._starts, span[1])]
+            self._bound[span] = bind(self.text, inside, *span)
         return self._bound[span]
 
 
-_SENTENCE_ENDS = "。！？!?；;\n"
+_SENTENCE_END_RE = re.compile(r"[。！？!?；;\n]")
 AMBIGUOUS_NAME_MATCH = 0.8
 
 
