@@ -6,6 +6,7 @@ and no I/O beyond reading the input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from .chunks import Chunk, make_chunks
 from .clean import CleanText, clean, has_report_text
 from .config import Settings
 from .errors import InputError
-from .load import Document, LoadLimits, load_path, load_text
+from .load import SUPPORTED_SUFFIXES, Document, LoadLimits, load_bytes, load_path, load_text, sniff_suffix
 from .numbers import NumberMention, find_numbers
 from .sections import Outline, parse_sections
 
@@ -39,14 +40,47 @@ def analyze(document: Document, settings: Settings | None = None) -> Analysis:
     return Analysis(document, cleaned, outline, chunks, find_numbers(cleaned.text))
 
 
+# A one-line string is taken for a path when it looks like one: a supported suffix, or a start that only a path
+# has. ``summarize("/no/such/report.txt")`` must fail, not summarize its own name.
+_PATH_START_RE = re.compile(r"^(?:/|~|\.{1,2}[/\\]|[A-Za-z]:[/\\]|\\\\)")
+Source = str | Path | bytes | Document
+
+
+def looks_like_path(source: str) -> bool:
+    """Whether a string is meant as a path (see ``as_document``)."""
+    if "\n" in source or len(source) >= 4096 or not source.strip():
+        return False
+    return bool(_PATH_START_RE.match(source)) or source.lower().endswith(SUPPORTED_SUFFIXES) or Path(source).exists()
+
+
 def as_document(
-    source: str | Path | Document, name: str | None = None, limits: LoadLimits | None = None
+    source: Source | None = None,
+    name: str | None = None,
+    limits: LoadLimits | None = None,
+    *,
+    text: str | None = None,
 ) -> Document:
-    """A path (str or Path) that exists is loaded; any other str is taken as the report text itself."""
+    """The rule for what a source is, explicit so a mistyped path is an error and never a summary of its name:
+
+    * a ``Path`` is a path; a ``str`` that looks like one (one line, and it exists, ends with a supported suffix
+      or starts like a path: ``/``, ``~``, ``./``, ``C:\\``) is a path too: it must name an existing file
+      (``LoadError``: file not found, is a directory);
+    * ``bytes`` are a file's content, decoded like a file (the format sniffed from its magic number);
+    * ``text=`` is the report text itself. Any other ``str`` (several lines) is taken as text as well.
+    """
+    if text is not None:
+        if source is not None:
+            raise TypeError("pass either a source (path, bytes, Document) or text=, not both")
+        return load_text(text, name=name or "<text>")
+    if source is None:
+        raise TypeError("nothing to summarize: pass a path, bytes, a Document or text=")
     if isinstance(source, Document):
         return source
     if isinstance(source, Path):
-        return load_path(source, limits)
-    if "\n" not in source and len(source) < 1024 and Path(source).is_file():
-        return load_path(source, limits)
+        return load_path(source.expanduser(), limits)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return load_bytes(data, name or "<bytes>", sniff_suffix(data), limits)
+    if looks_like_path(source):
+        return load_path(Path(source).expanduser(), limits)
     return load_text(source, name=name or "<text>")

@@ -13,16 +13,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import backends
-from .analysis import Analysis, analyze, as_document
+from .analysis import Analysis, Source, analyze, as_document
 from .config import Settings
 from .cost import estimate_cost
 from .extract import Backend, ChunkResult, ChunkStep
 from .fingerprint import Fingerprint, answer_fingerprint
-from .load import Document
 from .merge import RunInfo, merge
 from .models import OverviewDraft, ReportSummary, Usage
 from .plan import DocumentPlan, plan_document
@@ -89,11 +87,17 @@ class Summarizer:
             return self._backend
 
     # -- pipeline ---------------------------------------------------------------------------------
-    def plan(self, source: str | Path | Document) -> DocumentPlan:
-        return plan_document(analyze(as_document(source, limits=self.settings.load_limits()), self.settings))
+    def plan(self, source: Source | None = None, *, text: str | None = None) -> DocumentPlan:
+        """The requests a run would send. ``source`` and ``text`` as for ``run``."""
+        document = as_document(source, limits=self.settings.load_limits(), text=text)
+        return plan_document(analyze(document, self.settings))
 
-    def run(self, source: str | Path | Document, *, on_chunk: ChunkCallback | None = None) -> Result:
-        plan = self.plan(source)
+    def run(
+        self, source: Source | None = None, *, text: str | None = None, on_chunk: ChunkCallback | None = None
+    ) -> Result:
+        """Summarize one report: a path (``Path``, or a one-line ``str`` that looks like a path: it must exist),
+        a file's ``bytes``, a ``Document``, or the report text itself as ``text=`` (``analysis.as_document``)."""
+        plan = self.plan(source, text=text)
         backend = self.backend_for_run()
         results = self._answer_chunks(plan, backend, on_chunk)
         usage = Usage()
@@ -149,8 +153,8 @@ class Summarizer:
         usage.add(spent)
         return draft
 
-    def summarize(self, source: str | Path | Document) -> ReportSummary:
-        return self.run(source).summary
+    def summarize(self, source: Source | None = None, *, text: str | None = None) -> ReportSummary:
+        return self.run(source, text=text).summary
 
     def close(self) -> None:
         with self._lock:
@@ -167,7 +171,11 @@ class Summarizer:
         self.close()
 
 
-def summarize(source: str | Path | Document, **options: Any) -> ReportSummary:
-    """Summarize one report (a path or the text itself) with settings from the environment and ``options``."""
+def summarize(source: Source | None = None, *, text: str | None = None, **options: Any) -> ReportSummary:
+    """Summarize one report with settings from the environment and ``options``.
+
+    ``source`` is a path (a ``Path``, or a one-line ``str`` that looks like a path: it must name an existing
+    file, else ``LoadError``), a file's ``bytes`` (decoded like a file), or a ``Document``; the report text
+    itself goes through ``text=``. See ``analysis.as_document`` for the rule."""
     with Summarizer(**options) as summarizer:
-        return summarizer.summarize(source)
+        return summarizer.summarize(source, text=text)

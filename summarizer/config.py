@@ -11,12 +11,13 @@ object; it is also never part of a cache key.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .errors import SettingsError
 from .load import LoadLimits
@@ -74,6 +75,39 @@ class Settings(BaseModel):
     max_input_mb: float = Field(default=LoadLimits.max_input_mb, gt=0)
     max_pages: int = Field(default=LoadLimits.max_pages, ge=1)
     max_unpacked_mb: float = Field(default=LoadLimits.max_unpacked_mb, gt=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        """An http(s) URL with a host: anything else fails every request later, after retries (exit 3)."""
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018  (raises on a port that is not a number)
+        except ValueError as exc:
+            raise ValueError(f"not a valid URL ({exc})") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+            raise ValueError("expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:8000/v1")
+        return value
+
+    @field_validator("timeout", "backoff_initial", "backoff_max", "temperature", "max_input_mb", "max_unpacked_mb")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @field_validator("prices")
+    @classmethod
+    def _prices(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        """USD per 1M tokens: finite and not negative (a NaN once printed "$nan" as a run's cost)."""
+        for model, pair in value.items():
+            if not all(math.isfinite(p) and p >= 0 for p in pair):
+                raise ValueError(f"{model}: prices must be finite and not negative (got {pair[0]:g}, {pair[1]:g})")
+        return value
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -24,7 +24,10 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import logging
+import os
 import re
+import stat
 import unicodedata
 import zipfile
 from bisect import bisect_right
@@ -32,6 +35,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from summarizer.errors import LoadError
+
+log = logging.getLogger("summarizer.load")
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
     ".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".doc", ".wps", ".rtf",
@@ -124,17 +129,37 @@ _NEWLINE_RE = re.compile(r"\r\n?")
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
+def display_name(path: str | Path) -> str:
+    """The path as text that is valid Unicode: bytes of a file name that are not UTF-8 (a GBK name on a UTF-8
+    system) become ``\\xb9`` escapes, so the name can be written into JSON, CSV, Markdown and a terminal."""
+    name = os.fspath(path)
+    if not any("\udc80" <= c <= "\udcff" for c in name):
+        return name
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def load_path(path: str | Path, limits: LoadLimits | None = None) -> Document:
     limits = limits or LoadLimits()
-    name = str(path)
+    name = display_name(path)
     p = Path(path)
-    if p.is_dir():
+    try:
+        info = p.stat()
+    except FileNotFoundError:
+        raise LoadError(name, "file not found") from None
+    except PermissionError:
+        raise LoadError(name, "permission denied") from None
+    except OSError as exc:
+        raise LoadError(name, f"cannot read file ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
         raise LoadError(name, "is a directory (use discover() to list its reports)")
+    if not stat.S_ISREG(info.st_mode):
+        # A FIFO would block the read forever, /dev/zero would fill the memory: only regular files are reports.
+        raise LoadError(name, "not a regular file (a pipe, device or socket); pipe it to stdin with '-' instead")
     suffix = _check_suffix(name, p.suffix)
     try:
-        size = p.stat().st_size
-        _check_size(name, size, limits)
-        data = p.read_bytes()
+        _check_size(name, info.st_size, limits)
+        with p.open("rb") as fh:
+            data = fh.read(limits.max_input_bytes + 1)  # a file that grew since stat is still capped
     except FileNotFoundError:
         raise LoadError(name, "file not found") from None
     except PermissionError:
@@ -306,10 +331,37 @@ def _decode(data: bytes, name: str, declared: str | None = None) -> tuple[str, s
         if _looks_binary(text):
             raise LoadError(name, "binary file, not a text report")
         return text, enc
+    damaged = _nearly_utf8(data)
+    if damaged is not None:
+        text, bad = damaged
+        log.warning(
+            "%s: %d invalid byte sequence%s in UTF-8 text replaced with U+FFFD", name, bad, "" if bad == 1 else "s"
+        )
+        return text, "utf_8"
     text, enc = _detect_legacy(data, name)
     if _looks_binary(text) or _implausible(text):
         raise LoadError(name, "binary file, not a text report")
     return text, enc
+
+
+# A UTF-8 file with a few bad bytes (a truncated download, one corrupted sector) is still UTF-8: at most one
+# invalid sequence per this many characters, and only when the valid multi-byte sequences outnumber the bad ones
+# tenfold (a GBK or Big5 file read as UTF-8 has almost no valid multi-byte sequences and many invalid ones).
+UTF8_DAMAGE_PER_CHARS = 1000
+UTF8_DAMAGE_MAX = 16
+
+
+def _nearly_utf8(data: bytes) -> tuple[str, int] | None:
+    """The text with its few invalid UTF-8 sequences replaced, and how many there were; None when the bytes are
+    not UTF-8 with tiny damage."""
+    text = data.decode("utf_8", "replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    if bad < 1 or bad > UTF8_DAMAGE_MAX or bad * UTF8_DAMAGE_PER_CHARS > len(text):
+        return None
+    multibyte = sum(1 for c in text if ord(c) > 0x7F and c != "\ufffd")
+    if multibyte < 10 * bad or _looks_binary(text):
+        return None
+    return text, bad
 
 
 _CHINESE_CODECS = ("gb18030", "big5")
@@ -395,7 +447,7 @@ _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
 
 def _html_text(markup: str) -> str:
     from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-    from bs4.element import PreformattedString
+    from bs4.element import PageElement, PreformattedString
 
     soup = BeautifulSoup(markup, "lxml")
     for tag in soup.find_all(_DROP_TAGS):
@@ -426,24 +478,31 @@ def _html_text(markup: str) -> str:
 
     # Walk the tree ourselves: get_text() cannot tell block from inline elements, and source
     # indentation inside text nodes must collapse (HTML whitespace rules) except under <pre>.
+    # Iterative, with an explicit stack: a page of a few thousand nested (or never closed) tags is legal HTML
+    # and would exceed Python's recursion limit in a recursive walk.
     parts: list[str] = []
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, PreformattedString):
-                continue  # doctype, comments, processing instructions: markup, not text
-            if isinstance(child, NavigableString):
-                s = str(child)
-                parts.append(s if child.find_parent("pre") is not None else _WS_RE.sub(" ", s))
-            elif isinstance(child, Tag):
-                block = child.name in _BLOCK_TAGS
-                if block:
-                    parts.append("\n")
-                walk(child)
-                if block:
-                    parts.append("\n")
-
-    walk(soup)
+    # Entries: a node to visit with whether it lies inside <pre>, or a string to emit after a block's children.
+    stack: list[tuple[PageElement, bool] | str] = [(soup, False)]
+    while stack:
+        entry = stack.pop()
+        if isinstance(entry, str):
+            parts.append(entry)
+            continue
+        node, in_pre = entry
+        if isinstance(node, PreformattedString):
+            continue  # doctype, comments, processing instructions: markup, not text
+        if isinstance(node, NavigableString):
+            s = str(node)
+            parts.append(s if in_pre else _WS_RE.sub(" ", s))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        block = node is not soup and node.name in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+            stack.append("\n")
+        inner_pre = in_pre or node.name == "pre"
+        stack.extend((child, inner_pre) for child in reversed(list(node.children)))
     text = "".join(parts)
     lines = [line.strip(" ") for line in text.split("\n")]
     # One element boundary or many (</p><p>, </td></tr><tr><td>): one line break. Paragraphs become
