@@ -34,6 +34,7 @@ from urllib.parse import quote as url_quote
 from .indicators import IndicatorTable, default_table, figure_offset
 from .models import Metric, ReportSummary
 from .numbers import find_numbers, parse_number
+from .safety import neutralise_cell
 
 TARGET_RULES = """\
 How a target is read (targets.csv `bound`, `tolerance`):
@@ -493,7 +494,8 @@ def write_csv(path: Path, rows: Sequence[Any], columns: Sequence[str]) -> Path:
         writer.writerow(columns)
         for r in rows:
             data = asdict(r)
-            writer.writerow([_cell(data[c]) for c in columns])
+            # Text cells a spreadsheet would run as a formula are neutralised (safety.neutralise_cell).
+            writer.writerow([neutralise_cell(_cell(data[c])) for c in columns])
     os.replace(tmp, path)
     return path
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -19,13 +19,16 @@ from . import backends
 from .analysis import Analysis, Source, analyze, as_document
 from .config import Settings
 from .cost import estimate_cost
+from .errors import Cancelled
 from .extract import Backend, ChunkResult, ChunkStep
 from .fingerprint import Fingerprint, answer_fingerprint
 from .merge import RunInfo, merge
 from .models import OverviewDraft, ReportSummary, Usage
 from .plan import DocumentPlan, plan_document
 from .prompts import PROMPT_VERSION
+from .safety import register_secrets
 from .verify import verify
+from .workers import DaemonPool
 
 if TYPE_CHECKING:
     from .cache import ResultCache
@@ -52,6 +55,8 @@ class Summarizer:
         a bad or unknown one raises ``SettingsError``, as does a backend whose needs are not met."""
         self.settings = settings.with_overrides(**overrides) if settings else Settings.from_env(**overrides)
         self.spec = backends.resolve(self.settings)
+        # Whatever this run shows or stores (errors, logs, index.json) hides the key (safety.redact).
+        register_secrets(self.settings.api_key_value(), self.settings.base_url)
         self._backend: Backend | None = None
         self._cache: ResultCache | None = None
         self._lock = threading.Lock()
@@ -93,16 +98,27 @@ class Summarizer:
         return plan_document(analyze(document, self.settings))
 
     def run(
-        self, source: Source | None = None, *, text: str | None = None, on_chunk: ChunkCallback | None = None
+        self,
+        source: Source | None = None,
+        *,
+        text: str | None = None,
+        on_chunk: ChunkCallback | None = None,
+        stop: threading.Event | None = None,
     ) -> Result:
         """Summarize one report: a path (``Path``, or a one-line ``str`` that looks like a path: it must exist),
-        a file's ``bytes``, a ``Document``, or the report text itself as ``text=`` (``analysis.as_document``)."""
+        a file's ``bytes``, a ``Document``, or the report text itself as ``text=`` (``analysis.as_document``).
+
+        ``stop``: once set, no further request is sent and the run raises ``Cancelled`` (a batch sets it on Ctrl-C).
+        Ctrl-C in the calling thread stops the run at once: requests in flight are abandoned, never waited for."""
+        stop = stop or threading.Event()
         plan = self.plan(source, text=text)
         backend = self.backend_for_run()
-        results = self._answer_chunks(plan, backend, on_chunk)
+        results = self._answer_chunks(plan, backend, on_chunk, stop)
         usage = Usage()
         for r in results:
             usage.add(r.usage)
+        if stop.is_set():
+            raise Cancelled(plan.name)
         draft = self._overview(plan, results, backend, usage)
         model = self.settings.model if self.spec.capabilities.calls_model else None
         if model is not None:
@@ -126,20 +142,35 @@ class Summarizer:
         )
         return Result(analysis=analysis, summary=summary)
 
-    def _answer_chunks(self, plan: DocumentPlan, backend: Backend, on_chunk: ChunkCallback | None) -> list[ChunkResult]:
-        """Every chunk's answer, in source order (a skipped chunk's is empty); a model's concurrently."""
+    def _answer_chunks(
+        self, plan: DocumentPlan, backend: Backend, on_chunk: ChunkCallback | None, stop: threading.Event
+    ) -> list[ChunkResult]:
+        """Every chunk's answer, in source order (a skipped chunk's is empty); a model's concurrently, on daemon
+        threads (``workers.DaemonPool``) so that Ctrl-C never waits for a request in flight."""
 
         def one(step: ChunkStep) -> ChunkResult:
+            if stop.is_set():
+                raise Cancelled(plan.name)
             result = ChunkResult.skipped(step.chunk) if step.skip else backend.extract(step)
             if on_chunk is not None:
                 on_chunk(plan.name, result)
             return result
 
         total = len(plan.chunks)
-        if total > 1 and self.spec.capabilities.calls_model:
-            with ThreadPoolExecutor(max_workers=min(self.settings.concurrency, total)) as pool:
-                return list(pool.map(one, plan.chunks))  # map keeps source order
-        return [one(step) for step in plan.chunks]
+        if not (total > 1 and self.spec.capabilities.calls_model):
+            return [one(step) for step in plan.chunks]
+        pool = DaemonPool(min(self.settings.concurrency, total), name="summarizer-chunk")
+        futures = [pool.submit(one, step) for step in plan.chunks]
+        try:
+            # Every chunk runs to its end (an answered chunk is cached even when a sibling fails), then the
+            # first error in source order is raised, as a map would.
+            wait(futures)
+            return [f.result() for f in futures]
+        except KeyboardInterrupt:
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(cancel_futures=True)
 
     def _overview(
         self, plan: DocumentPlan, results: list[ChunkResult], backend: Backend, usage: Usage

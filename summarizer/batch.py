@@ -13,24 +13,40 @@ import csv
 import json
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from .api import Summarizer
-from .errors import SummarizerError
+from .errors import Cancelled, InputError, SummarizerError
 from .extract import ChunkResult
-from .load import load_path
+from .load import display_name, load_path
 from .models import SCHEMA_VERSION, ReportSummary, Usage
 from .render import render, suffix
+from .safety import neutralise_cell, neutralise_row, safe_error
+from .workers import DaemonPool
+
+__all__ = ["LOCK_NAME", "Batch", "BatchTotals", "DocStatus", "neutralise_cell", "output_stem", "output_stems"]
 
 JOURNAL = ".index.journal.jsonl"
+LOCK_NAME = ".summarize.lock"
 INDEX_EVERY_SECONDS = 2.0
 PARQUET_ROWS = 5_000
+# After Ctrl-C, documents about to write their outputs get this long; those waiting on the endpoint are abandoned.
+INTERRUPT_GRACE_SECONDS = 0.5
+# The batch's own files in OUT: no input's output may take one of these names.
+BATCH_FILES = (
+    "index.json", "index.html", "metrics.csv", "metrics.parquet", "series.csv", "targets.csv", JOURNAL, LOCK_NAME,
+)  # fmt: skip
+# Temporary files this module (and across.py) writes before an atomic rename: ".<name>.<pid>[.<thread>].tmp".
+# A run killed with -9 leaves them behind; the next run, holding the lock, removes them.
+_ORPHAN_RE = re.compile(r"^\..+\.\d+(?:\.\d+)?\.tmp$|^\.metrics\.parquet\.tmp$|^metrics\.csv\.tmp$")
 
 METRIC_COLUMNS = (
     "document",
@@ -96,16 +112,144 @@ def output_options(summarizer: Summarizer, formats: Iterable[str]) -> dict[str, 
 
 
 def output_stem(path: Path, root: Path | None) -> str:
-    """Output name mirroring the input's place under the input folder (a/b.txt -> a/b)."""
+    """Output name mirroring the input's place under the input folder (a/b.txt -> a/b); ``output_stems`` makes
+    the names of a whole batch unique."""
     rel = path.relative_to(root) if root is not None and path.is_relative_to(root) else Path(path.name)
     return str(rel.with_suffix(""))
+
+
+def common_root(files: Iterable[Path]) -> Path | None:
+    """The deepest folder holding every file: outputs keep each input's path below it."""
+    parents = [os.path.dirname(os.path.abspath(f)) for f in files]
+    if not parents:
+        return None
+    try:
+        return Path(os.path.commonpath(parents))
+    except ValueError:  # different drives (Windows)
+        return None
+
+
+def output_stems(files: list[Path], root: Path | None, out: Path, formats: Iterable[str]) -> dict[Path, str]:
+    """Each input's output name without the format's suffix, unique across the batch (``OUT/<stem>.json``).
+
+    The stem is the input's path below ``root`` without its suffix (a/b.txt -> a/b). Where two inputs would share
+    an output (a/report.txt and a/report.md), or an output would take the name of one of the batch's own files
+    (index.txt -> index.json) or of an input inside OUT (x.md summarized as Markdown into its own folder), the input
+    keeps its suffix (a/report.txt.json). Names are compared case-folded, as a case-insensitive file system would.
+    What still collides is refused before anything runs, in one line."""
+    formats = list(formats)
+    root = root if root is not None else common_root(files)
+    out_abs = os.path.abspath(out)
+    rel: dict[Path, str] = {}
+    for f in files:
+        path = os.path.abspath(f)
+        base = os.path.relpath(path, root) if root is not None else os.path.basename(path)
+        if base.startswith(".."):
+            base = os.path.basename(path)
+        rel[f] = display_name(Path(base).as_posix())  # a name that is not UTF-8 is written with its escapes
+    # Names already taken in OUT: the batch's files, and inputs that live inside OUT.
+    taken = {n.casefold() for n in BATCH_FILES}
+    for f in files:
+        path = os.path.abspath(f)
+        if os.path.commonpath([path, out_abs]) == out_abs:
+            taken.add(Path(os.path.relpath(path, out_abs)).as_posix().casefold())
+
+    def names(stem: str) -> list[str]:
+        return [(stem + suffix(fmt)).casefold() for fmt in formats]
+
+    plain = {f: str(Path(r).with_suffix("")) if Path(r).suffix else r for f, r in rel.items()}
+    plain = {f: Path(st).as_posix() for f, st in plain.items()}
+    count: dict[str, int] = {}
+    for st in plain.values():
+        for n in names(st):
+            count[n] = count.get(n, 0) + 1
+    stems = {
+        f: (rel[f] if any(count[n] > 1 or n in taken for n in names(st)) else st) for f, st in plain.items()
+    }
+    owner: dict[str, Path] = {}
+    for f, st in stems.items():
+        for n in names(st):
+            if n in taken or n in owner:
+                other = owner.get(n)
+                clash = f"{display_name(other)} and {display_name(f)}" if other else display_name(f)
+                raise InputError(f"{clash}: would write the same output {out / (st + n[len(st):])}; rename one")
+            owner[n] = f
+    return stems
 
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def remove_orphans(out: Path) -> int:
+    """Remove temporary files a killed run left in OUT (only names this module writes). Call with the lock held."""
+    removed = 0
+    for folder, _dirs, names in os.walk(out):
+        for name in names:
+            if _ORPHAN_RE.match(name):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+                except OSError:
+                    continue
+    return removed
+
+
+class OutLock:
+    """One run per output folder: an exclusive ``fcntl`` lock on ``OUT/.summarize.lock``.
+
+    Why fcntl (flock) and not a lock file's existence or the ``filelock`` package: the kernel drops the lock when
+    its process dies, kill -9 included, so a stale lock can never block the next run, and it is the standard
+    library. Where fcntl does not exist (Windows) runs are not locked."""
+
+    def __init__(self, out: Path, *, wait: bool = False) -> None:
+        self.path = out / LOCK_NAME
+        self.wait = wait
+        self._fh: IO[str] | None = None
+
+    def __enter__(self) -> OutLock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return self
+        fh = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not self.wait:
+                fh.seek(0)
+                holder = fh.read().strip()
+                fh.close()
+                who = f" (pid {holder})" if holder.isdigit() else ""
+                raise InputError(
+                    f"{self.path.parent}: another summarize run{who} is writing into this folder; "
+                    "wait for it to finish, or pass --wait"
+                ) from None
+            fcntl.flock(fh, fcntl.LOCK_EX)  # Ctrl-C interrupts the wait
+        except BaseException:
+            fh.close()
+            raise
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            self._fh.close()  # closing the file releases the lock
+            self._fh = None
+
+
+_DOC_FIELDS = frozenset(f.name for f in fields(DocStatus))
 
 
 def metric_rows(summary: ReportSummary) -> list[dict[str, Any]]:
@@ -134,7 +278,12 @@ def metric_rows(summary: ReportSummary) -> list[dict[str, Any]]:
 
 
 class Batch:
-    """One batch run: ``run()`` returns the per-document statuses; progress goes to ``on_event``."""
+    """One batch run: ``run()`` returns the per-document statuses; progress goes to ``on_event``.
+
+    What it promises (README, "Guarantees"): each input gets its own outputs (``output_stems``), no input is ever
+    overwritten, one run at a time writes into OUT (``OutLock``; ``wait`` waits for the other), every file is
+    written atomically, Ctrl-C stops within about a second keeping every finished document in the index, and a
+    rerun skips what is finished (unless ``settings.refresh``)."""
 
     def __init__(
         self,
@@ -145,19 +294,28 @@ class Batch:
         root: Path | None = None,
         formats: tuple[str, ...] = ("json",),
         on_event: Callable[[str, BatchTotals], None] | None = None,
+        wait: bool = False,
     ) -> None:
         self.summarizer = summarizer
         self.files = files
         self.out = out
         self.root = root
         self.formats = formats
+        self.wait = wait
         self.on_event = on_event or (lambda _e, _t: None)
         self.totals = BatchTotals(documents=len(files))
         self.output = output_options(summarizer, formats)
         self.fingerprint = summarizer.fingerprint.settings_id(self.output)
+        self.stems = output_stems(files, root, out, formats)  # a collision is refused here, before any work
+        self.sources = {f: display_name(f) for f in files}  # the index's names: valid Unicode, whatever the bytes
         self._lock = threading.Lock()
+        # Held while a document's outputs are written and recorded; ``_stopped`` set under it closes the index to
+        # latecomers, so no output is ever written that the index does not list.
+        self._output_lock = threading.Lock()
+        self._stopped = False
+        self._stop = threading.Event()
         self.statuses: dict[str, DocStatus] = {}
-        self._previous = self._read_index()
+        self._previous: dict[str, dict[str, Any]] = {}
         self._journal: TextIO | None = None
         self._index_written = 0.0
 
@@ -167,12 +325,12 @@ class Batch:
         previous: dict[str, dict[str, Any]] = {}
         try:
             data = json.loads((self.out / "index.json").read_text(encoding="utf-8"))
-            previous = {d["source"]: d for d in data.get("documents", [])}
-        except (OSError, ValueError, KeyError, TypeError):
+            previous = {d["source"]: d for d in data.get("documents", []) if isinstance(d, dict)}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
         try:
             lines = (self.out / JOURNAL).read_text(encoding="utf-8").splitlines()
-        except OSError:
+        except (OSError, ValueError):
             lines = []
         for line in lines:
             try:
@@ -183,14 +341,14 @@ class Batch:
         return previous
 
     def _write_index(self) -> None:
-        docs = [vars(self.statuses[str(f)]) for f in self.files if str(f) in self.statuses]
+        docs = [vars(self.statuses[src]) for src in self.sources.values() if src in self.statuses]
         # Keep entries of earlier runs for files not part of this run.
         current = {d["source"] for d in docs}
         docs += [d for s, d in self._previous.items() if s not in current]
         payload = {
             "settings": self.fingerprint,
             "totals": self.totals.as_json(),
-            "documents": sorted(docs, key=lambda d: d["source"]),
+            "documents": sorted(docs, key=lambda d: str(d.get("source"))),
         }
         _atomic_write(self.out / "index.json", json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         self._index_written = time.monotonic()
@@ -198,14 +356,21 @@ class Batch:
     def done_key(self, sha256: str) -> str:
         return self.summarizer.fingerprint.done_key(sha256, self.output)
 
-    def _finished_before(self, path: Path, key: str) -> DocStatus | None:
-        prev = self._previous.get(str(path))
+    def _finished_before(self, source: str, key: str) -> DocStatus | None:
+        if self.summarizer.settings.refresh:  # --refresh: every answer is asked again, so every document redone
+            return None
+        prev = self._previous.get(source)
         if not prev or prev.get("status") not in ("ok", "skipped") or prev.get("done_key") != key:
             return None
         outputs = prev.get("outputs") or []
-        if not outputs or not all((self.out / o).is_file() for o in outputs):
+        if not outputs or not all(isinstance(o, str) and (self.out / o).is_file() for o in outputs):
             return None
-        return DocStatus(**{**prev, "status": "skipped"})
+        # Keys a newer (or older) version wrote are dropped, not fatal.
+        known = {k: v for k, v in prev.items() if k in _DOC_FIELDS}
+        try:
+            return DocStatus(**{**known, "source": source, "status": "skipped"})
+        except TypeError:
+            return None
 
     # -- work -------------------------------------------------------------------------------------
     def _on_chunk(self, _name: str, result: ChunkResult) -> None:
@@ -214,38 +379,37 @@ class Batch:
             self.totals.usage.add(result.usage)
         self.on_event("chunk", self.totals)
 
-    def _one(self, path: Path) -> DocStatus:
+    def _one(self, path: Path) -> DocStatus | None:
+        """Summarize, write and record one document (on a worker thread); None when the run was stopped first."""
+        source = self.sources[path]
+        rendered: list[tuple[str, str]] = []
         try:
+            if self._stop.is_set():
+                return None
             document = load_path(path, self.summarizer.settings.load_limits())
             key = self.done_key(document.sha256)
-            earlier = self._finished_before(path, key)
-            if earlier is not None:
-                return earlier
-            result = self.summarizer.run(document, on_chunk=self._on_chunk)
+            status = self._finished_before(source, key)
+            if status is None:
+                result = self.summarizer.run(document, on_chunk=self._on_chunk, stop=self._stop)
+                stem = self.stems[path]
+                rendered = [(stem + suffix(fmt), render(result, fmt)) for fmt in self.formats]
+                status = _ok_status(source, [rel for rel, _ in rendered], key, result.summary)
+        except Cancelled:
+            return None
         except SummarizerError as exc:
-            return DocStatus(source=str(path), status="failed", reason=str(exc))
+            status = DocStatus(source=source, status="failed", reason=safe_error(str(exc)))
         except Exception as exc:  # a bug on one document must not lose the others
-            return DocStatus(source=str(path), status="failed", reason=f"internal error: {type(exc).__name__}: {exc}")
-        stem = output_stem(path, self.root)
-        outputs = []
-        for fmt in self.formats:
-            rel = stem + suffix(fmt)
-            _atomic_write(self.out / rel, render(result, fmt))
-            outputs.append(rel)
-        summary = result.summary
-        return DocStatus(
-            source=str(path),
-            status="ok",
-            outputs=outputs,
-            done_key=key,
-            grounded_share=summary.verification.grounded_share,
-            metrics=len(summary.metrics),
-            calls=summary.usage.calls,
-            cache_hits=summary.usage.cache_hits,
-            prompt_tokens=summary.usage.prompt_tokens,
-            completion_tokens=summary.usage.completion_tokens,
-            cost_usd=summary.usage.cost_usd,
-        )
+            status = DocStatus(source=source, status="failed", reason=safe_error(f"internal error: {_describe(exc)}"))
+        with self._output_lock:
+            if self._stopped:
+                return None  # the index is closed: write nothing it would not list
+            try:
+                for rel, text in rendered:
+                    _atomic_write(self.out / rel, text)
+            except OSError as exc:
+                status = DocStatus(source=source, status="failed", reason=safe_error(f"cannot write output: {exc}"))
+            self._record(status)
+        return status
 
     def _record(self, status: DocStatus) -> None:
         with self._lock:
@@ -268,12 +432,20 @@ class Batch:
 
     def run(self) -> list[DocStatus]:
         self.out.mkdir(parents=True, exist_ok=True)
+        with OutLock(self.out, wait=self.wait):
+            remove_orphans(self.out)
+            self._previous = self._read_index()
+            self._run_locked()
+        return [self.statuses[src] for src in self.sources.values() if src in self.statuses]
+
+    def _run_locked(self) -> None:
         self._journal = (self.out / JOURNAL).open("a", encoding="utf-8")
         workers = self.summarizer.settings.concurrency
-        pool = ThreadPoolExecutor(max_workers=workers)
-        done: queue.Queue[Future[DocStatus]] = queue.Queue()
+        # Daemon workers (workers.DaemonPool): after Ctrl-C nothing waits for a request in flight.
+        pool = DaemonPool(workers, name="summarizer-doc")
+        done: queue.Queue[Future[DocStatus | None]] = queue.Queue()
         todo = iter(self.files)
-        pending: set[Future[DocStatus]] = set()
+        pending: set[Future[DocStatus | None]] = set()
 
         def submit_next() -> bool:
             path = next(todo, None)
@@ -284,9 +456,10 @@ class Batch:
             fut.add_done_callback(done.put)
             return True
 
+        interrupted = False
         try:
-            # A sliding window of documents in flight (not 10,000 futures at once), each finished one
-            # recorded as it arrives, in O(1).
+            # A sliding window of documents in flight (not 10,000 futures at once); each worker records its own
+            # document as it finishes.
             for _ in range(2 * workers):
                 if not submit_next():
                     break
@@ -296,31 +469,29 @@ class Batch:
                 except queue.Empty:
                     continue
                 pending.discard(fut)
-                self._record(fut.result())
                 submit_next()
         except KeyboardInterrupt:
-            for fut in pending:
-                fut.cancel()
-            # Documents already being summarized finish (their calls are paid for): keep them in the index.
-            pool.shutdown(wait=True, cancel_futures=True)
-            for fut in pending:
-                if fut.done() and not fut.cancelled() and fut.exception() is None:
-                    self._record(fut.result())
+            interrupted = True
+            self._stop.set()  # no document sends another request
+            pool.shutdown(cancel_futures=True)
+            wait_futures(pending, timeout=INTERRUPT_GRACE_SECONDS)  # those writing their outputs finish
             raise
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(cancel_futures=True)
+            with self._output_lock:
+                self._stopped = True
             with self._lock:
                 self._write_index()
                 self._journal.close()
                 self._journal = None
                 (self.out / JOURNAL).unlink(missing_ok=True)  # the index now holds every entry
-            self.write_metrics_table()
-            self.write_across_reports()
-        return [self.statuses[str(f)] for f in self.files if str(f) in self.statuses]
+            if not interrupted or self.statuses:
+                self.write_metrics_table()
+                self.write_across_reports()
 
     def _finished_summaries(self) -> Iterator[ReportSummary]:
-        for f in self.files:
-            st = self.statuses.get(str(f))
+        for src in self.sources.values():
+            st = self.statuses.get(src)
             if st is None or st.status not in ("ok", "skipped"):
                 continue
             json_out = next((o for o in st.outputs if o.endswith(".json")), None)
@@ -342,7 +513,7 @@ class Batch:
         except ImportError:
             pa = pq = None
         path = self.out / "metrics.csv"
-        tmp = path.with_suffix(".csv.tmp")
+        tmp = path.with_name(f".metrics.csv.{os.getpid()}.tmp")
         parquet_tmp = self.out / ".metrics.parquet.tmp"
         parquet: Any = None
         pending: list[dict[str, Any]] = []
@@ -363,7 +534,7 @@ class Batch:
             writer.writeheader()
             for summary in self._finished_summaries():
                 rows = metric_rows(summary)
-                writer.writerows(rows)
+                writer.writerows(neutralise_row(r) for r in rows)  # the parquet file keeps the values as they are
                 if pa is not None:
                     pending.extend(rows)
                     if len(pending) >= PARQUET_ROWS:
@@ -386,3 +557,23 @@ def _parquet_schema(pa: Any) -> Any:
     """Fixed column types, so every report's batch of rows appends to one file."""
     types = {"number": pa.float64(), "redacted": pa.bool_()}
     return pa.schema([(name, types.get(name, pa.string())) for name in METRIC_COLUMNS])
+
+
+def _ok_status(source: str, outputs: list[str], key: str, summary: ReportSummary) -> DocStatus:
+    return DocStatus(
+        source=source,
+        status="ok",
+        outputs=outputs,
+        done_key=key,
+        grounded_share=summary.verification.grounded_share,
+        metrics=len(summary.metrics),
+        calls=summary.usage.calls,
+        cache_hits=summary.usage.cache_hits,
+        prompt_tokens=summary.usage.prompt_tokens,
+        completion_tokens=summary.usage.completion_tokens,
+        cost_usd=summary.usage.cost_usd,
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"

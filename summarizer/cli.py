@@ -6,8 +6,11 @@ and a usage error need nothing more, and each path imports what it runs (an offl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +21,7 @@ import click
 from . import backends
 from .errors import InputError, LoadError, SummarizerError
 from .render import FORMATS
+from .safety import RedactingFilter, safe_error
 from .stages import STAGES
 
 if TYPE_CHECKING:
@@ -169,6 +173,10 @@ def settings_from(opts: dict[str, Any]) -> Settings:
 @click.option("--dry-run", is_flag=True, help="Count calls and tokens (and cache hits) without calling anything.")
 @click.option("--price", multiple=True, metavar="MODEL=IN,OUT", help="Override a model's USD price per 1M tokens.")
 @click.option("--no-progress", is_flag=True, help="No progress bar in batch runs.")
+@click.option("--wait", is_flag=True, help="Batch: wait for another run writing into --out, instead of exiting 2.")
+@click.option(
+    "--follow-symlinks", is_flag=True, help="Batch: read symlinks that point to files outside the input folder."
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.version_option(package_name="summarizer")
@@ -182,8 +190,10 @@ def cli(inputs: tuple[str, ...], out: Path | None, fmt: str | None, stage: str |
         else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING),
         format="summarize: %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:  # the API key never reaches a log line (safety.redact)
+        handler.addFilter(RedactingFilter())
     settings = settings_from(opts)
-    files, root = _expand(inputs)
+    files, root = _expand(inputs, out=out, follow_symlinks=opts.pop("follow_symlinks"))
     if stage:  # the deterministic steps only: no backend is involved
         sys.exit(_run_stage(files, stage, fmt or "text", settings))
     if fmt == "text":
@@ -204,7 +214,12 @@ def cli(inputs: tuple[str, ...], out: Path | None, fmt: str | None, stage: str |
             raise click.UsageError("several inputs need --out DIR")
         progress = not opts["no_progress"] and not quiet
         strict = opts["strict"]
-        sys.exit(_batch(summarizer, files, root, out, fmt or "json", strict=strict, quiet=quiet, progress=progress))
+        sys.exit(
+            _batch(
+                summarizer, files, root, out, fmt or "json", strict=strict, quiet=quiet, progress=progress,
+                wait=opts["wait"],
+            )
+        )
 
 
 
@@ -216,19 +231,34 @@ def _notice(show: bool) -> None:
         )
 
 
-def _expand(inputs: tuple[str, ...]) -> tuple[list[str], Path | None]:
-    """Files to process ('-' is stdin); the input folder when exactly one folder was given."""
+def _expand(
+    inputs: tuple[str, ...], *, out: Path | None = None, follow_symlinks: bool = False
+) -> tuple[list[str], Path | None]:
+    """Files to process ('-' is stdin); the input folder when exactly one folder was given.
+
+    ``out`` may lie inside an input folder (its tree is then not read as input) but may not be an input folder or
+    hold one: outputs would mix with the reports, and the next run would read them as reports."""
     from .load import SUPPORTED_SUFFIXES, discover
 
     files: list[str] = []
     root: Path | None = None
+    out_abs = os.path.abspath(out) if out is not None else None
     for item in inputs:
         if item == "-":
             files.append(item)
             continue
         p = Path(item)
         if p.is_dir():
-            found = discover(p)
+            if out_abs is not None:
+                folder = os.path.abspath(p)
+                if os.path.commonpath([folder, out_abs]) == out_abs:
+                    what = "is the input folder" if folder == out_abs else f"holds the input folder {item}"
+                    raise InputError(
+                        f"--out {out} {what}: summaries would mix with the reports; choose a folder outside it "
+                        f"(or inside it, e.g. {Path(item) / 'summaries'})"
+                    )
+            exclude = (Path(out_abs),) if out_abs is not None else ()
+            found = discover(p, exclude=exclude, follow_symlinks=follow_symlinks)
             if not found:
                 raise InputError(f"{item}: no supported files ({' '.join(SUPPORTED_SUFFIXES)}) in this folder")
             files.extend(str(f) for f in found)
@@ -299,6 +329,7 @@ def _batch(
     strict: bool,
     quiet: bool,
     progress: bool,
+    wait: bool = False,
 ) -> int:
     from .batch import Batch
 
@@ -306,7 +337,9 @@ def _batch(
         raise click.UsageError("stdin ('-') cannot be mixed into a batch")
     formats = tuple(dict.fromkeys(["json", fmt]))  # JSON always: metrics.csv and resuming read it
     paths = [Path(f) for f in files]
-    batch = Batch(summarizer, paths, out, root=root, formats=formats)
+    # Several inputs keep their paths below the folder they share (Batch's common root), so d/report.txt and
+    # e/report.txt write d/report.json and e/report.json.
+    batch = Batch(summarizer, paths, out, root=root, formats=formats, wait=wait)
     if progress and sys.stderr.isatty():
         statuses = _with_progress(batch)
     else:
@@ -321,7 +354,7 @@ def _batch(
             f"{out}/index.json"
         )
         for s in failed:
-            _err(f"failed: {s.reason}")
+            _err(f"failed: {safe_error(s.reason or '')}")
     if failed:
         return 2
     if strict and any(s.grounded_share is not None and s.grounded_share < 1.0 for s in statuses):
@@ -437,22 +470,27 @@ def main() -> None:
     command, args, name = (eval_cli, args[1:], "summarize eval") if args[:1] == ["eval"] else (cli, args, "summarize")
     try:
         command.main(args=args, prog_name=name, standalone_mode=False)
-    except click.exceptions.Abort:  # click turns Ctrl-C into Abort
-        _err("interrupted; finished documents are kept, rerun to resume")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        _err("interrupted; finished documents are kept, rerun to resume")
-        sys.exit(130)
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        _interrupted()
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except SummarizerError as exc:
-        _err(f"error: {exc}")
+        _err(f"error: {safe_error(str(exc), 2000)}")
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # a bug: say so in one line; -vv shows the traceback
         if logging.getLogger().isEnabledFor(logging.DEBUG):
             logging.exception("internal error")
-        _err(f"internal error: {type(exc).__name__}: {exc}")
+        _err(f"internal error: {safe_error(f'{type(exc).__name__}: {exc}', 2000)}")
         sys.exit(70)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: one line and exit 130, at once. A second Ctrl-C from here on is ignored (it used to print a
+    traceback from the interpreter joining threads); requests still in flight are on daemon threads, abandoned."""
+    with contextlib.suppress(ValueError):  # signal only works in the main thread
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _err("interrupted; finished documents are kept, rerun to resume")
+    sys.exit(130)

@@ -44,3 +44,8 @@ class VerificationError(SummarizerError):
     """Raised by ``--strict`` when a summary number is not grounded in the source."""
 
     exit_code = 1
+
+
+class Cancelled(Exception):
+    """A run was stopped (Ctrl-C) before this document or step finished. Deliberately not a
+    ``SummarizerError``: nothing is wrong with the document, and a batch must not list it as failed."""

@@ -212,21 +212,39 @@ def load_text(text: str, name: str = "<text>") -> Document:
     return Document(name=name, text=text, sha256=digest, encoding="unicode", format="text")
 
 
-def discover(path: str | Path) -> list[Path]:
-    """Supported files under a directory (recursive, sorted), or ``[path]`` for a file."""
+def discover(
+    path: str | Path, *, exclude: tuple[Path, ...] = (), follow_symlinks: bool = False
+) -> list[Path]:
+    """Supported files under a directory (recursive, sorted), or ``[path]`` for a file.
+
+    Folders in ``exclude`` (a batch's output folder inside its input folder) are left out, so a rerun never reads
+    earlier summaries as reports. A symlink to a file outside the folder is skipped with a warning unless
+    ``follow_symlinks``: a link must not pull a file from elsewhere on the machine into a batch (and its text into
+    an endpoint's prompts) unasked. Symlinked folders are not descended into, so a link loop ends."""
     root = Path(path)
     if root.is_file():
         return [root]
     if not root.is_dir():
         raise LoadError(str(path), "no such file or directory")
+    real_root = root.resolve()
+    excluded = [os.path.abspath(e) for e in exclude]
     found: list[Path] = []
     for p in root.rglob("*"):
         rel = p.relative_to(root).parts
         # Hidden files/dirs (.git, .DS_Store) and Office lock files (~$report.docx) are never reports.
         if any(part.startswith(".") for part in rel) or p.name.startswith("~$"):
             continue
-        if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file():
-            found.append(p)
+        if p.suffix.lower() not in SUPPORTED_SUFFIXES or not p.is_file():
+            continue
+        absolute = os.path.abspath(p)
+        if any(os.path.commonpath([absolute, e]) == e for e in excluded):
+            continue
+        if p.is_symlink() and not follow_symlinks and not p.resolve().is_relative_to(real_root):
+            log.warning(
+                "%s: a symlink to a file outside %s, skipped (--follow-symlinks reads it)", display_name(p), root
+            )
+            continue
+        found.append(p)
     return sorted(found)
 
 

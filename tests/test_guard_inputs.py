@@ -235,7 +235,12 @@ def test_bad_settings_raise_settings_error(values: dict[str, Any]) -> None:
 
 
 def test_good_base_urls_are_accepted() -> None:
-    for url in ("http://127.0.0.1:8000/v1", "https://api.deepseek.com/v1", "http://[::1]:11434/v1/", "http://ollama/v1"):
+    for url in (
+        "http://127.0.0.1:8000/v1",
+        "https://api.deepseek.com/v1",
+        "http://[::1]:11434/v1/",
+        "http://ollama/v1",
+    ):
         assert Settings(base_url=url).base_url == url
 
 
