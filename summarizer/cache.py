@@ -11,8 +11,13 @@ pickles, so an entry is readable with ``sqlite3`` and survives a Python/pydantic
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
+import os
+import threading
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -23,23 +28,96 @@ if TYPE_CHECKING:
     import diskcache
 
 
+log = logging.getLogger("summarizer.cache")
+
+
+def _sqlite_error() -> type[Exception]:
+    import sqlite3  # only a cache that is in use has loaded it
+
+    return sqlite3.Error
+
+
 def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("summarizer"))
 
 
 class ResultCache:
-    """``get`` returns None when disabled or refreshing; ``set`` stores unless disabled."""
+    """``get`` returns None when disabled or refreshing; ``set`` stores unless disabled.
+
+    A cache fault never fails a run (it only costs requests): a corrupt database is moved aside
+    (``cache.db.corrupt-<time>``) and a fresh one created; a cache that cannot be opened or written (a read-only file
+    system, a folder that cannot be created, sqlite refusing to write) is switched off for the run. Each is one
+    warning, once."""
 
     def __init__(self, directory: Path | None = None, *, enabled: bool = True, refresh: bool = False) -> None:
         self.enabled = enabled
         self.refresh = refresh
         self.directory = Path(directory) if directory is not None else default_cache_dir()
+        self._lock = threading.Lock()
+        self._warned = False
         # A disabled cache must not create a directory or a database (read-only homes, CI sandboxes).
         self._store: diskcache.Cache | None = None
         if enabled:
-            import diskcache  # here: a run that keeps no cache (offline, --no-cache) never loads sqlite3
+            self._store = self._open()
 
-            self._store = diskcache.Cache(str(self.directory))
+    def _open(self) -> diskcache.Cache | None:
+        import sqlite3
+
+        import diskcache  # here: a run that keeps no cache (offline, --no-cache) never loads sqlite3
+
+        try:
+            return diskcache.Cache(str(self.directory))
+        except sqlite3.OperationalError as exc:  # read-only, locked, cannot open: not the database's fault
+            self._give_up(exc)
+            return None
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            aside = self._move_aside()
+            if aside is None:
+                self._give_up(exc)
+                return None
+            try:
+                store = diskcache.Cache(str(self.directory))
+            except (sqlite3.Error, OSError) as again:
+                self._give_up(again)
+                return None
+            self._warn(
+                f"result cache {self.directory / 'cache.db'} is corrupt ({exc}); moved to {aside.name}, "
+                "starting a new cache"
+            )
+            return store
+        except OSError as exc:
+            self._give_up(exc)
+            return None
+
+    def _move_aside(self) -> Path | None:
+        db = self.directory / "cache.db"
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        aside = db.with_name(f"cache.db.corrupt-{stamp}")
+        try:
+            os.replace(db, aside)
+            for extra in ("-wal", "-shm"):  # sqlite's journal files belong to the broken database
+                Path(f"{db}{extra}").unlink(missing_ok=True)
+        except OSError:
+            return None
+        return aside
+
+    def _warn(self, message: str) -> None:
+        with self._lock:
+            if self._warned:
+                return
+            self._warned = True
+        log.warning("%s", message)
+
+    def _give_up(self, exc: BaseException) -> None:
+        """Switch the cache off for this run (answers are still correct, only not kept), with one warning."""
+        store, self._store = self._store, None
+        if store is not None:
+            with contextlib.suppress(Exception):
+                store.close()
+        self._warn(
+            f"result cache {self.directory} cannot be used ({type(exc).__name__}: {exc}); running without the cache "
+            "(--cache-dir chooses another folder, --no-cache silences this)"
+        )
 
     @staticmethod
     def key(**parts: Any) -> str:
@@ -49,17 +127,20 @@ class ResultCache:
         library version or collides for distinct objects.
         """
         try:
-            canonical = json.dumps(
-                parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-            )
+            canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"ResultCache.key: parts must be plain JSON values ({exc})") from exc
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def get(self, key: str) -> dict[str, Any] | None:
-        if self._store is None or self.refresh:
+        store = self._store
+        if store is None or self.refresh:
             return None
-        raw = self._store.get(key)
+        try:
+            raw = store.get(key)
+        except (_sqlite_error(), OSError) as exc:
+            self._give_up(exc)
+            return None
         if not isinstance(raw, str):
             return None
         try:
@@ -69,16 +150,29 @@ class ResultCache:
         return value if isinstance(value, dict) else None
 
     def set(self, key: str, value: dict[str, Any]) -> None:
-        if self._store is None:
+        store = self._store
+        if store is None:
             return
-        self._store.set(key, json.dumps(value, ensure_ascii=False, sort_keys=True))
+        try:
+            store.set(key, json.dumps(value, ensure_ascii=False, sort_keys=True))
+        except (_sqlite_error(), OSError) as exc:
+            self._give_up(exc)
 
     def __contains__(self, key: object) -> bool:
-        return self._store is not None and key in self._store
+        store = self._store
+        if store is None:
+            return False
+        try:
+            return key in store
+        except (_sqlite_error(), OSError) as exc:
+            self._give_up(exc)
+            return False
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        store, self._store = self._store, None
+        if store is not None:
+            with contextlib.suppress(Exception):  # a cache that broke mid-run closes quietly
+                store.close()
 
     def __enter__(self) -> ResultCache:
         return self
