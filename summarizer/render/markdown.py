@@ -6,6 +6,7 @@ function of the summary (no timestamps, no dict-order surprises) so reports can 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from summarizer.models import (
@@ -137,9 +138,27 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Characters that would let a document's or a model's text become markup once a viewer renders the Markdown: raw
+# HTML (<script>, <img onerror>), autolinks (<javascript:…>), links and images ([x](javascript:…), ![x](…),
+# reference definitions), entities that decode to markup, and code spans that would swallow the escapes. Each gets
+# CommonMark's backslash escape, which every renderer shows as the character itself: 完成<b>100</b>亿元 still
+# reads as written, and a report without these characters is unchanged.
+_MARKUP_RE = re.compile(r"([\\`<>\[\]&])")
+
+
+def _md(text: str) -> str:
+    """Text from a document or a model, safe to place in Markdown (see ``_MARKUP_RE``)."""
+    return _MARKUP_RE.sub(r"\\\1", text)
+
+
+def _text(text: str) -> str:
+    """One line of document or model text, escaped."""
+    return _md(_one_line(text))
+
+
 def _cell(text: str) -> str:
     # A literal '|' ends a GFM table cell; the backslash escape is the only portable way to keep it.
-    return _one_line(text).replace("\\", "\\\\").replace("|", "\\|")
+    return _text(text).replace("|", "\\|")
 
 
 def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
@@ -161,7 +180,7 @@ def usage_line(summary: ReportSummary) -> str:
     u = summary.usage
     parts = [
         f"backend: {summary.backend}",
-        f"model: {summary.model or '—'}",
+        f"model: {_text(summary.model or '—')}",
         f"prompt: {summary.prompt_version}",
         f"calls: {u.calls} (cache hits {u.cache_hits}, attempts {u.attempts})",
         f"tokens: {u.prompt_tokens} + {u.completion_tokens}",
@@ -176,22 +195,22 @@ def source_line(summary: ReportSummary) -> str:
     s = summary.source
     pages = f"{s.pages} 页, " if s.pages is not None else ""
     return (
-        f"{s.name} ({s.format}, {s.encoding}, {s.script}; {pages}{s.raw_chars} → {s.clean_chars} 字; "
+        f"{_text(s.name)} ({s.format}, {s.encoding}, {s.script}; {pages}{s.raw_chars} → {s.clean_chars} 字; "
         f"sha256 {s.sha256[:12]})"
     )
 
 
 def _metric_bullet(metric: Metric) -> str:
     return (
-        f"{_one_line(metric.name)}:{metric_value_with_approx(metric)}"
+        f"{_text(metric.name)}:{_text(metric_value_with_approx(metric))}"
         f"({METRIC_KIND_LABELS[metric.kind]}){_page_suffix(metric.evidence)}  {check_badge(metric)}"
     )
 
 
 def _highlight_bullet(metric: Metric) -> str:
-    when = f" · {_one_line(metric.period)}" if metric.period else ""
+    when = f" · {_text(metric.period)}" if metric.period else ""
     return (
-        f"- **{_one_line(metric.name)}** {metric_value_with_approx(metric)}"
+        f"- **{_text(metric.name)}** {_text(metric_value_with_approx(metric))}"
         f"({METRIC_KIND_LABELS[metric.kind]}{when}){_page_suffix(metric.evidence)}  {CHECK_ICONS[metric.check]}"
     )
 
@@ -227,25 +246,25 @@ def _failures(summary: ReportSummary) -> list[str]:
         return []
     out = ["## 核验未通过", ""]
     for f in failures:
-        out.append(f"- ⚠️ `{f.field}` 「{_one_line(f.text)}」:{CHECK_TEXT[f.check]} — {_one_line(f.reason)}")
+        out.append(f"- ⚠️ `{f.field}` 「{_text(f.text)}」:{CHECK_TEXT[f.check]} — {_text(f.reason)}")
     return [*out, ""]
 
 
 def render_markdown(summary: ReportSummary) -> str:
     """The whole report as GitHub-flavoured Markdown, ending with a newline."""
     by_id = {m.id: m for m in summary.metrics}
-    out: list[str] = [f"# {_one_line(summary.title or summary.source.name)}", ""]
+    out: list[str] = [f"# {_text(summary.title or summary.source.name)}", ""]
 
     meta = []
     if summary.organization:
-        meta.append(f"**单位**:{_one_line(summary.organization)}")
+        meta.append(f"**单位**:{_text(summary.organization)}")
     if summary.period:
-        meta.append(f"**时期**:{_one_line(summary.period)}")
+        meta.append(f"**时期**:{_text(summary.period)}")
     if meta:
         out += ["  \n".join(meta), ""]
     out += [verification_line(summary), ""]
     if summary.overview:
-        out += ["## 概述", "", summary.overview.strip(), ""]
+        out += ["## 概述", "", _md(summary.overview.strip()), ""]
     key = highlighted(summary)
     if key:
         out += ["## 要点", ""]
@@ -255,14 +274,14 @@ def render_markdown(summary: ReportSummary) -> str:
     if summary.sections:
         out += ["## 分节摘要", ""]
     for section in summary.sections:
-        path = HEADING_SEP.join(_one_line(h) for h in section.heading_path) or "(无标题)"
+        path = HEADING_SEP.join(_text(h) for h in section.heading_path) or "(无标题)"
         out += [f"### {path} 〔{ROLE_LABELS[section.role]}〕", ""]
         if section.summary:
-            out += [section.summary.strip(), ""]
+            out += [_md(section.summary.strip()), ""]
         for item in section.items:
             flag = "⚠️ " if item.flagged else ""
             page = _page_suffix(item.evidence)
-            out.append(f"- {flag}[{ITEM_KIND_LABELS[item.kind]}] {_one_line(item.text)}{page}")
+            out.append(f"- {flag}[{ITEM_KIND_LABELS[item.kind]}] {_text(item.text)}{page}")
             for mid in item.metrics:
                 metric = by_id.get(mid)
                 # A dangling id is a pipeline bug, but the report should still say so rather than hide it.
