@@ -64,6 +64,7 @@ from ..config import AUTO_MODES, Settings
 from ..errors import LLMError, ReplayMissError
 from ..fingerprint import DEFAULT_BASE_URL, endpoint_id
 from ..models import Grounding, strict_json_schema
+from ..safety import register_secrets, safe_error
 from .call import CallResult
 from .replay import LABEL_HEADER, RecordTransport, ReplayTransport, encode_label
 
@@ -119,6 +120,14 @@ _WHAT = {
     "json": "JSON mode (response_format)",
 }
 _MAX_ERROR_CHARS = 1500
+# The most one response body may hold. An answer is a few KB (a chunk's summary with its quotes; 16k tokens of
+# output is under 100 KB), so this is generous for any real answer and caps what a broken endpoint costs.
+MAX_RESPONSE_BYTES = 8 << 20
+
+
+def _too_large(size: int | None, limit: int, status: int) -> str:
+    got = f"{size / (1 << 20):.0f} MB" if size is not None else "more"
+    return f"HTTP {status} response larger than {limit >> 20} MB ({got}): refused"
 
 
 @dataclass
@@ -178,7 +187,7 @@ def _replay_miss(exc: BaseException) -> ReplayMissError | None:
 
 
 def _is_transient(exc: BaseException) -> bool:
-    if _replay_miss(exc) is not None:
+    if _replay_miss(exc) is not None or any(isinstance(e, ResponseTooLarge) for e in _causes(exc)):
         return False
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in (408, 409, 429) or exc.status_code >= 500
@@ -295,20 +304,44 @@ def reask_messages(
 # --------------------------------------------------------------------------------------------------
 
 
+class ResponseTooLarge(Exception):
+    """The endpoint's response body passed ``MAX_RESPONSE_BYTES``: refused, not retried (it would be again)."""
+
+
 class InFlightLimit(httpx2.BaseTransport):
     """Bounds the requests on the wire. The concurrency limit belongs here rather than around a whole call:
     building the request and parsing and validating the answer are client-side work that, held inside the
-    limit, would leave the endpoint idle while threads wait for the GIL (measured: bench/README.md)."""
+    limit, would leave the endpoint idle while threads wait for the GIL (measured: bench/README.md).
 
-    def __init__(self, inner: httpx2.BaseTransport, limit: int) -> None:
+    It also bounds what one response may hold (``max_bytes``, decoded): a 50 MB answer once took 550 MB to read,
+    decode and parse, and a 50 MB error body was copied into every message that named it."""
+
+    def __init__(self, inner: httpx2.BaseTransport, limit: int, max_bytes: int | None = None) -> None:
         self._inner = inner
         self._slots = threading.BoundedSemaphore(limit)
+        self._max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         with self._slots:
             response = self._inner.handle_request(request)
-            response.read()  # the body arriving is part of the request in flight
+            self._read_bounded(response)  # the body arriving is part of the request in flight
             return response
+
+    def _read_bounded(self, response: httpx2.Response) -> None:
+        limit = self._max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise ResponseTooLarge(_too_large(int(declared), limit, response.status_code))
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise ResponseTooLarge(_too_large(None, limit, response.status_code))
+            chunks.append(chunk)
+        response._content = b"".join(chunks)  # what response.read() would have set, bounded
 
     def close(self) -> None:
         self._inner.close()
@@ -325,6 +358,7 @@ class LLMClient:
         if cassettes is not None and settings.record_dir is not None:
             raise ValueError("LLMClient: cassettes (replay) and record_dir (record) are exclusive")
         self.settings = settings
+        register_secrets(settings.api_key_value(), settings.base_url)
         self._base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
         self._owns_http = http_client is None
         if http_client is None:
@@ -503,8 +537,9 @@ class LLMClient:
         return shape
 
     def _error(self, label: str, tally: _Tally, mode: str, detail: str) -> LLMError:
+        # The detail may quote the endpoint's error body: cut, and the key redacted (an endpoint may echo it).
         return LLMError(
-            f"{label}: {detail} [endpoint {self.endpoint_id()}, model {self.settings.model}, "
+            f"{label}: {safe_error(detail)} [endpoint {self.endpoint_id()}, model {self.settings.model}, "
             f"mode {mode}, {tally.attempts} request(s)]"
         )
 
@@ -682,4 +717,4 @@ def _short(exc: BaseException | None) -> str:
     return text[:300]
 
 
-__all__ = ["InFlightLimit", "LLMClient", "reask_messages"]
+__all__ = ["MAX_RESPONSE_BYTES", "InFlightLimit", "LLMClient", "ResponseTooLarge", "reask_messages"]
