@@ -71,7 +71,7 @@ def as_document(
     if text is not None:
         if source is not None:
             raise TypeError("pass either a source (path, bytes, Document) or text=, not both")
-        return load_text(text, name=name or "<text>")
+        return load_text(text, name=name or "<text>", limits=limits)
     if source is None:
         raise TypeError("nothing to summarize: pass a path, bytes, a Document or text=")
     if isinstance(source, Document):
@@ -83,4 +83,4 @@ def as_document(
         return load_bytes(data, name or "<bytes>", sniff_suffix(data), limits)
     if looks_like_path(source):
         return load_path(Path(source).expanduser(), limits)
-    return load_text(source, name=name or "<text>")
+    return load_text(source, name=name or "<text>", limits=limits)

@@ -117,6 +117,11 @@ SETTINGS_OPTIONS: tuple[Callable[[Any], Any], ...] = (
         type=click.FloatRange(min=0, min_open=True),
         help="Refuse .docx/PDF content that inflates to more, or converted .doc text (default 200).",
     ),
+    click.option(
+        "--max-text-mb",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Refuse a document whose text is larger (default 10; 10 MB of text takes about 30 s offline).",
+    ),
 )
 
 
@@ -153,6 +158,7 @@ def settings_from(opts: dict[str, Any]) -> Settings:
         max_input_mb=opts.pop("max_input_mb"),
         max_pages=opts.pop("max_pages"),
         max_unpacked_mb=opts.pop("max_unpacked_mb"),
+        max_text_mb=opts.pop("max_text_mb"),
     )
 
 

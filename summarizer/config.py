@@ -75,6 +75,7 @@ class Settings(BaseModel):
     max_input_mb: float = Field(default=LoadLimits.max_input_mb, gt=0)
     max_pages: int = Field(default=LoadLimits.max_pages, ge=1)
     max_unpacked_mb: float = Field(default=LoadLimits.max_unpacked_mb, gt=0)
+    max_text_mb: float = Field(default=LoadLimits.max_text_mb, gt=0)
 
     @field_validator("base_url")
     @classmethod
@@ -93,7 +94,9 @@ class Settings(BaseModel):
             raise ValueError("expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:8000/v1")
         return value
 
-    @field_validator("timeout", "backoff_initial", "backoff_max", "temperature", "max_input_mb", "max_unpacked_mb")
+    @field_validator(
+        "timeout", "backoff_initial", "backoff_max", "temperature", "max_input_mb", "max_unpacked_mb", "max_text_mb"
+    )
     @classmethod
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
@@ -141,7 +144,10 @@ class Settings(BaseModel):
 
     def load_limits(self) -> LoadLimits:
         return LoadLimits(
-            max_input_mb=self.max_input_mb, max_pages=self.max_pages, max_unpacked_mb=self.max_unpacked_mb
+            max_input_mb=self.max_input_mb,
+            max_pages=self.max_pages,
+            max_unpacked_mb=self.max_unpacked_mb,
+            max_text_mb=self.max_text_mb,
         )
 
     def api_key_value(self) -> str | None:

@@ -53,6 +53,9 @@ class LoadLimits:
     max_input_mb: float = 100.0  # the file's own size
     max_pages: int = 1000  # pages of a PDF
     max_unpacked_mb: float = 200.0  # what a container inflates to: .docx parts, PDF streams, converter output
+    # The text a document yields (UTF-8), whatever its format: the pipeline's time grows faster than the text
+    # (offline: 1 MB 2 s, 5 MB 9 s, 10 MB 32 s and 330 MB of memory, 20 MB 70 s and 630 MB; bench/README.md).
+    max_text_mb: float = 10.0
 
     @property
     def max_input_bytes(self) -> int:
@@ -61,6 +64,23 @@ class LoadLimits:
     @property
     def max_unpacked_bytes(self) -> int:
         return int(self.max_unpacked_mb * MB)
+
+    @property
+    def max_text_bytes(self) -> int:
+        return int(self.max_text_mb * MB)
+
+
+def check_text_size(name: str, text: str, limits: LoadLimits) -> None:
+    """Refuse a text longer than ``limits.max_text_mb`` (UTF-8), in one line naming the option that raises it."""
+    if len(text) * 3 <= limits.max_text_bytes:  # cheap bound first: no UTF-8 character is longer than 4 bytes
+        return
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_text_bytes:
+        raise LoadError(
+            name,
+            f"text is {size / MB:.1f} MB, more than the limit of {limits.max_text_mb:g} MB "
+            "(a 10 MB text takes about 30 s offline; raise it with --max-text-mb)",
+        )
 
 
 @dataclass(frozen=True)
@@ -201,13 +221,15 @@ def load_bytes(data: bytes, name: str, suffix: str = ".txt", limits: LoadLimits 
     text = _normalise_newlines(text)
     if not text.strip():
         raise LoadError(name, "empty file (whitespace only)" if fmt != "html" else "no visible text in HTML")
+    check_text_size(name, text, limits)
     return Document(name=name, text=text, sha256=digest, encoding=encoding, format=fmt, pages=pages)
 
 
-def load_text(text: str, name: str = "<text>") -> Document:
+def load_text(text: str, name: str = "<text>", limits: LoadLimits | None = None) -> Document:
     text = _normalise_newlines(text.removeprefix("\ufeff"))
     if not text.strip():
         raise LoadError(name, "empty text")
+    check_text_size(name, text, limits or LoadLimits())
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return Document(name=name, text=text, sha256=digest, encoding="unicode", format="text")
 

@@ -49,6 +49,7 @@ NEUTRAL: dict[str, Any] = {
     "max_input_mb": 5.0,
     "max_pages": 10,
     "max_unpacked_mb": 5.0,
+    "max_text_mb": 5.0,
 }
 OTHER = {"backend", "cassettes", "record_dir", "drop_unverified"}  # tested on their own below
 
