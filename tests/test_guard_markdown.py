@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from support import chrome, needs_browser
 
 from summarizer.models import Evidence, ReportSummary
 from summarizer.render.markdown import render_markdown
@@ -106,27 +107,13 @@ def test_plain_reports_are_unchanged() -> None:
 
 
 @pytest.mark.browser
+@needs_browser
 def test_rendered_markdown_runs_no_script_in_chromium(page: str, tmp_path: Path) -> None:
-    from test_render_html import CHROMEDRIVER, CHROMIUM
-
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        import os
-
-        if os.environ.get("SUMMARIZER_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium and chromedriver are required here")
-        pytest.skip("needs Debian chromium + chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    driver = chrome(tmp_path / "profile")
     try:
         path = tmp_path / "report.html"
-        # Every alert() the page could call is counted instead of shown, so none is missed between checks.
+        # Every alert() the page could call is counted instead of shown, so none is missed between checks; one in
+        # a frame (which has its own alert) would still open a dialog and fail the next command.
         guard = "<script>window.__alerts = 0; window.alert = function () { window.__alerts += 1; };</script>"
         path.write_text(f"<!doctype html><meta charset=utf-8>{guard}{page}", encoding="utf-8")
         driver.get(path.as_uri())
