@@ -54,8 +54,8 @@ class LoadLimits:
     max_pages: int = 1000  # pages of a PDF
     max_unpacked_mb: float = 200.0  # what a container inflates to: .docx parts, PDF streams, converter output
     # The text a document yields (UTF-8), whatever its format: the pipeline's time grows faster than the text
-    # (offline: 1 MB 2 s, 5 MB 9 s, 10 MB 32 s and 330 MB of memory, 20 MB 70 s and 630 MB; bench/README.md).
-    max_text_mb: float = 10.0
+    # (offline: 1 MB 3 s, 5 MB 22 s of CPU, 10 MB 83 s and 336 MB of memory; bench/README.md).
+    max_text_mb: float = 5.0
 
     @property
     def max_input_bytes(self) -> int:
@@ -79,7 +79,7 @@ def check_text_size(name: str, text: str, limits: LoadLimits) -> None:
         raise LoadError(
             name,
             f"text is {size / MB:.1f} MB, more than the limit of {limits.max_text_mb:g} MB "
-            "(a 10 MB text takes about 30 s offline; raise it with --max-text-mb)",
+            "(5 MB of text takes about 25 s offline, 10 MB 1.5 minutes; raise it with --max-text-mb)",
         )
 
 
