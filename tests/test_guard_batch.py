@@ -93,9 +93,12 @@ def test_a_single_folder_keeps_its_plain_output_names(
 ) -> None:
     write(tmp_path / "in" / "a.txt", variant(1))
     write(tmp_path / "in" / "sub" / "b.txt", variant(2))
+    write(tmp_path / "in" / "index.txt", variant(3))  # index.json is the batch's own
     code, _, err = run_cli(monkeypatch, capsys, *offline(str(tmp_path / "in"), "--out", str(tmp_path / "out")))
     assert code == 0, err
-    assert sorted(o for d in index_of(tmp_path / "out").values() for o in d["outputs"]) == ["a.json", "sub/b.json"]
+    index = index_of(tmp_path / "out")
+    assert sorted(o for d in index.values() for o in d["outputs"]) == ["a.json", "index.txt.json", "sub/b.json"]
+    assert len(index) == 3
 
 
 # -- 2: --out never mixes with the inputs --------------------------------------------------------------------------
