@@ -120,7 +120,7 @@ SETTINGS_OPTIONS: tuple[Callable[[Any], Any], ...] = (
     click.option(
         "--max-text-mb",
         type=click.FloatRange(min=0, min_open=True),
-        help="Refuse a document whose text is larger (default 5; 5 MB of text takes about 25 s offline).",
+        help="Refuse a document whose text is larger (default 10; 10 MB of text takes about 30 s offline).",
     ),
 )
 

@@ -54,8 +54,9 @@ class LoadLimits:
     max_pages: int = 1000  # pages of a PDF
     max_unpacked_mb: float = 200.0  # what a container inflates to: .docx parts, PDF streams, converter output
     # The text a document yields (UTF-8), whatever its format: the pipeline's time grows faster than the text
-    # (offline: 1 MB 3 s, 5 MB 22 s of CPU, 10 MB 83 s and 336 MB of memory; bench/README.md).
-    max_text_mb: float = 5.0
+    # (offline: 1 MB 2.5 s of CPU, 5 MB 11 s, 10 MB 23 s and 344 MB of memory, 20 MB 59 s and 637 MB;
+    # bench/README.md).
+    max_text_mb: float = 10.0
 
     @property
     def max_input_bytes(self) -> int:
@@ -79,7 +80,7 @@ def check_text_size(name: str, text: str, limits: LoadLimits) -> None:
         raise LoadError(
             name,
             f"text is {size / MB:.1f} MB, more than the limit of {limits.max_text_mb:g} MB "
-            "(5 MB of text takes about 25 s offline, 10 MB 1.5 minutes; raise it with --max-text-mb)",
+            "(10 MB of text takes about 30 s offline, 20 MB a minute; raise it with --max-text-mb)",
         )
 
 

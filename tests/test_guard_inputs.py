@@ -302,14 +302,14 @@ def test_much_damage_is_still_refused() -> None:
 def test_a_text_past_the_limit_is_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """5 MB of text takes about 25 s offline and grows faster than linearly (bench/README.md): past the limit,
+    """10 MB of text takes about 30 s offline and grows faster than linearly (bench/README.md): past the limit,
     one line naming the option, before any work."""
     big = tmp_path / "big.txt"
-    big.write_text(XIANNING * (6 * (1 << 20) // len(XIANNING.encode("utf-8")) + 1), encoding="utf-8")
+    big.write_text(XIANNING * (11 * (1 << 20) // len(XIANNING.encode("utf-8")) + 1), encoding="utf-8")
     code, out, err = run_cli(monkeypatch, capsys, str(big), "--backend", "offline")
     assert code == 2 and out == ""
     line = one_line_error(err)
-    assert "big.txt" in line and "more than the limit of 5 MB" in line and "--max-text-mb" in line
+    assert "big.txt" in line and "more than the limit of 10 MB" in line and "--max-text-mb" in line
     small = tmp_path / "small.txt"
     small.write_text(XIANNING, encoding="utf-8")
     code, _, err = run_cli(monkeypatch, capsys, str(small), "--max-text-mb", "0.01")
