@@ -187,7 +187,9 @@ def redacted_as_written(value: str | None, unit: str, quote: str) -> tuple[str |
     """The redacted figure of ``quote`` a metric stands for, as (marks with scale, unit): the one whose
     marks the value gives, else the only one with the metric's unit, else the only one. (None, unit)
     when the quote has no such figure: verification then flags the metric."""
-    found = [m for m in find_numbers(quote) if m.redacted and m.kind != "ordinal"]
+    redacted = [m for m in find_numbers(quote) if m.redacted]
+    # A rank (前x名) only when the quote redacts nothing else: a count must not take a rank's marks.
+    found = [m for m in redacted if m.kind != "ordinal"] or redacted
     if value is not None:
         exact = [m for m in found if written_marks(m) == _SPACE_RE.sub("", value)]
         if exact:

@@ -62,7 +62,7 @@ _WHOLE_YEAR_RE = re.compile(r"全年|年底|年末|年内")
 # "对2018年立项的项目") names a programme or a cohort: an attribute of a name, not the figure's period.
 _PERIOD_LEAD_RE = re.compile(
     r"^(?:在|于|至|到|从|自|截至|截止|截止到|是|为|即|其中|同时|另外|此外|而|并|且|全市|全区|全县|全省|全国|全旗|"
-    r"我市|我县|我区|我省|我国|我局|全年|预计|初步统计|经初步核算|据统计|力争|争取|确保|计划|要|将)*$"
+    r"我市|我县|我区|我省|我国|我局|全年|预计|初步统计|经初步核算|据统计|力争|争取|确保|计划|要|将|随着)*$"
 )
 # A year that is a comparison base or the start of a "since" span is not the figure's period.
 _BASE_BEFORE_RE = re.compile(r"(?:比|较|同|与|和|相对于|相比于|对比|高于|低于|快于|慢于|多于|少于|好于|超过)\s*$")
@@ -350,8 +350,17 @@ def figure_period(
     """The period of one figure. ``before`` is the sentence text up to the figure (its own clause last),
     ``headings`` the heading titles above it, outermost first; see the module doc for the order."""
     context = _context_period(sentence, before, headings, report, kind=kind, annual_report=annual_report)
-    if context is not None and _dates_whole_year(before) and not explicit_periods(before, _year_of(report)):
+    if context is None or explicit_periods(before, _year_of(report)):
+        return context
+    if _dates_whole_year(before):
         return year(context.last_year)
+    part_of_year = context.first_year == context.last_year and (context.start[5:], context.end[5:]) != ("01", "12")
+    if kind == "target" and part_of_year:
+        # A target for part of a year that its words do not date, which is a level to reach (全市高新技术企业
+        # 达到248家, 占GDP比例达到15.5%): a level stands at the year's end, so the target is the year's.
+        own_clause = re.split(r"[，,；;：:]", before)[-1]
+        if _REACHED_RE.search(own_clause):
+            return year(context.last_year)
     return context
 
 

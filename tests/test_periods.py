@@ -123,7 +123,10 @@ def test_a_plan_span_keeps_its_targets_for_the_span() -> None:
 def test_whole_year_words_take_the_year_of_their_context() -> None:
     # A half-year report's plans: "力争全年…" is the whole year, not the second half.
     assert _period("力争全年高新技术企业数达到", ["2020年下半年工作安排"], H1_2020, "target") == "2020年"
-    assert _period("力争高新技术企业数达到", ["2020年下半年工作安排"], H1_2020, "target") == "2020年下半年"
+    # A level to reach stands at the year's end (the xianning gold: 全市高新技术企业达到248家 is 2020年) ...
+    assert _period("力争高新技术企业数达到", ["2020年下半年工作安排"], H1_2020, "target") == "2020年"
+    # ... where a count of the half's own work is the half's.
+    assert _period("力争申报", ["2020年下半年工作安排"], H1_2020, "target") == "2020年下半年"
     # An annual report's review: "全年…" is the reviewed year.
     assert _period("全年实施工业重点项目", ["过去一年工作回顾", "项目带动成效凸显"], year(2012)) == "2011年"
 
