@@ -69,8 +69,8 @@ class Settings(BaseModel):
     chunk_budget: int = Field(default=1500, ge=200, le=100_000)
     to_simplified: bool = True
     drop_unverified: bool = False
-    # USD per 1M tokens, (prompt, completion); merged over the built-in table in cost.py.
-    prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    # USD per 1M tokens, (prompt, completion[, cached prompt]); merged over the built-in table in cost.py.
+    prices: dict[str, tuple[float, float] | tuple[float, float, float]] = Field(default_factory=dict)
     # Caps on one input (load.LoadLimits): the file's size, a PDF's pages, what a container inflates to.
     max_input_mb: float = Field(default=LoadLimits.max_input_mb, gt=0)
     max_pages: int = Field(default=LoadLimits.max_pages, ge=1)

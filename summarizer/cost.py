@@ -1,41 +1,113 @@
-"""Token prices. A small built-in table (USD per 1M tokens, prompt/completion), overridable per run.
+"""Token prices. A small built-in table (USD per 1M tokens), overridable per run.
 
-Prices change; the table is a convenience for estimates, and ``--price MODEL=IN,OUT`` overrides it.
+Prices change; the table is a convenience for estimates, and ``--price MODEL=IN,OUT[,CACHED]`` overrides it
+(the rates a run is billed at: for a batch API run, the batch rates).
+
+Two discounts are modelled because both are how large corpora get cheap:
+
+* **cached input**: a provider that caches prompt prefixes bills the prompt tokens it served from that cache
+  (``usage.prompt_tokens_details.cached_tokens``, DeepSeek's ``prompt_cache_hit_tokens``) at a lower rate.
+  Every request of this project starts with the same rules and schema, so that prefix is what hits. The
+  rate is the provider's published one; ``None`` where the table does not know it (billed at the full rate).
+* **batch**: the OpenAI-format batch APIs (OpenAI, Azure OpenAI Global Batch, Qwen/DashScope) sell at half
+  the synchronous price. ``batch`` is that factor, applied to every rate, the cached one included; ``None``
+  where the provider has no batch API (DeepSeek). Whether a provider stacks the two discounts is its own
+  policy: OpenAI's pricing page lists batch prices for cached input; for DashScope this is an assumption.
+
+Sources (read 2026-12): OpenAI's and DeepSeek's pricing pages, Alibaba Model Studio's "Context cache" page
+(implicit cache hits at 20% of the input price); the figures are for estimates only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-BUILTIN_PRICES: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1": (2.00, 8.00),
-    "deepseek-chat": (0.27, 1.10),
-    "qwen-plus": (0.40, 1.20),
-    "qwen-turbo": (0.05, 0.20),
-    "qwen-max": (1.60, 6.40),
+
+@dataclass(frozen=True)
+class Price:
+    """USD per 1M tokens."""
+
+    prompt: float
+    completion: float
+    cached_prompt: float | None = None  # prompt tokens served from the provider's prefix cache
+    batch: float | None = None  # factor of every rate through the provider's batch API
+
+    @classmethod
+    def of(cls, value: Price | Sequence[float]) -> Price:
+        """A table entry or an override (prompt, completion[, cached prompt])."""
+        if isinstance(value, Price):
+            return value
+        values = tuple(float(v) for v in value)
+        return cls(values[0], values[1], values[2] if len(values) > 2 else None)
+
+    def batched(self) -> Price | None:
+        """The rates through the provider's batch API; None when it has none (or the table does not know)."""
+        if self.batch is None:
+            return None
+        f = self.batch
+        cached = None if self.cached_prompt is None else self.cached_prompt * f
+        return Price(self.prompt * f, self.completion * f, cached, None)
+
+    def cost(self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
+        """USD for these tokens; ``cached_tokens`` are part of ``prompt_tokens``."""
+        cached = min(max(cached_tokens, 0), prompt_tokens) if self.cached_prompt is not None else 0
+        return round(
+            (prompt_tokens - cached) * self.prompt / 1e6
+            + cached * (self.cached_prompt or 0.0) / 1e6
+            + completion_tokens * self.completion / 1e6,
+            6,
+        )
+
+
+OPENAI_BATCH = 0.5  # OpenAI, Azure OpenAI (Global Batch) and DashScope's batch: half the synchronous price
+
+BUILTIN_PRICES: dict[str, Price] = {
+    "gpt-4o-mini": Price(0.15, 0.60, 0.075, OPENAI_BATCH),
+    "gpt-4o": Price(2.50, 10.00, 1.25, OPENAI_BATCH),
+    "gpt-4.1-mini": Price(0.40, 1.60, 0.10, OPENAI_BATCH),
+    "gpt-4.1": Price(2.00, 8.00, 0.50, OPENAI_BATCH),
+    "deepseek-chat": Price(0.27, 1.10, 0.07, None),  # no batch API
+    "qwen-plus": Price(0.40, 1.20, 0.08, OPENAI_BATCH),  # implicit cache: 20% of the input price
+    "qwen-turbo": Price(0.05, 0.20, 0.01, OPENAI_BATCH),
+    "qwen-max": Price(1.60, 6.40, 0.32, OPENAI_BATCH),
 }
 
 
-def price_for(
-    model: str | None, overrides: Mapping[str, tuple[float, float]] | None = None
-) -> tuple[float, float] | None:
+def price_for(model: str | None, overrides: Mapping[str, Sequence[float] | Price] | None = None) -> Price | None:
+    """The model's rates: an override wins over the built-in table; None when neither knows the model."""
     if model is None:
         return None
-    table = {**BUILTIN_PRICES, **(overrides or {})}
-    return table.get(model)
+    if overrides and model in overrides:
+        return Price.of(overrides[model])
+    return BUILTIN_PRICES.get(model)
+
+
+def batch_price_for(
+    model: str | None, overrides: Mapping[str, Sequence[float] | Price] | None = None
+) -> Price | None:
+    """The rates of a batch API run: an override is taken as what the run is billed at; the table's entry
+    at its batch factor; None when unknown (a model without a batch API in the table included)."""
+    if model is None:
+        return None
+    if overrides and model in overrides:
+        return Price.of(overrides[model])
+    price = BUILTIN_PRICES.get(model)
+    return price.batched() if price is not None else None
 
 
 def estimate_cost(
     model: str | None,
     prompt_tokens: int,
     completion_tokens: int,
-    overrides: Mapping[str, tuple[float, float]] | None = None,
+    overrides: Mapping[str, Sequence[float] | Price] | None = None,
+    *,
+    cached_tokens: int = 0,
+    batch: bool = False,
 ) -> float | None:
-    """USD, or None when the model's price is unknown (never a made-up figure)."""
-    price = price_for(model, overrides)
+    """USD, or None when the model's price is unknown (never a made-up figure). ``cached_tokens`` (part of
+    ``prompt_tokens``) are billed at the cached rate; ``batch``: at the batch API's rates."""
+    price = batch_price_for(model, overrides) if batch else price_for(model, overrides)
     if price is None:
         return None
-    return round(prompt_tokens * price[0] / 1e6 + completion_tokens * price[1] / 1e6, 6)
+    return price.cost(prompt_tokens, completion_tokens, cached_tokens)

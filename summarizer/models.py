@@ -186,6 +186,8 @@ class Usage(_Model):
     cache_hits: int = 0
     attempts: int = 0
     prompt_tokens: int = 0
+    # Of prompt_tokens, those the provider served from its prefix cache (billed at its cached rate).
+    cached_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
 
@@ -195,6 +197,7 @@ class Usage(_Model):
         self.cache_hits += other.cache_hits
         self.attempts += other.attempts
         self.prompt_tokens += other.prompt_tokens
+        self.cached_tokens += other.cached_tokens
         self.completion_tokens += other.completion_tokens
         if other.cost_usd is not None:
             self.cost_usd = round((self.cost_usd or 0.0) + other.cost_usd, 6)

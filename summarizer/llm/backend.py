@@ -61,6 +61,7 @@ class ModelBackend:
             calls=1,
             attempts=result.attempts,
             prompt_tokens=result.prompt_tokens,
+            cached_tokens=result.cached_tokens,
             completion_tokens=result.completion_tokens,
         )
         return result.value, usage

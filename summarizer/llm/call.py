@@ -24,6 +24,7 @@ class CallResult(Generic[T]):
     # False when every re-ask failed the grounding check but the last answer was well-formed: it is
     # returned so that verification can flag its numbers (never silently dropped, never cached).
     grounded: bool = True
+    cached_tokens: int = 0  # of prompt_tokens, served from the provider's prefix cache
 
 
 class ModelClient(Protocol):

@@ -130,11 +130,27 @@ def _too_large(size: int | None, limit: int, status: int) -> str:
     return f"HTTP {status} response larger than {limit >> 20} MB ({got}): refused"
 
 
+def cached_prompt_tokens(usage: Any) -> int:
+    """Prompt tokens the provider served from its prefix cache: ``prompt_tokens_details.cached_tokens``
+    (OpenAI, DashScope, vLLM), else DeepSeek's ``prompt_cache_hit_tokens``; 0 when not reported."""
+    if usage is None:
+        return 0
+    get = usage.get if isinstance(usage, dict) else lambda k: getattr(usage, k, None)
+    details = get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else getattr(details, "cached_tokens", None)
+    if not isinstance(cached, int):
+        cached = get("prompt_cache_hit_tokens")
+        if cached is None and not isinstance(usage, dict):
+            cached = (getattr(usage, "model_extra", None) or {}).get("prompt_cache_hit_tokens")
+    return cached if isinstance(cached, int) else 0
+
+
 @dataclass
 class _Tally:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     attempts: int = 0
+    cached_tokens: int = 0
 
     def add_usage(self, usage: Any) -> None:
         if usage is None:
@@ -148,6 +164,7 @@ class _Tally:
             )
         self.prompt_tokens += prompt if isinstance(prompt, int) else 0
         self.completion_tokens += completion if isinstance(completion, int) else 0
+        self.cached_tokens += cached_prompt_tokens(usage)
 
 
 class _BadAnswer(Exception):
@@ -440,6 +457,7 @@ class LLMClient:
                             attempts=tally.attempts,
                             mode=mode,
                             grounded=False,
+                            cached_tokens=tally.cached_tokens,
                         )
                     raise self._error(
                         label, tally, mode, f"no valid answer after {reasks} re-ask(s): {exc.reason}"
@@ -460,6 +478,7 @@ class LLMClient:
                 completion_tokens=tally.completion_tokens,
                 attempts=tally.attempts,
                 mode=mode,
+                cached_tokens=tally.cached_tokens,
             )
 
     def close(self) -> None:
