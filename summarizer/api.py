@@ -84,6 +84,15 @@ class Summarizer:
                 self._cache = ResultCache(s.cache_dir, enabled=s.use_cache, refresh=s.refresh)
             return self._cache
 
+    def use_backend(self, backend: Backend) -> None:
+        """Answer this summarizer's steps with ``backend`` from now on, under the same fingerprint (so the same
+        cache keys and batch done keys). The batch API assembles its documents this way: every answer comes
+        from its rounds, through the same merge, verify and render as a synchronous run."""
+        with self._lock:
+            if self._backend is not None and self._backend is not backend:
+                self._backend.close()
+            self._backend = backend
+
     def backend_for_run(self) -> Backend:
         cache = self.cache
         with self._lock:
@@ -122,7 +131,13 @@ class Summarizer:
         draft = self._overview(plan, results, backend, usage)
         model = self.settings.model if self.spec.capabilities.calls_model else None
         if model is not None:
-            usage.cost_usd = estimate_cost(model, usage.prompt_tokens, usage.completion_tokens, self.settings.prices)
+            usage.cost_usd = estimate_cost(
+                model,
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                self.settings.prices,
+                cached_tokens=usage.cached_tokens,
+            )
         analysis = plan.analysis
         summary = merge(
             document=analysis.document,

@@ -1,0 +1,223 @@
+"""What goes over the wire for one request, and how an answer that comes back is judged: both by the very code
+the synchronous path runs, so a batch answer is accepted or re-asked exactly as a synchronous one would be.
+
+* ``BodyBuilder``: the JSON body ``LLMClient`` would POST to ``/chat/completions`` for a request in a mode
+  (instructor adds ``tools``/``tool_choice``, or ``response_format`` and the schema in the system message).
+  Running the whole openai + instructor stack for each of 100,000 requests costs ~5 ms apiece, so the stack is
+  run once per shape (response model, roles of the messages) with a placeholder in every message's content,
+  and each request's body is that template with its contents put in. Instructor only adds text around the
+  contents, never reads them, so this is exact; it is checked anyway: the first body of every shape and every
+  ``VERIFY_EVERY``-th one are rebuilt through the real stack and compared, and a shape whose template ever
+  differs is built through the stack from then on.
+* ``Judge``: an answer (a chat completion as a batch output line carries it) served to ``LLMClient`` through a
+  transport that answers its one request with it, then validated by ``LLMClient._attempt``: instructor's
+  parsing for the mode, the tool-call rules, truncation, the pydantic models with the grounding context. The
+  verdict carries what the re-ask needs (the reason and the answer's text), as the synchronous loop has it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+from pydantic import BaseModel
+
+from ..config import Settings
+from ..errors import LLMError
+from ..llm.client import LLMClient, ModeName, _BadAnswer, _ModeRejected, _Tally, cached_prompt_tokens
+from ..models import Grounding
+
+log = logging.getLogger("summarizer.batchapi")
+
+VERIFY_EVERY = 997  # besides the first of each shape, every n-th body is rebuilt through the stack and compared
+_SLOT = "\u2063summarizer-slot-{}\u2063"  # placeholder content; U+2063 (invisible separator) never occurs in reports
+
+
+def _client_settings(settings: Settings) -> Settings:
+    """The run's settings for a client that never leaves the process: one HTTP request per call, no retry."""
+    return settings.with_overrides(transport_retries=0)
+
+
+class _Canned(httpx2.BaseTransport):
+    """Answers every request with ``response()`` and keeps the last request body: nothing leaves the process."""
+
+    def __init__(self) -> None:
+        self.body: dict[str, Any] | None = None
+        self.status = 200
+        self.answer: dict[str, Any] = {}
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        self.body = json.loads(request.read())
+        return httpx2.Response(self.status, json=self.answer)
+
+
+def _placeholder_answer() -> dict[str, Any]:
+    """A well-formed, empty completion: what the body builder's one request is answered with."""
+    return {
+        "id": "placeholder",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "placeholder",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "{}"}, "finish_reason": "stop"}],
+    }
+
+
+def _fill(node: Any, contents: list[str]) -> Any:
+    """``node`` (a template) with every placeholder replaced by its message content."""
+    if isinstance(node, str):
+        if "\u2063" not in node:
+            return node
+        for i, text in enumerate(contents):
+            node = node.replace(_SLOT.format(i), text)
+        return node
+    if isinstance(node, dict):
+        return {k: _fill(v, contents) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fill(v, contents) for v in node]
+    return node
+
+
+class BodyBuilder:
+    """The synchronous client's request body for any request, in one mode (see the module docstring)."""
+
+    def __init__(self, settings: Settings, mode: ModeName) -> None:
+        self.mode: ModeName = mode
+        self._transport = _Canned()
+        self._transport.answer = _placeholder_answer()
+        self._client = LLMClient(_client_settings(settings), http_client=httpx2.Client(transport=self._transport))
+        self._templates: dict[tuple[type[BaseModel], tuple[str, ...]], dict[str, Any] | None] = {}
+        self._built = 0
+        self._lock = threading.Lock()
+
+    def _through_stack(self, messages: list[dict[str, str]], response_model: type[BaseModel]) -> dict[str, Any]:
+        with self._lock:
+            self._transport.body = None
+            self._client._send(messages, response_model, self.mode, "batch body", _Tally())
+            body = self._transport.body
+        assert body is not None, "the client sent nothing"
+        return body
+
+    def body(self, messages: list[dict[str, str]], response_model: type[BaseModel]) -> dict[str, Any]:
+        """The exact JSON body ``LLMClient`` would send for ``messages`` asking for ``response_model``."""
+        shape = (response_model, tuple(m["role"] for m in messages))
+        if shape not in self._templates:
+            slots = [{"role": m["role"], "content": _SLOT.format(i)} for i, m in enumerate(messages)]
+            self._templates[shape] = self._through_stack(slots, response_model)
+            check = True
+        else:
+            self._built += 1
+            check = self._built % VERIFY_EVERY == 0
+        template = self._templates[shape]
+        if template is None:  # this shape's template once differed: the stack builds every body
+            return self._through_stack(messages, response_model)
+        body: dict[str, Any] = _fill(template, [m["content"] for m in messages])
+        if check:
+            real = self._through_stack(messages, response_model)
+            if real != body:
+                log.warning(
+                    "batch request bodies for %s (%s mode) are built through openai + instructor from now on: the "
+                    "template differed from the real body",
+                    response_model.__name__,
+                    self.mode,
+                )
+                self._templates[shape] = None
+                return real
+        return body
+
+
+# --------------------------------------------------------------------------------------------------
+# Judging an answer
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    """How the synchronous validation policy judges one answer.
+
+    ``accepted``: ``value`` is validated against the grounding (it goes to the cache). ``rejected``: worth a
+    re-ask, with ``reason`` (the error the re-ask message carries) and ``answer_text`` (the bad answer the
+    re-ask shows back); ``unchecked`` is the well-formed but ungrounded value, if the schema was satisfied.
+    ``error``: the request itself failed (HTTP status, an unreadable line): it is sent again as it was.
+    """
+
+    outcome: str  # accepted | rejected | error
+    value: BaseModel | None = None
+    reason: str = ""
+    answer_text: str | None = None
+    unchecked: BaseModel | None = None
+
+
+@dataclass(frozen=True)
+class Tokens:
+    prompt: int = 0
+    cached: int = 0
+    completion: int = 0
+
+
+def usage_of(body: Any) -> Tokens:
+    """The tokens a completion body reports (cached prompt tokens included); zeros when it has none."""
+    usage = body.get("usage") if isinstance(body, dict) else None
+    if not isinstance(usage, dict):
+        return Tokens()
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    return Tokens(
+        prompt if isinstance(prompt, int) else 0,
+        cached_prompt_tokens(usage),
+        completion if isinstance(completion, int) else 0,
+    )
+
+
+class Judge:
+    """Validates answers with ``LLMClient._attempt``, the synchronous path's own validation of one answer."""
+
+    def __init__(self, settings: Settings, mode: ModeName) -> None:
+        self.mode: ModeName = mode
+        self._transport = _Canned()
+        self._client = LLMClient(_client_settings(settings), http_client=httpx2.Client(transport=self._transport))
+        self._lock = threading.Lock()
+
+    def judge(
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[BaseModel],
+        grounding: Grounding,
+        label: str,
+        completion: dict[str, Any],
+    ) -> Verdict:
+        """The verdict on ``completion`` (a ``chat.completion`` body with status 200) for this request."""
+        with self._lock:
+            self._transport.status = 200
+            self._transport.answer = completion
+            try:
+                value = self._client._attempt(messages, response_model, self.mode, grounding, label, _Tally())
+            except _BadAnswer as exc:
+                return Verdict("rejected", reason=exc.reason, answer_text=exc.answer_text, unchecked=exc.unchecked)
+            except _ModeRejected as exc:
+                # Auto mode's fallback cannot happen inside a batch: the answer is re-asked like any bad one.
+                return Verdict("rejected", reason=str(exc), answer_text=_answer_text(completion))
+            except LLMError as exc:
+                return Verdict("error", reason=str(exc))
+        return Verdict("accepted", value=value)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _answer_text(completion: dict[str, Any]) -> str | None:
+    try:
+        message = completion["choices"][0]["message"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    calls = message.get("tool_calls") or []
+    if calls:
+        return str(calls[0].get("function", {}).get("arguments") or "")
+    content = message.get("content")
+    return content if isinstance(content, str) else None
+
+
+BodyFn = Callable[[list[dict[str, str]], type[BaseModel]], dict[str, Any]]
