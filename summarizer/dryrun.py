@@ -33,9 +33,12 @@ class DryRunPlan:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
+    batch_cost_usd: float | None = None  # the same tokens at the batch API's rates (--batch-api)
 
     def line(self) -> str:
         cost = "unknown price" if self.cost_usd is None else f"~${self.cost_usd:.4f}"
+        if self.batch_cost_usd not in (None, self.cost_usd) and self.calls > self.cached:
+            cost += f" (~${self.batch_cost_usd:.4f} through the batch API)"
         return (
             f"{self.name}: {self.calls} call{'' if self.calls == 1 else 's'} ({self.cached} from cache), "
             f"~{self.prompt_tokens} prompt + ~{self.completion_tokens} completion tokens to send, {cost} "
@@ -52,6 +55,9 @@ def dry_run(summarizer: Summarizer, document: Document) -> DryRunPlan:
     _overview(summarizer, plan, results, out)
     settings = summarizer.settings
     out.cost_usd = estimate_cost(settings.model, out.prompt_tokens, out.completion_tokens, settings.prices)
+    out.batch_cost_usd = estimate_cost(
+        settings.model, out.prompt_tokens, out.completion_tokens, settings.prices, batch=True
+    )
     return out
 
 

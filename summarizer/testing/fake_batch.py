@@ -368,6 +368,42 @@ class FakeBatchOpenAI(FakeOpenAI):
         }
 
 
+def run_batch_file(
+    source: Path,
+    target: Path,
+    responder: Responder,
+    *,
+    model: str = "fake-model",
+    prefix_cache: PrefixCache | None = None,
+) -> int:
+    """What ``vllm run-batch -i SOURCE -o TARGET`` does, with ``responder`` as the model: every request line
+    answered, one output line each (``{"id", "custom_id", "response": {"status_code", "request_id", "body"},
+    "error"}``, errors in the same file as vLLM writes them). Returns the number of lines written."""
+    fake = FakeBatchOpenAI(responder, model=model, prefix_cache=prefix_cache, keep_bodies=False)
+    written = 0
+    with source.open("rb") as src, target.open("w", encoding="utf-8") as out:
+        for raw in src:
+            if not raw.strip():
+                continue
+            line = json.loads(raw)
+            code, body = fake._answer(line["body"])
+            out.write(
+                json.dumps(
+                    {
+                        "id": f"vllm-{written}",
+                        "custom_id": line["custom_id"],
+                        "response": {"status_code": code, "request_id": f"vllm-batch-{written}", "body": body},
+                        "error": None,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+            written += 1
+    shutil.rmtree(fake._dir, ignore_errors=True)
+    return written
+
+
 def _error_line(cid: str, response: dict[str, Any] | None, error: dict[str, Any] | None) -> str:
     return json.dumps(
         {"id": f"batch_req_{cid[:12]}", "custom_id": cid, "response": response, "error": error}, ensure_ascii=False
@@ -555,4 +591,4 @@ def _file_json(f: _File) -> dict[str, Any]:
     }
 
 
-__all__ = ["DEFAULT_LIFECYCLE", "FakeBatchOpenAI", "PrefixCache"]
+__all__ = ["DEFAULT_LIFECYCLE", "FakeBatchOpenAI", "PrefixCache", "run_batch_file"]
