@@ -600,3 +600,50 @@ def test_batch_api_usage_errors(
     code, _out, err = run_cli(monkeypatch, capsys, str(tmp_path / "docs"), *args)
     assert code == 2 and message in err
     assert len([line for line in err.splitlines() if message in line]) == 1 and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------------------------------
+# Judging: the fast path against the whole synchronous stack
+# --------------------------------------------------------------------------------------------------
+
+BAD_ITEM = {"text": "编造", "kind": "measure", "quote": "原文里没有这句话。", "metrics": []}
+
+
+@pytest.mark.parametrize(
+    ("setting", "mode"), [("auto", "tools"), ("tools", "tools"), ("json", "json"), ("md_json", "md_json")]
+)
+def test_the_fast_judge_gives_the_verdicts_of_the_synchronous_stack(setting: str, mode: str, tmp_path: Path) -> None:
+    from summarizer.batchapi.wire import Judge, _key
+
+    files = write_corpus(tmp_path / "docs", 1)
+    with summarizer("http://127.0.0.1:9/v1", tmp_path / "cache", mode=setting) as s:
+        request = request_for(s.plan(files[0]).sent[0], s.fingerprint)
+        body = BodyBuilder(s.settings, mode).body(request.messages, request.response_model)  # type: ignore[arg-type]
+        fake = fs.FakeOpenAI([])
+        good = {"summaries": fs.summaries(body, "本段摘要。"), "items": []}
+        behaviours = [
+            fs.answer(good),
+            fs.answer({**good, "items": [BAD_ITEM]}),  # ungrounded: rejected, with the unchecked value
+            fs.answer({**good, "summaries": []}),  # owes one summary per part
+            fs.schema_invalid(),
+            fs.non_json(),
+            fs.truncated(good),
+            fs.several_tool_calls(good),
+            fs.no_tool_call(good),
+        ]
+        completions = [fake.completion(body, i, b) for i, b in enumerate(behaviours)]
+        completions.append({**completions[0], "choices": []})
+        judge = Judge(s.settings, mode)  # type: ignore[arg-type]
+        outcomes = []
+        for completion in completions:
+            fast = judge._fast(request.response_model, request.grounding, completion)
+            slow = judge._through_stack(request.messages, request.response_model, request.grounding, "t", completion)
+            assert fast is not None and _key(fast) == _key(slow), (completion, fast, slow)
+            outcomes.append(fast.outcome)
+    # In the JSON modes a "tool call" behaviour is plain content: those two parse as good answers.
+    assert outcomes == [
+        "accepted",
+        *["rejected"] * 5,
+        *(["rejected"] * 2 if mode == "tools" else ["accepted"] * 2),
+        "rejected",
+    ]

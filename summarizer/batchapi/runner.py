@@ -305,16 +305,34 @@ class BatchApiRun:
             decision, detail = self._decide(request, round_no)
             yield request, decision, detail
 
-    def _plans(self, first: int = 0, last: int | None = None) -> Iterator[tuple[int, DocumentPlan]]:
+    def _plans(
+        self, first: int = 0, last: int | None = None, *, skip_done: bool = False
+    ) -> Iterator[tuple[int, DocumentPlan]]:
         """(index, plan) of every loadable document in ``files[first:last+1]``; one that cannot be loaded or
-        analysed is left to the assembly, which reports it."""
+        analysed is left to the assembly, which reports it. ``skip_done``: leave out the documents the ledger
+        knows to need nothing more (unless their text changed since), without analysing them."""
+        from ..load import load_path
+
         end = len(self.files) - 1 if last is None else last
+        done = self.ledger.done_documents() if skip_done else {}
+        limits = self.settings.load_limits()
         for index in range(first, end + 1):
             try:
-                plan = self.summarizer.plan(self.files[index])
+                document = load_path(self.files[index], limits)
+                if done.get(index) == document.sha256:
+                    continue
+                plan = self.summarizer.plan(document)
             except SummarizerError:
                 continue
             yield index, plan
+
+    def _settle(self, index: int, plan: DocumentPlan, round_no: int) -> bool:
+        """Record the document as needing nothing more when no request of it is left to send before round
+        ``round_no`` (the next round skips it without analysing it again); True when so."""
+        if any(decision == "send" for _r, decision, _d in self._frontier(plan, round_no)):
+            return False
+        self.ledger.mark_done(index, plan.analysis.document.sha256)
+        return True
 
     # -- 1. plan ------------------------------------------------------------------------------------
     def plan_round(self, via: str) -> Round | None:
@@ -328,7 +346,7 @@ class BatchApiRun:
         self.ledger.forget_plan(number)
         writer = _ShardWriter(folder, number, self.options)
         planned = 0
-        for index, plan in self._plans():
+        for index, plan in self._plans(skip_done=True):
             lines: list[tuple[str, bytes]] = []
             for request, decision, detail in self._frontier(plan, number):
                 if decision != "send":
@@ -337,6 +355,7 @@ class BatchApiRun:
                 line = dumps({"custom_id": request.key, "method": "POST", "url": self.options.endpoint, "body": body})
                 lines.append((request.key, (line + "\n").encode("utf-8")))
             if not lines:
+                self.ledger.mark_done(index, plan.analysis.document.sha256)
                 continue
             shard = writer.shard_for(index, lines)
             for key, data in lines:
@@ -541,15 +560,19 @@ class BatchApiRun:
     def _ingest_shard(self, rnd: Round, shard: Shard) -> None:
         ledger = self.ledger
         tally: dict[str, int] = {}
-        for _index, plan in self._plans(*shard.docs):
+        for index, plan in self._plans(*shard.docs):
             # Planned in this shard, whatever the cache says now: a shard half ingested before a kill has
             # stored some answers already, and they must be recorded (and their usage kept) all the same.
+            judged = 0
             for request, _decision, _detail in self._frontier(plan, rnd.number):
                 if ledger.planned_shard(request.key, rnd.number) != shard.name:
                     continue
                 attempt = self._judge_one(request, rnd, shard)
                 ledger.record(attempt)
                 tally[attempt.outcome] = tally.get(attempt.outcome, 0) + 1
+                judged += 1
+            if judged:
+                self._settle(index, plan, rnd.number + 1)
         ledger.mark_ingested(rnd.number, shard.name)
         ledger.commit()
         shard.status = "ingested"

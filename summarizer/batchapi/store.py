@@ -159,6 +159,7 @@ CREATE TABLE IF NOT EXISTS attempts(key TEXT NOT NULL, round INTEGER NOT NULL, o
                                     prompt INTEGER NOT NULL, cached INTEGER NOT NULL, completion INTEGER NOT NULL,
                                     answer TEXT, reason TEXT NOT NULL, value TEXT, PRIMARY KEY(key, round));
 CREATE TABLE IF NOT EXISTS ingested(round INTEGER NOT NULL, shard TEXT NOT NULL, PRIMARY KEY(round, shard));
+CREATE TABLE IF NOT EXISTS done(doc INTEGER PRIMARY KEY, sha256 TEXT NOT NULL);
 """
 
 
@@ -277,6 +278,16 @@ class Ledger:
             out["cached_tokens"] += cached or 0
             out["completion_tokens"] += completion or 0
         return out
+
+    # -- documents --------------------------------------------------------------------------------
+    def mark_done(self, doc: int, sha256: str) -> None:
+        """The document (index into the run's files) needs no request any more, while its text is ``sha256``."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO done(doc, sha256) VALUES (?, ?)", (doc, sha256))
+
+    def done_documents(self) -> dict[int, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT doc, sha256 FROM done").fetchall())
 
     # -- shards -----------------------------------------------------------------------------------
     def mark_ingested(self, round_no: int, shard: str) -> None:

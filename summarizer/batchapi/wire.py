@@ -173,13 +173,27 @@ def usage_of(body: Any) -> Tokens:
 
 
 class Judge:
-    """Validates answers with ``LLMClient._attempt``, the synchronous path's own validation of one answer."""
+    """Judges answers as the synchronous path does (see the module docstring).
+
+    Serving each answer through the whole openai + instructor stack costs ~15 ms (instructor rebuilds the
+    tool schema on every call), so answers are parsed the way that stack parses them (openai's
+    ``construct_type`` into a ``ChatCompletion``, the mode handler's ``response_parser`` with instructor's error
+    mapping, as ``LLMClient._create`` sees it) and judged by ``LLMClient._judge``, the synchronous policy
+    itself. The stack stays the reference: the first answers of each response model, and every answer the
+    fast path does not accept, are judged through it too, and a response model whose two verdicts ever
+    differ is judged through the stack from then on.
+    """
+
+    CHECK_FIRST = 3
 
     def __init__(self, settings: Settings, mode: ModeName) -> None:
         self.mode: ModeName = mode
         self._transport = _Canned()
         self._client = LLMClient(_client_settings(settings), http_client=httpx2.Client(transport=self._transport))
         self._lock = threading.Lock()
+        self._prepared: dict[type[BaseModel], Any] = {}
+        self._checked: dict[type[BaseModel], int] = {}
+        self._slow_only: set[type[BaseModel]] = set()
 
     def judge(
         self,
@@ -191,21 +205,114 @@ class Judge:
     ) -> Verdict:
         """The verdict on ``completion`` (a ``chat.completion`` body with status 200) for this request."""
         with self._lock:
-            self._transport.status = 200
-            self._transport.answer = completion
-            try:
-                value = self._client._attempt(messages, response_model, self.mode, grounding, label, _Tally())
-            except _BadAnswer as exc:
-                return Verdict("rejected", reason=exc.reason, answer_text=exc.answer_text, unchecked=exc.unchecked)
-            except _ModeRejected as exc:
-                # Auto mode's fallback cannot happen inside a batch: the answer is re-asked like any bad one.
-                return Verdict("rejected", reason=str(exc), answer_text=_answer_text(completion))
-            except LLMError as exc:
-                return Verdict("error", reason=str(exc))
+            if response_model in self._slow_only:
+                return self._through_stack(messages, response_model, grounding, label, completion)
+            fast = self._fast(response_model, grounding, completion)
+            seen = self._checked.get(response_model, 0)
+            if fast is not None and fast.outcome == "accepted" and seen >= self.CHECK_FIRST:
+                return fast
+            self._checked[response_model] = seen + 1
+            slow = self._through_stack(messages, response_model, grounding, label, completion)
+            if fast is None or _key(fast) != _key(slow):
+                if fast is not None:
+                    log.warning(
+                        "batch answers for %s are judged through openai + instructor from now on: the fast "
+                        "path's verdict differed (%s / %s)",
+                        response_model.__name__,
+                        fast.outcome,
+                        slow.outcome,
+                    )
+                self._slow_only.add(response_model)
+            return slow
+
+    def _fast(self, response_model: type[BaseModel], grounding: Grounding, body: dict[str, Any]) -> Verdict | None:
+        try:
+            from openai._models import construct_type
+            from openai.types.chat import ChatCompletion
+
+            completion = construct_type(type_=ChatCompletion, value=body)
+        except Exception:  # anything unusual is left to the stack
+            return None
+        value, completion_seen, problem = self._parse(response_model, completion)
+        try:
+            checked = self._client._judge(value, completion_seen, problem, response_model, self.mode, grounding)
+        except _BadAnswer as exc:
+            return Verdict("rejected", reason=exc.reason, answer_text=exc.answer_text, unchecked=exc.unchecked)
+        except _ModeRejected as exc:
+            return Verdict("rejected", reason=str(exc), answer_text=_answer_text(body))
+        return Verdict("accepted", value=checked)
+
+    def _parse(self, response_model: type[BaseModel], completion: Any) -> tuple[Any, Any, BaseException | None]:
+        """(value, completion, problem) as ``LLMClient._create`` gets them from instructor's one attempt:
+        instructor 1.17's ``retry_sync_v2`` re-raises a truncated answer, wraps a parse error with the
+        completion, and a parser crash without it."""
+        from instructor.core import IncompleteOutputException
+        from instructor.v2.core.retry import _RETRYABLE_PARSE_ERRORS, _finalize_parsed_response
+
+        handlers, prepared = self._handlers(response_model)
+        try:
+            parsed = handlers.response_parser(
+                response=completion,
+                response_model=prepared,
+                validation_context=None,
+                strict=True,
+                stream=False,
+                is_async=False,
+            )
+        except IncompleteOutputException as exc:
+            return None, exc.last_completion, exc
+        except _RETRYABLE_PARSE_ERRORS as exc:
+            return None, completion, exc
+        except Exception as exc:  # instructor wraps these without the completion
+            return None, None, exc
+        return _finalize_parsed_response(parsed, completion, None), completion, None
+
+    def _handlers(self, response_model: type[BaseModel]) -> tuple[Any, Any]:
+        """The mode's instructor handlers and the response model as instructor prepares it (once per model)."""
+        from instructor.v2.core.registry import mode_registry
+        from instructor.v2.core.response_model import prepare_response_model
+
+        client = self._client._instructor(self.mode)
+        handlers = mode_registry.get_handlers(client.provider, client.mode)
+        if response_model not in self._prepared:
+            model = prepare_response_model(response_model)
+            prepared, _kwargs = handlers.request_handler(response_model=model, kwargs={"messages": []})
+            self._prepared[response_model] = prepared
+        return handlers, self._prepared[response_model]
+
+    def _through_stack(
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[BaseModel],
+        grounding: Grounding,
+        label: str,
+        completion: dict[str, Any],
+    ) -> Verdict:
+        """The answer served to ``LLMClient._attempt`` as its one HTTP response: the synchronous path, whole."""
+        self._transport.status = 200
+        self._transport.answer = completion
+        try:
+            value = self._client._attempt(messages, response_model, self.mode, grounding, label, _Tally())
+        except _BadAnswer as exc:
+            return Verdict("rejected", reason=exc.reason, answer_text=exc.answer_text, unchecked=exc.unchecked)
+        except _ModeRejected as exc:
+            # Auto mode's fallback cannot happen inside a batch: the answer is re-asked like any bad one.
+            return Verdict("rejected", reason=str(exc), answer_text=_answer_text(completion))
+        except LLMError as exc:
+            return Verdict("error", reason=str(exc))
         return Verdict("accepted", value=value)
 
     def close(self) -> None:
         self._client.close()
+
+
+def _key(v: Verdict) -> tuple[Any, ...]:
+    """What two verdicts must share to be the same verdict."""
+
+    def dump(m: BaseModel | None) -> Any:
+        return m.model_dump(mode="json") if m is not None else None
+
+    return (v.outcome, v.reason, v.answer_text, dump(v.value), dump(v.unchecked))
 
 
 def _answer_text(completion: dict[str, Any]) -> str | None:

@@ -691,7 +691,20 @@ class LLMClient:
             if _is_transient(exc):
                 detail = f"still failing after {self.settings.transport_retries} retries: {detail}"
             raise self._error(label, tally, mode, detail) from exc
+        return self._judge(value, completion, problem, response_model, mode, context)
 
+    def _judge(
+        self,
+        value: T | None,
+        completion: Any,
+        problem: BaseException | None,
+        response_model: type[T],
+        mode: ModeName,
+        context: Grounding,
+    ) -> T:
+        """The validation policy on one answer as instructor parsed it (``_create``'s triple): the checked
+        value, or ``_BadAnswer``/``_ModeRejected``. Apart from sending, so the batch API judges the answers
+        of its output files by the same rules (``batchapi/wire.py``)."""
         auto = self.settings.mode == "auto"
         if mode == "tools" and auto:
             count = _tool_call_count(completion)
