@@ -127,9 +127,11 @@ def child(docs: Path, out: Path, cache: Path, base_url: str, kill: str, max_requ
     files = sorted(docs.glob("*.txt"))
     options = BatchApiOptions(max_requests=max_requests, poll_initial=0.2, poll_max=1.0)
     t0 = time.perf_counter()
-    with Summarizer(backend="llm", base_url=base_url, api_key="x", cache_dir=cache, concurrency=8) as s:
-        with BatchApiRun(s, files, out, options=options, on_event=hook) as run:
-            report = run.run()
+    with (
+        Summarizer(backend="llm", base_url=base_url, api_key="x", cache_dir=cache, concurrency=8) as s,
+        BatchApiRun(s, files, out, options=options, on_event=hook) as run,
+    ):
+        report = run.run()
     t = os.times()
     print(
         json.dumps(
@@ -158,8 +160,16 @@ def sync_child(docs: Path, out: Path, cache: Path, base_url: str) -> int:
     t0 = time.perf_counter()
     with Summarizer(backend="llm", base_url=base_url, api_key="x", cache_dir=cache, concurrency=8) as s:
         statuses = Batch(s, sorted(docs.glob("*.txt")), out).run()
-    print(json.dumps({"wall": time.perf_counter() - t0, "ok": sum(st.status == "ok" for st in statuses),
-                      "peak_rss_kb": proc_status().get("VmHWM", 0)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "wall": time.perf_counter() - t0,
+                "ok": sum(st.status == "ok" for st in statuses),
+                "peak_rss_kb": proc_status().get("VmHWM", 0),
+            }
+        ),
+        flush=True,
+    )
     return 0
 
 
@@ -188,8 +198,17 @@ def state_phase(out: Path) -> str:
 
 
 def run_child(args: argparse.Namespace, base: Path, url: str, kill: str) -> Run:
-    cmd = [sys.executable, __file__, "_child", str(base / "docs"), str(base / "out"), str(base / "cache"), url,
-           kill if kill != "assembling" else "-", str(args.max_requests)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "_child",
+        str(base / "docs"),
+        str(base / "out"),
+        str(base / "cache"),
+        url,
+        kill if kill != "assembling" else "-",
+        str(args.max_requests),
+    ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     peak = 0
@@ -197,8 +216,10 @@ def run_child(args: argparse.Namespace, base: Path, url: str, kill: str) -> Run:
     while proc.poll() is None:
         st = proc_status(proc.pid)
         peak = max(peak, st.get("VmHWM", 0))
-        if kill == "assembling" and state_phase(base / "out") == "assembling" and (
-            journal_lines(base / "out") >= args.docs // 2
+        if (
+            kill == "assembling"
+            and state_phase(base / "out") == "assembling"
+            and (journal_lines(base / "out") >= args.docs // 2)
         ):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
@@ -250,8 +271,11 @@ def scale(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         paths = make_docs(args.docs, base / "docs")
         needed, most = calls_needed(paths)
-        print(f"{args.docs} documents (at most {most} chunk each), {needed} requests needed; made in "
-              f"{time.perf_counter() - t0:.1f} s; {args.max_requests} requests per batch file", flush=True)
+        print(
+            f"{args.docs} documents (at most {most} chunk each), {needed} requests needed; made in "
+            f"{time.perf_counter() - t0:.1f} s; {args.max_requests} requests per batch file",
+            flush=True,
+        )
         server = BatchServer()
         runs: list[Run] = []
         try:
@@ -260,16 +284,26 @@ def scale(args: argparse.Namespace) -> int:
                 runs.append(run)
                 stats = server.stats()
                 what = f"killed in phase {kill}" if run.killed else f"ran to the end ({run.report.get('phase')})"
-                print(f"run {len(runs)}: {what} after {run.wall:.1f} s, peak RSS {run.peak_rss_kb / 1024:.0f} MB; "
-                      f"server: {stats}", flush=True)
+                print(
+                    f"run {len(runs)}: {what} after {run.wall:.1f} s, peak RSS {run.peak_rss_kb / 1024:.0f} MB; "
+                    f"server: {stats}",
+                    flush=True,
+                )
             end = server.stats()
         finally:
             server.close()
         final = runs[-1].report
         # The synchronous path over the same documents, against a chat endpoint answering the same way.
         with ServerProcess(0.0) as chat:
-            cmd = [sys.executable, __file__, "_sync", str(base / "docs"), str(base / "sync"), str(base / "cache-sync"),
-                   chat.base_url]
+            cmd = [
+                sys.executable,
+                __file__,
+                "_sync",
+                str(base / "docs"),
+                str(base / "sync"),
+                str(base / "cache-sync"),
+                chat.base_url,
+            ]
             sync = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
         total, same, differ = compare(base)
     finally:
@@ -279,16 +313,22 @@ def scale(args: argparse.Namespace) -> int:
     print()
     kills = [r for r in runs if r.killed]
     print(f"{len(kills)} kills ({', '.join(r.phase for r in kills)}), then a run to the end")
-    print(f"final run: {final.get('wall', 0):.1f} s wall, {final.get('cpu', 0):.1f} s CPU, rounds {final.get('rounds')}, "
-          f"ok {final.get('ok')}, skipped {final.get('skipped')}, failed {final.get('failed')}")
+    print(
+        f"final run: {final.get('wall', 0):.1f} s wall, {final.get('cpu', 0):.1f} s CPU, rounds {final.get('rounds')}, "
+        f"ok {final.get('ok')}, skipped {final.get('skipped')}, failed {final.get('failed')}"
+    )
     totals = final.get("totals", {})
     print(f"ledger: {totals}; cost ${final.get('cost_usd')} at gpt-4o-mini batch rates")
-    print(f"server: requests answered {end['requests']}, distinct {end['distinct']}, answered twice {end['repeats']}, "
-          f"needed {needed}; uploads {end['uploads']}, batches created {end['batches']}")
+    print(
+        f"server: requests answered {end['requests']}, distinct {end['distinct']}, answered twice {end['repeats']}, "
+        f"needed {needed}; uploads {end['uploads']}, batches created {end['batches']}"
+    )
     print(f"peak RSS per run: {', '.join(f'{r.phase} {r.peak_rss_kb / 1024:.0f} MB' for r in runs)}")
     print(f"synchronous run: {sync['wall']:.1f} s, ok {sync['ok']}, peak RSS {sync['peak_rss_kb'] / 1024:.0f} MB")
-    print(f"summaries identical to the synchronous run's apart from usage: {same} of {total}"
-          + (f" (differ: {differ})" if differ else ""))
+    print(
+        f"summaries identical to the synchronous run's apart from usage: {same} of {total}"
+        + (f" (differ: {differ})" if differ else "")
+    )
     ok = (
         end["repeats"] == 0
         and end["distinct"] == needed == end["requests"]
@@ -319,10 +359,14 @@ class Profile:
 
 
 PROFILES = [
-    Profile("OpenAI gpt-4.1-mini", 1024, 128, 0.75, "cached input $0.10 of $0.40; 1,024-token minimum, 128-token steps"),
+    Profile(
+        "OpenAI gpt-4.1-mini", 1024, 128, 0.75, "cached input $0.10 of $0.40; 1,024-token minimum, 128-token steps"
+    ),
     Profile("OpenAI gpt-4o-mini", 1024, 128, 0.50, "cached input $0.075 of $0.15"),
     Profile("DeepSeek deepseek-chat", 64, 64, 0.74, "cache hit $0.07 of $0.27; 64-token units"),
-    Profile("Qwen qwen-plus (implicit)", 256, 1, 0.80, "implicit cache hits at 20% of the input price; 256-token minimum"),
+    Profile(
+        "Qwen qwen-plus (implicit)", 256, 1, 0.80, "implicit cache hits at 20% of the input price; 256-token minimum"
+    ),
     Profile("vLLM prefix caching", 0, 16, 1.00, "self-hosted: not billed; the share of prefill compute skipped"),
 ]
 
@@ -388,14 +432,19 @@ def prefix(args: argparse.Namespace) -> int:
             firsts += 1
             rows.append((name, len(seqs), static, sum(len(s) for s in seqs) / len(seqs)))
         print()
-        print(f"chunk budget {res['budget']}, {res['source']}: {len(bodies)} requests, {prompt} prompt tokens, "
-              f"{clean} clean-text tokens (sent / clean {prompt / clean:.2f})")
+        print(
+            f"chunk budget {res['budget']}, {res['source']}: {len(bodies)} requests, {prompt} prompt tokens, "
+            f"{clean} clean-text tokens (sent / clean {prompt / clean:.2f})"
+        )
         for name, n, static, mean in rows:
             print(f"  {name:<18} {n:>4} requests, static prefix {static:>5} tokens of {mean:>7.0f} on average")
-        print(f"  cacheable prefix share: {shared_total / prompt:.1%} of prompt tokens (the first request of each "
-              f"of the {firsts} kinds counted as a miss)")
-        print(f"  {'provider':<28}{'cached/req':>11}{'cached share':>13}{'billed input':>13}{'billed/clean':>13}"
-              f"  assumed")
+        print(
+            f"  cacheable prefix share: {shared_total / prompt:.1%} of prompt tokens (the first request of each "
+            f"of the {firsts} kinds counted as a miss)"
+        )
+        print(
+            f"  {'provider':<28}{'cached/req':>11}{'cached share':>13}{'billed input':>13}{'billed/clean':>13}  assumed"
+        )
         for p in PROFILES:
             cached = 0
             for seqs in groups.values():
@@ -405,8 +454,10 @@ def prefix(args: argparse.Namespace) -> int:
                 cached += p.cached(static) * (len(seqs) - 1)
             billed = prompt - cached * p.discount
             per_req = cached / max(1, len(bodies) - firsts)
-            print(f"  {p.name:<28}{per_req:>11.0f}{cached / prompt:>13.1%}{billed:>13.0f}{billed / clean:>13.2f}"
-                  f"  {p.discount:.0%} off cached input: {p.note}")
+            print(
+                f"  {p.name:<28}{per_req:>11.0f}{cached / prompt:>13.1%}{billed:>13.0f}{billed / clean:>13.2f}"
+                f"  {p.discount:.0%} off cached input: {p.note}"
+            )
     return 0
 
 
@@ -428,8 +479,10 @@ def _bodies(res: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any
     if args.source == "cassettes":
         import bench_llm
 
-        return [json.loads(f.read_text(encoding="utf-8"))["request"]["body"]
-                for f in sorted(bench_llm.CASSETTES.glob("*.json"))]
+        return [
+            json.loads(f.read_text(encoding="utf-8"))["request"]["body"]
+            for f in sorted(bench_llm.CASSETTES.glob("*.json"))
+        ]
     return _fake_bodies(res["budget"])
 
 
@@ -442,8 +495,13 @@ def _fake_bodies(budget: int) -> list[dict[str, Any]]:
     responder = Responder(keep_bodies=True)
     with fs.FakeOpenAI(responder) as server, tempfile.TemporaryDirectory(prefix="bench_prefix_") as tmp:
         for path in corpus():
-            with Summarizer(backend="llm", base_url=server.base_url, api_key="x", cache_dir=Path(tmp) / path.stem,
-                            chunk_budget=budget) as s:
+            with Summarizer(
+                backend="llm",
+                base_url=server.base_url,
+                api_key="x",
+                cache_dir=Path(tmp) / path.stem,
+                chunk_budget=budget,
+            ) as s:
                 s.run(path)
         return [r.body for r in server.requests]
 
@@ -475,4 +533,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     raise SystemExit(main())
-

@@ -171,6 +171,9 @@ def test_batch_api_writes_the_synchronous_summaries_and_asks_each_request_once(t
         )
         assert usage["cost_usd"] == pytest.approx(sync_usage["cost_usd"] * 0.5, abs=2e-6)
     assert report.totals["accepted"] == 9
+    # The run's cost (from the ledger) is the sum of the documents' (no request is shared or failed here).
+    docs = summaries(tmp_path / "out", usage=True).values()
+    assert report.cost_usd == pytest.approx(sum(d["usage"]["cost_usd"] for d in docs), abs=1e-5)
 
 
 def test_a_request_two_documents_share_is_sent_once(tmp_path: Path) -> None:

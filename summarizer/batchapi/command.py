@@ -20,7 +20,9 @@ def _err(message: str) -> None:
 
 
 def _cost(report: Report, model: str) -> str:
-    return "unknown price" if report.cost_usd is None else f"${report.cost_usd:.4f} at {model}'s batch rates"
+    if report.cost_usd is None:
+        return f"cost unknown ({model}'s batch price is not known: --price {model}=IN,OUT[,CACHED])"
+    return f"${report.cost_usd:.4f} at {model}'s batch rates"
 
 
 def closing_line(report: Report, model: str) -> str:
@@ -33,7 +35,7 @@ def closing_line(report: Report, model: str) -> str:
     )
     return (
         f"batch API: {report.rounds} round(s), {outcomes}; {prompt} prompt{share} + "
-        f"{t.get('completion_tokens', 0)} completion tokens"
+        f"{t.get('completion_tokens', 0)} completion tokens, {_cost(report, model)}"
     )
 
 

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from ..cache import ResultCache
-from ..cost import batch_price_for
+from ..cost import batch_price_for, estimate_cost
 from ..errors import InputError, LLMError, SummarizerError
 from ..extract import ChunkResult, ChunkStep, OverviewStep
 from ..fingerprint import DEFAULT_BASE_URL, endpoint_id
@@ -780,13 +780,24 @@ class BatchApiRun:
         self.save("done")
         report = self._report("done", f"{len(statuses)} documents assembled")
         report.statuses = statuses
-        report.cost_usd = round(sum(s.cost_usd or 0.0 for s in statuses if s.status == "ok"), 6)
         self.on_event(Event("done", len(state.rounds), report.message))
         return report
 
     def _report(self, phase: str, message: str) -> Report:
+        """Where the run stands, with what every request of it cost so far (the ledger: failed requests and
+        re-asks included), at the batch rates."""
         state = self.open_state()
-        return Report(phase, len(state.rounds), message, totals=self.ledger.totals(), running=len(self.running()))
+        totals = self.ledger.totals()
+        settings = self.settings
+        cost = estimate_cost(
+            settings.model,
+            totals["prompt_tokens"],
+            totals["completion_tokens"],
+            settings.prices,
+            cached_tokens=totals["cached_tokens"],
+            batch=True,
+        )
+        return Report(phase, len(state.rounds), message, totals=totals, cost_usd=cost, running=len(self.running()))
 
 
 # --------------------------------------------------------------------------------------------------
