@@ -135,7 +135,7 @@ register(
     BackendSpec(
         "llm",
         "summarizer.llm.backend:openai_backend",
-        Capabilities(calls_model=True, cacheable=True, needs_endpoint=True, needs_cassettes=False),
+        Capabilities(calls_model=True, cacheable=True, needs_endpoint=True, needs_cassettes=False, supports_batch=True),
         "any OpenAI-compatible endpoint (--base-url, --api-key, --model)",
         auto_when=_has_endpoint,
         auto_hint="when an endpoint is configured",

@@ -205,8 +205,9 @@ def settings_from(opts: dict[str, Any]) -> Settings:
 )
 @click.option(
     "--batch-import",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read an exported round's results (OpenAI batch output format, as vllm run-batch writes) back.",
+    type=click.Path(path_type=Path),
+    help="Read an exported round's results (OpenAI batch output format, as vllm run-batch writes; a file or a "
+    "folder of them) back.",
 )
 @click.option("--batch-cancel", is_flag=True, help="Cancel the run's batches still running at the provider.")
 @click.option("--batch-max-requests", type=click.IntRange(min=1), default=50_000, help="Requests per batch file.")

@@ -12,7 +12,7 @@ Two discounts are modelled because both are how large corpora get cheap:
 * **batch**: the OpenAI-format batch APIs (OpenAI, Azure OpenAI Global Batch, Qwen/DashScope) sell at half
   the synchronous price. ``batch`` is that factor, applied to every rate, the cached one included; ``None``
   where the provider has no batch API (DeepSeek). Whether a provider stacks the two discounts is its own
-  policy: OpenAI's pricing page lists batch prices for cached input; for DashScope this is an assumption.
+  policy: third-party pricing summaries say OpenAI's do; for DashScope this is an assumption.
 
 Sources (read 2026-12): OpenAI's and DeepSeek's pricing pages, Alibaba Model Studio's "Context cache" page
 (implicit cache hits at 20% of the input price); the figures are for estimates only.

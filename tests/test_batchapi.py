@@ -521,7 +521,12 @@ def test_export_and_import_round_by_round_like_vllm_run_batch(
     code, _out, err = run_cli(monkeypatch, capsys, *base, "--batch-api")
     assert code == 2 and "--batch-import" in err  # the exported round waits for its results
     run_batch_file(tmp_path / "r2.jsonl", tmp_path / "r2.out.jsonl", answer)
-    code, _out, err = run_cli(monkeypatch, capsys, *base, "--batch-import", str(tmp_path / "r2.out.jsonl"))
+    # Read back from a folder of JSONL files, as Ray Data writes them.
+    lines = (tmp_path / "r2.out.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "r2.out").mkdir()
+    (tmp_path / "r2.out" / "part-0.json").write_text("".join(lines[:1]), encoding="utf-8")
+    (tmp_path / "r2.out" / "part-1.json").write_text("".join(lines[1:]), encoding="utf-8")
+    code, _out, err = run_cli(monkeypatch, capsys, *base, "--batch-import", str(tmp_path / "r2.out"))
     assert code == 0, err
     assert "3 done" in err
     with fs.FakeOpenAI(answer) as server:

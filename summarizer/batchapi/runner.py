@@ -140,8 +140,7 @@ class BatchApiRun:
         on_event: Callable[[Event], None] | None = None,
         provider: Provider | None = None,
     ) -> None:
-        caps = summarizer.spec.capabilities
-        if not (caps.calls_model and caps.needs_endpoint):
+        if not summarizer.spec.capabilities.supports_batch:
             raise InputError(
                 f"--batch-api needs a model endpoint (--backend llm with --base-url/--api-key), not the "
                 f"{summarizer.backend} backend"
@@ -655,14 +654,22 @@ class BatchApiRun:
         )
 
     def import_results(self, rnd: Round, results: Path) -> None:
-        """Read a results file (OpenAI batch output format, as ``vllm run-batch`` writes it) back as the round's
-        answers, then ingest them like downloaded ones."""
-        if not results.is_file():
-            raise InputError(f"{results}: no such results file")
+        """Read results (OpenAI's batch output format, as ``vllm run-batch`` writes it; a file, or a folder of
+        ``*.json``/``*.jsonl`` files as Ray Data writes them) back as the round's answers, then ingest them like
+        downloaded ones."""
+        if results.is_dir():
+            files = sorted(p for p in results.iterdir() if p.suffix in (".json", ".jsonl") and p.is_file())
+        elif results.is_file():
+            files = [results]
+        else:
+            raise InputError(f"{results}: no such results file or folder")
+        if not files:
+            raise InputError(f"{results}: no .json or .jsonl files in this folder")
         resolved = str(results.resolve())
         if rnd.imported != resolved:
             self.ledger.forget_results(rnd.number)
-            self._index(results, resolved, rnd.number)
+            for path in files:
+                self._index(path, str(path.resolve()), rnd.number)
             self.ledger.commit()
             rnd.imported = resolved
             self.save("ingesting")
