@@ -156,8 +156,8 @@ class Provider:
         return _plain(batch)
 
     def find_batch(self, file_id: str, since: float) -> dict[str, Any] | None:
-        """The batch created on ``file_id`` (listed newest first; the search stops at batches older than
-        ``since``), if there is one that is not cancelled or failed."""
+        """The batch created on ``file_id``, if any (batches are listed newest first; the search stops an hour
+        before ``since``, the run's start). A run uploads each file once, so a file has at most one batch."""
         after: str | None = None
         while True:
             kwargs: dict[str, Any] = {"limit": LIST_PAGE}
