@@ -121,7 +121,7 @@ def child(docs: Path, out: Path, cache: Path, base_url: str, kill: str, max_requ
 
     def hook(event: Event) -> None:
         if event.kind == kill and (kill != "polled" or event.statuses.get("in_progress")):
-            print(json.dumps({"killed": kill, "peak_rss_kb": proc_status().get("VmHWM", 0)}), flush=True)
+            print(json.dumps({"killed": kill, "peak_rss_kb": proc_status().get("VmHWM", 0), **rss_split()}), flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
 
     files = sorted(docs.glob("*.txt"))
@@ -146,11 +146,23 @@ def child(docs: Path, out: Path, cache: Path, base_url: str, kill: str, max_requ
                 "totals": report.totals,
                 "cost_usd": report.cost_usd,
                 "peak_rss_kb": proc_status().get("VmHWM", 0),
+                **rss_split(),
             }
         ),
         flush=True,
     )
     return 0
+
+
+def rss_split() -> dict[str, int]:
+    """RssAnon (the heap) and RssFile (mapped files: the result cache's SQLite memory map, libraries) in kB."""
+    out: dict[str, int] = {}
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("RssAnon", "RssFile"):
+                out[key] = int(rest.split()[0])
+    return out
 
 
 def sync_child(docs: Path, out: Path, cache: Path, base_url: str) -> int:
@@ -284,8 +296,14 @@ def scale(args: argparse.Namespace) -> int:
                 runs.append(run)
                 stats = server.stats()
                 what = f"killed in phase {kill}" if run.killed else f"ran to the end ({run.report.get('phase')})"
+                split = (
+                    f" (at its end: heap {run.report['RssAnon'] / 1024:.0f} MB, mapped files "
+                    f"{run.report['RssFile'] / 1024:.0f} MB)"
+                    if "RssAnon" in run.report
+                    else ""
+                )
                 print(
-                    f"run {len(runs)}: {what} after {run.wall:.1f} s, peak RSS {run.peak_rss_kb / 1024:.0f} MB; "
+                    f"run {len(runs)}: {what} after {run.wall:.1f} s, peak RSS {run.peak_rss_kb / 1024:.0f} MB{split}; "
                     f"server: {stats}",
                     flush=True,
                 )
@@ -324,7 +342,11 @@ def scale(args: argparse.Namespace) -> int:
         f"needed {needed}; uploads {end['uploads']}, batches created {end['batches']}"
     )
     print(f"peak RSS per run: {', '.join(f'{r.phase} {r.peak_rss_kb / 1024:.0f} MB' for r in runs)}")
-    print(f"synchronous run: {sync['wall']:.1f} s, ok {sync['ok']}, peak RSS {sync['peak_rss_kb'] / 1024:.0f} MB")
+    print(
+        f"synchronous run: {sync['wall']:.1f} s, ok {sync['ok']}, peak RSS {sync['peak_rss_kb'] / 1024:.0f} MB "
+        f"(at its end: heap {sync.get('RssAnon', 0) / 1024:.0f} MB, "
+        f"mapped files {sync.get('RssFile', 0) / 1024:.0f} MB)"
+    )
     print(
         f"summaries identical to the synchronous run's apart from usage: {same} of {total}"
         + (f" (differ: {differ})" if differ else "")
@@ -462,16 +484,14 @@ def prefix(args: argparse.Namespace) -> int:
 
 
 def _model_name(body: dict[str, Any]) -> str:
-    tools = body.get("tools") or []
-    if tools:
-        return str(tools[0]["function"]["name"])
-    return "overview" if bench_llm_mark() in body["messages"][0]["content"] else "extraction"
-
-
-def bench_llm_mark() -> str:
     from _common import OVERVIEW_MARK
 
-    return OVERVIEW_MARK
+    from summarizer.testing.fake_openai import response_name
+
+    name = response_name(body)
+    if name is not None:
+        return name
+    return "OverviewDraft" if OVERVIEW_MARK in body["messages"][0]["content"] else "extraction"
 
 
 def _bodies(res: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -42,16 +42,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
 
 from ..cache import ResultCache
+from ..config import AUTO_MODES
 from ..cost import batch_price_for, estimate_cost
 from ..errors import InputError, LLMError, SummarizerError
 from ..extract import ChunkResult, ChunkStep, OverviewStep
 from ..fingerprint import DEFAULT_BASE_URL, endpoint_id
-from ..llm.client import reask_messages
+from ..llm.client import _FALLBACK, _FEATURE_WORDS, _UNSUPPORTED_WORDS, ModeName, reask_messages
 from ..models import ChunkExtraction, OverviewDraft, ReportExtraction, Usage
 from ..plan import DocumentPlan, Request, request_for
 from .store import (
@@ -67,7 +68,7 @@ from .store import (
     read_line,
     write_atomic,
 )
-from .wire import BodyBuilder, Judge, Verdict, usage_of
+from .wire import MODE_REJECTED, BodyBuilder, Judge, Verdict, usage_of
 
 if TYPE_CHECKING:
     from ..api import Summarizer
@@ -156,7 +157,9 @@ class BatchApiRun:
         self.options = options or BatchApiOptions()
         self.on_event = on_event or (lambda _e: None)
         self.work = out / WORK_DIR
-        self.mode = "tools" if settings.mode == "auto" else settings.mode  # auto's first choice; no fallback
+        # auto starts with its first mode and falls back between rounds (``_fall_back``), as a client does
+        # between requests; the state file keeps the mode the run is in.
+        self.first_mode: ModeName = cast(ModeName, AUTO_MODES[0]) if settings.mode == "auto" else settings.mode
         self._provider = provider
         self.sleep: Callable[[float], None] = time.sleep
         self._state_file = StateFile(self.work / "state.json")
@@ -164,16 +167,16 @@ class BatchApiRun:
         self._ledger: Ledger | None = None
         # Answers are read as stored (--refresh decides only whether a request is sent in the first place).
         self.cache = ResultCache(settings.cache_dir)
-        self._bodies = BodyBuilder(settings, self.mode)
-        self._judge: Judge | None = None
+        self._bodies: dict[str, BodyBuilder] = {}
+        self._judges: dict[str, Judge] = {}
 
     # -- lifecycle --------------------------------------------------------------------------------
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
-        if self._judge is not None:
-            self._judge.close()
+        for judge in self._judges.values():
+            judge.close()
         if self._provider is not None:
             self._provider.close()
         self.cache.close()
@@ -199,17 +202,30 @@ class BatchApiRun:
         return self._provider
 
     @property
-    def judge(self) -> Judge:
-        if self._judge is None:
-            self._judge = Judge(self.settings, self.mode)
-        return self._judge
+    def mode(self) -> ModeName:
+        """The mode requests are sent in now (auto's fallbacks move it on between rounds)."""
+        return cast(ModeName, self.state.mode) if self.state is not None else self.first_mode
+
+    def bodies(self, mode: ModeName) -> BodyBuilder:
+        if mode not in self._bodies:
+            self._bodies[mode] = BodyBuilder(self.settings, mode)
+        return self._bodies[mode]
+
+    def judge(self, mode: ModeName) -> Judge:
+        if mode not in self._judges:
+            self._judges[mode] = Judge(self.settings, mode)
+        return self._judges[mode]
+
+    def _round_mode(self, number: int) -> str:
+        state = self.open_state()
+        return state.rounds[number - 1].mode if 0 < number <= len(state.rounds) else state.mode
 
     # -- state --------------------------------------------------------------------------------------
     def _files_hash(self) -> str:
         return hashlib.sha256("\n".join(str(f) for f in self.files).encode("utf-8")).hexdigest()[:16]
 
     def _answers_id(self) -> str:
-        return self.summarizer.fingerprint.settings_id({"mode": self.mode})
+        return self.summarizer.fingerprint.settings_id({})
 
     def open_state(self) -> RunState:
         """The run's state: resumed when the work folder holds this run, started afresh otherwise (a
@@ -237,7 +253,7 @@ class BatchApiRun:
                 documents=len(self.files),
                 model=self.settings.model,
                 endpoint=endpoint_id(self.settings.base_url or DEFAULT_BASE_URL),
-                mode=self.mode,
+                mode=self.first_mode,
             )
             self.work.mkdir(parents=True, exist_ok=True)
             self._state_file.save(state)
@@ -270,7 +286,9 @@ class BatchApiRun:
                 return "answered", _unchecked(request, last.value or "")
             if last.outcome == "failed":
                 return "failed", last.reason
-            rejected = [a for a in history if a.outcome == "rejected"]
+            # The last rejection in the mode the run is in now: after a fallback the request starts over, as a
+            # client's does ("a format problem, not a content one").
+            rejected = [a for a in history if a.outcome == "rejected" and self._round_mode(a.round) == self.mode]
             if rejected:
                 return "send", reask_messages(request.messages, rejected[-1].answer, rejected[-1].reason)
             return "send", request.messages
@@ -333,6 +351,30 @@ class BatchApiRun:
         self.ledger.mark_done(index, plan.analysis.document.sha256)
         return True
 
+    def _fall_back(self) -> None:
+        """In ``auto``: when the last round's answers say the endpoint does not take the mode it was sent in
+        (an HTTP 400 naming the mode's feature, an answer not in the mode's shape), the next rounds use the
+        next of ``AUTO_MODES``, as a client falls back once between requests; the rejected requests are sent
+        again in it."""
+        state = self.open_state()
+        if self.settings.mode != "auto" or not state.rounds:
+            return
+        last = state.rounds[-1]
+        if last.mode != state.mode or not self.ledger.mode_rejections(last.number):
+            return
+        nxt = _FALLBACK.get(state.mode)
+        if nxt is None:
+            return
+        log.warning(
+            "endpoint %s rejected %s mode in round %d's batch; the next rounds use %s mode",
+            state.endpoint,
+            state.mode,
+            last.number,
+            nxt,
+        )
+        state.mode = nxt
+        self.save()
+
     # -- 1. plan ------------------------------------------------------------------------------------
     def plan_round(self, via: str) -> Round | None:
         """Plan the next round and write its shards; None when nothing is left to send."""
@@ -343,6 +385,7 @@ class BatchApiRun:
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         self.ledger.forget_plan(number)
+        self._fall_back()
         writer = _ShardWriter(folder, number, self.options)
         planned = 0
         for index, plan in self._plans(skip_done=True):
@@ -350,7 +393,7 @@ class BatchApiRun:
             for request, decision, detail in self._frontier(plan, number):
                 if decision != "send":
                     continue
-                body = self._bodies.body(detail, request.response_model)
+                body = self.bodies(self.mode).body(detail, request.response_model)
                 line = dumps({"custom_id": request.key, "method": "POST", "url": self.options.endpoint, "body": body})
                 lines.append((request.key, (line + "\n").encode("utf-8")))
             if not lines:
@@ -366,7 +409,7 @@ class BatchApiRun:
         if not shards:
             shutil.rmtree(folder)
             return None
-        rnd = Round(number=number, via=via, requests=planned, shards=shards)  # type: ignore[arg-type]
+        rnd = Round(number=number, via=via, mode=self.mode, requests=planned, shards=shards)  # type: ignore[arg-type]
         state.rounds.append(rnd)
         self.save("submitting" if via == "api" else "exported")
         self.on_event(
@@ -606,15 +649,19 @@ class BatchApiRun:
             body = response.get("body") if response else None
             status = response.get("status_code") if response else None
             tokens = usage_of(body)
+            mode = cast(ModeName, rnd.mode)
             if status == 200 and isinstance(body, dict):
-                messages = request.messages
-                verdict = self.judge.judge(messages, request.response_model, request.grounding, request.label, body)
+                judge = self.judge(mode)
+                verdict = judge.judge(request.messages, request.response_model, request.grounding, request.label, body)
             else:
-                verdict = Verdict("error", reason=_line_error(line, status))
+                reason = _line_error(line, status)
+                if _line_rejects_mode(status, reason, mode):
+                    reason = f"{MODE_REJECTED}{reason}"
+                verdict = Verdict("error", reason=reason)
         base = Attempt(request.key, rnd.number, "error", tokens.prompt, tokens.cached, tokens.completion)
         if verdict.outcome == "accepted":
             assert verdict.value is not None
-            request.store(self.cache, verdict.value, self.mode)
+            request.store(self.cache, verdict.value, rnd.mode)
             return replace(base, outcome="accepted")
         if verdict.outcome == "rejected":
             if reasks < self.settings.validation_retries:
@@ -899,6 +946,18 @@ def _line_error(line: dict[str, Any], status: Any) -> str:
     else:
         text = str(error) if error else "no response body"
     return f"HTTP {status}: {text}"[:500] if status else text[:500]
+
+
+def _line_rejects_mode(status: Any, text: str, mode: str) -> bool:
+    """Does an error line say the endpoint does not take ``mode``? ``llm/client._rejects_mode``'s rule, on
+    the line's status and message."""
+    words = _FEATURE_WORDS.get(mode, ())
+    lowered = text.lower()
+    if not any(w in lowered for w in words):
+        return False
+    if status in (400, 422):
+        return True
+    return status in (500, 501) and any(w in lowered for w in _UNSUPPORTED_WORDS)
 
 
 def write_atomic_bytes(path: Path, data: bytes) -> None:

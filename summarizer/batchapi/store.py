@@ -60,6 +60,7 @@ class Shard(BaseModel):
 class Round(BaseModel):
     number: int
     via: Literal["api", "file"]  # sent through the provider's batch API, or exported and imported as files
+    mode: str  # the mode its requests were sent in (auto moves on to the next mode between rounds)
     requests: int
     shards: list[Shard]
     exported: str | None = None  # the file the requests were written to (via file)
@@ -264,6 +265,16 @@ class Ledger:
                 (key,),
             ).fetchone()
         return Spent(*row)
+
+    def mode_rejections(self, round_no: int) -> int:
+        """Requests of the round whose answer said the endpoint does not take the mode they were sent in."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count(*) FROM attempts"
+                " WHERE round = ? AND outcome = 'error' AND reason LIKE 'mode rejected: %'",
+                (round_no,),
+            ).fetchone()
+        return int(row[0])
 
     def totals(self) -> dict[str, int]:
         """The run's attempts by outcome and its tokens."""

@@ -34,6 +34,7 @@ from ..models import Grounding
 
 log = logging.getLogger("summarizer.batchapi")
 
+MODE_REJECTED = "mode rejected: "  # the reason of an answer that says the endpoint does not take its mode
 VERIFY_EVERY = 997  # besides the first of each shape, every n-th body is rebuilt through the stack and compared
 _SLOT = "\u2063summarizer-slot-{}\u2063"  # placeholder content; U+2063 (invisible separator) never occurs in reports
 
@@ -239,7 +240,7 @@ class Judge:
         except _BadAnswer as exc:
             return Verdict("rejected", reason=exc.reason, answer_text=exc.answer_text, unchecked=exc.unchecked)
         except _ModeRejected as exc:
-            return Verdict("rejected", reason=str(exc), answer_text=_answer_text(body))
+            return Verdict("error", reason=f"{MODE_REJECTED}{exc}")
         return Verdict("accepted", value=checked)
 
     def _parse(self, response_model: type[BaseModel], completion: Any) -> tuple[Any, Any, BaseException | None]:
@@ -296,8 +297,9 @@ class Judge:
         except _BadAnswer as exc:
             return Verdict("rejected", reason=exc.reason, answer_text=exc.answer_text, unchecked=exc.unchecked)
         except _ModeRejected as exc:
-            # Auto mode's fallback cannot happen inside a batch: the answer is re-asked like any bad one.
-            return Verdict("rejected", reason=str(exc), answer_text=_answer_text(completion))
+            # In auto mode: the answer says the endpoint does not take this mode. The request is sent again
+            # as it was, in the next mode (the runner's fallback between rounds).
+            return Verdict("error", reason=f"{MODE_REJECTED}{exc}")
         except LLMError as exc:
             return Verdict("error", reason=str(exc))
         return Verdict("accepted", value=value)

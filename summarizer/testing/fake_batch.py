@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .fake_openai import Behaviour, FakeOpenAI, RecordedRequest, Responder, _Handler, _Server, status
+from .fake_openai import Behaviour, FakeOpenAI, Features, RecordedRequest, Responder, _Handler, _Server
 
 DEFAULT_LIFECYCLE = ("validating", "in_progress", "finalizing", "completed")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]+|\S")
@@ -130,8 +130,9 @@ class FakeBatchOpenAI(FakeOpenAI):
         endpoint: str = "/v1/chat/completions",
         latency: float = 0.0,
         model: str = "fake-model",
+        features: Features | None = None,
     ) -> None:
-        super().__init__(responder, latency=latency, model=model)
+        super().__init__(responder, latency=latency, model=model, features=features)
         self.lifecycle = lifecycle
         self.line_fault = line_fault
         self.max_upload_bytes = max_upload_bytes
@@ -187,18 +188,16 @@ class FakeBatchOpenAI(FakeOpenAI):
         return out
 
     def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """(status code, response body) for one batch line, from the responder, recorded like a chat request."""
-        with self._lock:
-            n = len(self._requests)
-            if callable(self._responder):
-                behaviour = self._responder(body, n)
-            elif n < len(self._responder):
-                behaviour = self._responder[n]
-            else:
-                behaviour = status(400, message=f"FakeOpenAI: script exhausted (request #{n + 1})")
-            self._requests.append(RecordedRequest(n, body if self.keep_bodies else {}, {}, time.monotonic(), behaviour))
+        """(status code, response body) for one batch line: ``FakeOpenAI``'s own decision (its features, its
+        script or responder), recorded like a chat request."""
+        n, behaviour = self._next(body, {})
+        if not self.keep_bodies:  # a 10,000-line benchmark need not keep every body
+            with self._lock:
+                rec = self._requests[n]
+                self._requests[n] = RecordedRequest(rec.n, {}, {}, rec.received_at, rec.behaviour)
         if behaviour.kind == "status":
-            err = {"message": behaviour.message or f"fake error {behaviour.status_code}", "type": "fake", "code": None}
+            message = behaviour.message or f"fake error {behaviour.status_code}"
+            err = {"message": message, "type": "fake", "param": behaviour.param, "code": None}
             return behaviour.status_code, {"error": err}
         if behaviour.kind in ("drop", "hang"):
             return 500, {"error": {"message": "fake server error", "type": "server_error", "code": None}}
