@@ -454,8 +454,9 @@ def prefix(args: argparse.Namespace) -> int:
             firsts += 1
             rows.append((name, len(seqs), static, sum(len(s) for s in seqs) / len(seqs)))
         print()
+        mode = "as recorded" if args.source == "cassettes" else f"--mode {args.mode}"
         print(
-            f"chunk budget {res['budget']}, {res['source']}: {len(bodies)} requests, {prompt} prompt tokens, "
+            f"chunk budget {res['budget']}, {res['source']} ({mode}): {len(bodies)} requests, {prompt} prompt tokens, "
             f"{clean} clean-text tokens (sent / clean {prompt / clean:.2f})"
         )
         for name, n, static, mean in rows:
@@ -503,10 +504,10 @@ def _bodies(res: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any
             json.loads(f.read_text(encoding="utf-8"))["request"]["body"]
             for f in sorted(bench_llm.CASSETTES.glob("*.json"))
         ]
-    return _fake_bodies(res["budget"])
+    return _fake_bodies(res["budget"], args.mode)
 
 
-def _fake_bodies(budget: int) -> list[dict[str, Any]]:
+def _fake_bodies(budget: int, mode: str) -> list[dict[str, Any]]:
     from _common import corpus
 
     from summarizer import Summarizer
@@ -521,6 +522,7 @@ def _fake_bodies(budget: int) -> list[dict[str, Any]]:
                 api_key="x",
                 cache_dir=Path(tmp) / path.stem,
                 chunk_budget=budget,
+                mode=mode,
             ) as s:
                 s.run(path)
         return [r.body for r in server.requests]
@@ -545,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--tokenizer", default="estimate", choices=["estimate", "o200k_base", "cl100k_base"])
     q.add_argument("--source", default="cassettes", choices=["cassettes", "fake"])
     q.add_argument("--budgets", type=int, nargs="+", default=[1500, 3000])
+    q.add_argument("--mode", default="auto", help="with --source fake: the mode the requests are sent in")
     q.set_defaults(fn=prefix)
     args = parser.parse_args(argv)
     return int(args.fn(args))
