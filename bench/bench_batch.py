@@ -178,6 +178,7 @@ def sync_child(docs: Path, out: Path, cache: Path, base_url: str) -> int:
                 "wall": time.perf_counter() - t0,
                 "ok": sum(st.status == "ok" for st in statuses),
                 "peak_rss_kb": proc_status().get("VmHWM", 0),
+                **rss_split(),
             }
         ),
         flush=True,

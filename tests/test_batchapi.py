@@ -677,3 +677,24 @@ def test_the_fast_judge_gives_the_verdicts_of_the_synchronous_stack(setting: str
     # not following the mode: an error that moves the run to the next mode), each exactly as the stack says.
     assert outcomes[0] == "accepted" and outcomes[1] == "rejected"
     assert set(outcomes[2:6]) <= ({"rejected", "error"} if setting == "auto" else {"rejected"})
+
+
+@pytest.mark.parametrize("mode", ["json_schema", "tools", "json", "md_json"])
+def test_every_request_of_a_kind_starts_with_the_same_static_prefix(mode: str, tmp_path: Path) -> None:
+    """What a provider's prefix cache can serve: for every request asking for the same response model, the
+    schema (tools or response_format) and the system prompt are byte for byte the same, and the report's text
+    comes only in the last user message."""
+    files = sorted(DATA.glob("*.txt"))
+    with summarizer("http://127.0.0.1:9/v1", tmp_path / "cache", chunk_budget=1500) as s:
+        builder = BodyBuilder(s.settings, mode)  # type: ignore[arg-type]
+        static: dict[str, set[str]] = {}
+        for path in files:
+            for step in s.plan(path).sent:
+                request = request_for(step, s.fingerprint)
+                body = builder.body(request.messages, request.response_model)
+                fixed = {k: v for k, v in body.items() if k != "messages"}
+                head = [m for m in body["messages"][:-1]]
+                key = json.dumps([fixed, head], ensure_ascii=False, sort_keys=True)
+                static.setdefault(request.response_model.__name__, set()).add(key)
+                assert step.chunk.text in body["messages"][-1]["content"]
+    assert static and all(len(keys) == 1 for keys in static.values())
