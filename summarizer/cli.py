@@ -210,9 +210,11 @@ def settings_from(opts: dict[str, Any]) -> Settings:
     "folder of them) back.",
 )
 @click.option("--batch-cancel", is_flag=True, help="Cancel the run's batches still running at the provider.")
-@click.option("--batch-max-requests", type=click.IntRange(min=1), default=50_000, help="Requests per batch file.")
 @click.option(
-    "--batch-max-mb", type=click.FloatRange(min=0, min_open=True), default=200.0, help="MB per batch file."
+    "--batch-max-requests", type=click.IntRange(min=1), default=50_000, help="Most requests per batch file (50000)."
+)
+@click.option(
+    "--batch-max-mb", type=click.FloatRange(min=0, min_open=True), default=200.0, help="Most MB per batch file (200)."
 )
 @click.option(
     "--batch-endpoint",
@@ -221,7 +223,7 @@ def settings_from(opts: dict[str, Any]) -> Settings:
     help="The url of each batch request (Azure OpenAI: /chat/completions).",
 )
 @click.option(
-    "--batch-poll", type=click.FloatRange(min=0), default=10.0, help="Seconds between status checks, at first."
+    "--batch-poll", type=click.FloatRange(min=0), default=10.0, help="Seconds between status checks at first (10)."
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
