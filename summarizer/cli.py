@@ -442,6 +442,7 @@ def _batch_api(
         quiet=quiet,
         progress=progress,
         strict=opts["strict"],
+        wait=opts["wait"],
     )
 
 

@@ -698,3 +698,15 @@ def test_every_request_of_a_kind_starts_with_the_same_static_prefix(mode: str, t
                 static.setdefault(request.response_model.__name__, set()).add(key)
                 assert step.chunk.text in body["messages"][-1]["content"]
     assert static and all(len(keys) == 1 for keys in static.values())
+
+
+def test_one_run_at_a_time_per_output_folder(tmp_path: Path) -> None:
+    """Two runs on one OUT would both write its state file: the second is refused in one line, as a batch is."""
+    from summarizer.batch import OutLock
+
+    files = write_corpus(tmp_path / "docs", 1)
+    (tmp_path / "out").mkdir()
+    with FakeBatchOpenAI(lambda body, n: fs.pipeline_answer(body)) as server, OutLock(tmp_path / "out"):
+        with pytest.raises(InputError, match="another summarize run"):
+            batch_api(server, files, tmp_path / "out", tmp_path / "cache")
+        assert server.calls == []

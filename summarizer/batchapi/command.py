@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..safety import safe_error
 from .runner import BatchApiOptions, BatchApiRun, Event, Report
 
 if TYPE_CHECKING:
@@ -53,10 +54,11 @@ def run_command(
     quiet: bool,
     progress: bool,
     strict: bool,
+    wait: bool = False,
 ) -> int:
     """The exit code of one invocation (see ``cli.py``): 0, 1 under --strict, 2 when a document failed."""
     options = BatchApiOptions(**{**vars(options), "formats": formats})
-    with BatchApiRun(summarizer, files, out, root=root, options=options) as run:
+    with BatchApiRun(summarizer, files, out, root=root, options=options, wait=wait) as run:
         if cancel:
             n = run.cancel()
             if not quiet:
@@ -97,7 +99,7 @@ def run_command(
             f"{_cost(report, model)} · {out}/index.json"
         )
         for s in failed:
-            _err(f"failed: {s.reason}")
+            _err(f"failed: {safe_error(s.reason or '')}")
     if failed:
         return 2
     if strict and any(s.grounded_share is not None and s.grounded_share < 1.0 for s in report.statuses):

@@ -140,7 +140,9 @@ class BatchApiRun:
         options: BatchApiOptions | None = None,
         on_event: Callable[[Event], None] | None = None,
         provider: Provider | None = None,
+        wait: bool = False,
     ) -> None:
+        """``wait``: when another run writes into ``out``, wait for it instead of stopping (``batch.OutLock``)."""
         if not summarizer.spec.capabilities.supports_batch:
             raise InputError(
                 f"--batch-api needs a model endpoint (--backend llm with --base-url/--api-key), not the "
@@ -156,6 +158,7 @@ class BatchApiRun:
         self.root = root
         self.options = options or BatchApiOptions()
         self.on_event = on_event or (lambda _e: None)
+        self.wait = wait
         self.work = out / WORK_DIR
         # auto starts with its first mode and falls back between rounds (``_fall_back``), as a client does
         # between requests; the state file keeps the mode the run is in.
@@ -733,6 +736,12 @@ class BatchApiRun:
     def cancel(self) -> int:
         """Cancel every batch of the run still running at the provider; its answers so far are kept and the
         rest is sent again by a later run without --batch-cancel."""
+        from ..batch import OutLock
+
+        with OutLock(self.out, wait=self.wait):
+            return self._cancel()
+
+    def _cancel(self) -> int:
         self.open_state()
         n = 0
         for rnd in self.state.rounds if self.state else []:
@@ -771,7 +780,19 @@ class BatchApiRun:
     def run(self, *, export: Path | None = None, results: Path | None = None) -> Report:
         """Online (neither argument): every round through the provider, then the assembly. With ``results``:
         read the exported round's results back first. With ``export``: write the next round's requests there
-        and stop. Either way, a run with nothing left to send is assembled."""
+        and stop. Either way, a run with nothing left to send is assembled.
+
+        One run at a time per output folder: the rounds hold ``OUT/.summarize.lock`` (``batch.OutLock``), and
+        the assembly takes it again through ``batch.Batch``."""
+        from ..batch import OutLock
+
+        self.out.mkdir(parents=True, exist_ok=True)
+        with OutLock(self.out, wait=self.wait):
+            report = self._rounds(export, results)
+        return report if report is not None else self.assemble()
+
+    def _rounds(self, export: Path | None, results: Path | None) -> Report | None:
+        """Every round up to the assembly; a report when the run stops before it (an export, a wait)."""
         via = "file" if (export is not None or results is not None) else "api"
         rnd = self._pending_round(via)
         if results is not None:
@@ -804,7 +825,7 @@ class BatchApiRun:
             self.download(rnd)
             self.ingest(rnd)
             rnd = None
-        return self.assemble()
+        return None
 
     # -- the assembly ---------------------------------------------------------------------------------
     def assemble(self) -> Report:
@@ -826,7 +847,7 @@ class BatchApiRun:
         backend = LedgerBackend(assembler.fingerprint, self.cache, self.ledger)
         assembler.use_backend(backend)
         try:
-            batch = Batch(assembler, self.files, self.out, root=self.root, formats=self.options.formats)
+            batch = Batch(assembler, self.files, self.out, root=self.root, formats=self.options.formats, wait=self.wait)
             statuses = batch.run()
         finally:
             assembler.close()
