@@ -22,7 +22,6 @@ from ..config import Settings
 from ..errors import LLMError
 from ..fingerprint import DEFAULT_BASE_URL, endpoint_id
 from ..llm.client import _is_transient, _retry_after, _short
-from .store import write_atomic
 
 log = logging.getLogger("summarizer.batchapi")
 T = TypeVar("T")
@@ -184,4 +183,4 @@ def _plain(obj: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-__all__ = ["Provider", "UploadTooLarge", "write_atomic"]
+__all__ = ["Provider", "UploadTooLarge"]

@@ -66,7 +66,6 @@ from .store import (
     dumps,
     iter_lines,
     read_line,
-    write_atomic,
 )
 from .wire import MODE_REJECTED, BodyBuilder, Judge, Verdict, usage_of
 
@@ -1055,4 +1054,4 @@ class _ShardWriter:
         return self.shards
 
 
-__all__ = ["BatchApiOptions", "BatchApiRun", "Event", "LedgerBackend", "Report", "write_atomic"]
+__all__ = ["BatchApiOptions", "BatchApiRun", "Event", "LedgerBackend", "Report"]

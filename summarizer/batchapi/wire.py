@@ -9,10 +9,12 @@ the synchronous path runs, so a batch answer is accepted or re-asked exactly as 
   contents, never reads them, so this is exact; it is checked anyway: the first body of every shape and every
   ``VERIFY_EVERY``-th one are rebuilt through the real stack and compared, and a shape whose template ever
   differs is built through the stack from then on.
-* ``Judge``: an answer (a chat completion as a batch output line carries it) served to ``LLMClient`` through a
-  transport that answers its one request with it, then validated by ``LLMClient._attempt``: instructor's
-  parsing for the mode, the tool-call rules, truncation, the pydantic models with the grounding context. The
-  verdict carries what the re-ask needs (the reason and the answer's text), as the synchronous loop has it.
+* ``Judge``: an answer (a chat completion as a batch output line carries it) parsed as instructor parses it
+  for the mode and judged by ``LLMClient._judge``, the synchronous validation policy itself (tool-call rules,
+  truncation, refusals, the pydantic models with the grounding context); the whole stack (the answer served to
+  ``LLMClient._attempt`` through a transport that answers its one request with it) checks the first answers of
+  each response model and every one not accepted. The verdict carries what the re-ask needs (the reason and the
+  answer's text), as the synchronous loop has it.
 """
 
 from __future__ import annotations
