@@ -710,3 +710,29 @@ def test_one_run_at_a_time_per_output_folder(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="another summarize run"):
             batch_api(server, files, tmp_path / "out", tmp_path / "cache")
         assert server.calls == []
+
+
+def test_an_endpoint_without_a_batch_api_is_one_line_pointing_at_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_corpus(tmp_path / "docs", 1)
+    with fs.FakeOpenAI(lambda body, n: fs.pipeline_answer(body)) as server:  # chat completions only
+        code, _out, err = run_cli(
+            monkeypatch,
+            capsys,
+            str(tmp_path / "docs"),
+            "--out",
+            str(tmp_path / "out"),
+            "--base-url",
+            server.base_url,
+            "--api-key",
+            "sk-x",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--batch-api",
+            "--retries",
+            "0",
+        )
+    assert code == 3
+    lines = [line for line in err.splitlines() if "no Files/Batches API" in line]
+    assert len(lines) == 1 and "--batch-export" in lines[0] and "Traceback" not in err

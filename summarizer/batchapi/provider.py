@@ -98,6 +98,12 @@ class Provider:
         except openai.APIStatusError as exc:
             if what.startswith("upload") and _too_large(exc):
                 raise UploadTooLarge(f"HTTP {exc.status_code}: {exc.message}") from exc
+            if exc.status_code in (404, 405) and what.startswith(("upload", "list", "create")):
+                raise LLMError(
+                    f"batch API: the endpoint {self.endpoint_id} has no Files/Batches API (HTTP {exc.status_code} "
+                    f"on {what}); for an engine that reads batch files (vllm run-batch) use --batch-export and "
+                    "--batch-import"
+                ) from exc
             raise LLMError(
                 f"batch API: {what}: HTTP {exc.status_code}: {exc.message} [endpoint {self.endpoint_id}]"
             ) from exc
