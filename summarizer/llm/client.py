@@ -16,9 +16,22 @@ Policies (both ours, so their bounds are visible in ``Settings`` and nowhere els
    ``max_retries=0`` (exactly one request) and build each re-ask ourselves from the original messages,
    the last bad answer and one user message carrying the last error.
 
-Why ``context`` is not handed to instructor: instructor renders every message as a Jinja template (and
-``textwrap.dedent``s it) whenever a context is given, which would rewrite report text containing ``{{``
-or indentation. We let instructor parse and validate structurally, then validate again with the context.
+What instructor does here, and what it no longer does per request: its mode handlers (the registry behind
+``instructor.from_openai``) say how a mode asks for a response model (``tools``/``tool_choice``, or the schema
+written into the messages for ``json``/``md_json``) and how an answer is read back (finish reason, tool call
+or content, a fenced block). Its ``create`` wrapper, around those handlers, re-derived everything on every
+call: it walked the response model's classes for async validators seven times, built a new pydantic class
+around the model (so its schema cache never hit) and regenerated the JSON schema, and openai's ``create``
+re-walked the whole request against its TypedDicts. Measured, that was three quarters of the client's CPU
+per request (bench/README.md, "CPU per request"). So ``_Wire`` asks the handler once per mode and model, the
+request goes out through the openai client's ``post`` (its errors, timeouts and headers unchanged), and the
+answer is parsed once, with the grounding context (``model_validate_json``): only an answer that fails is
+parsed again without it, to tell a malformed answer (re-asked with the structural error, as before) from an
+ungrounded one. The bodies sent are byte for byte those ``create`` built (a test holds them).
+
+Why ``context`` is never handed to instructor's ``create``: instructor renders every message as a Jinja
+template (and ``textwrap.dedent``s it) whenever a context is given, which would rewrite report text
+containing ``{{`` or indentation. The handlers used here never template.
 
 Modes (``Settings.mode``, instructor's names): ``json_schema`` asks the endpoint to *enforce* the response
 model's strict schema (``response_format: {"type": "json_schema", "json_schema": {..., "strict": true}}``: OpenAI
@@ -26,8 +39,8 @@ Structured Outputs; vLLM, llama.cpp server and Ollama compile it into a grammar)
 strict tool, ``tools`` as a plain tool, ``json`` asks for a JSON object (schema in the prompt), ``md_json`` for a
 fenced block. instructor 1.17 sends neither strict form itself (its ``TOOLS_STRICT`` is a deprecated alias of
 ``TOOLS``, and ``JSON_SCHEMA`` sends the schema as is, without ``strict``), so for those two modes the request's
-``response_format`` / ``tools`` are written here (``models.strict_json_schema``) and passed as ``extra_body``, which
-openai merges over the body instructor built (later keys win); instructor still parses the answer.
+``response_format`` / ``tools`` are written here (``models.strict_json_schema``) and merged over the body
+instructor's handler built, as openai merges an ``extra_body`` (later keys win); instructor still parses the answer.
 
 Mode fallback (only in ``mode="auto"``, which starts with ``config.AUTO_MODES[0]``): an endpoint that rejects the
 current mode falls back to the next of ``AUTO_MODES`` (json_schema -> tools -> json -> md_json), once per client,
@@ -42,6 +55,7 @@ schema it was sent: an endpoint that enforces the schema cannot produce one (sho
 from __future__ import annotations
 
 import email.utils
+import inspect
 import itertools
 import logging
 import threading
@@ -50,13 +64,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
 import httpx2
 import instructor
 import openai
-from instructor.core import IncompleteOutputException, InstructorRetryException
+from instructor.core import IncompleteOutputException
+from instructor.v2.core.providers import Provider
+from instructor.v2.core.registry import ModeHandlers, mode_registry
+from instructor.v2.core.response_model import prepare_response_model
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
@@ -73,23 +91,6 @@ ModeName = Literal["json_schema", "tools_strict", "tools", "json", "md_json"]
 
 log = logging.getLogger("summarizer.llm")
 
-
-class _QuietInstructorRetries(logging.Filter):
-    """Drop instructor's per-attempt ERROR records ("API call failed on attempt 1", "Max retries exceeded").
-
-    We call instructor with ``max_retries=0`` and run both retry policies ourselves, so those records
-    describe a retry loop that is not in use and would print as errors for every transient 503 we are
-    about to retry; our own log lines (``summarizer.llm``) report what actually happens.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        msg = str(record.msg)
-        return not (msg.startswith("API call failed on attempt") or msg.startswith("Max retries exceeded"))
-
-
-_instructor_retry_log = logging.getLogger("instructor.v2.retry")
-if not any(isinstance(f, _QuietInstructorRetries) for f in _instructor_retry_log.filters):
-    _instructor_retry_log.addFilter(_QuietInstructorRetries())
 
 _INSTRUCTOR_MODES: dict[str, instructor.Mode] = {
     "json_schema": instructor.Mode.JSON_SCHEMA,  # parses the content; the strict response_format is ours
@@ -128,6 +129,68 @@ MAX_RESPONSE_BYTES = 8 << 20
 def _too_large(size: int | None, limit: int, status: int) -> str:
     got = f"{size / (1 << 20):.0f} MB" if size is not None else "more"
     return f"HTTP {status} response larger than {limit >> 20} MB ({got}): refused"
+# The body's keys in the order openai's ``chat.completions.create`` writes them (its parameters' order), so the
+# bytes sent stay what ``create`` sent; anything a handler adds that ``create`` does not know goes last.
+_BODY_ORDER = tuple(
+    name
+    for name in inspect.signature(openai.resources.chat.completions.Completions.create).parameters
+    if name not in ("self", "extra_headers", "extra_query", "extra_body", "timeout")
+)
+_PROBE = {"role": "user", "content": "probe"}
+
+
+@dataclass(frozen=True)
+class _Wire:
+    """How one mode asks for one response model and reads its answer: instructor's handler for the mode, the
+    model as instructor prepares it (once: preparing it builds a new class and walks every class it uses),
+    and the request fields that do not depend on the messages (``tools``, ``tool_choice``), when the
+    handler leaves the messages alone; ``json``/``md_json`` write the schema into them, per request."""
+
+    handlers: ModeHandlers
+    prepared: type[BaseModel]
+    fixed: dict[str, Any] | None
+    # What a strict mode writes over instructor's request (``LLMClient._shape``): merged last, key by key, as
+    # openai merged it as ``extra_body`` (a key instructor wrote keeps its place, a new one goes last).
+    over: dict[str, Any] | None = None
+
+    @classmethod
+    def build(cls, mode: ModeName, response_model: type[BaseModel], over: dict[str, Any] | None = None) -> _Wire:
+        handlers = mode_registry.get_handlers(Provider.OPENAI, _INSTRUCTOR_MODES[mode])
+        prepared = prepare_response_model(response_model)
+        assert prepared is not None
+        _, probe = handlers.request_handler(response_model=prepared, kwargs={"messages": [_PROBE]})
+        fixed = {k: v for k, v in probe.items() if k != "messages"} if probe["messages"] == [_PROBE] else None
+        return cls(handlers, prepared, fixed, over)
+
+    def body(self, messages: list[dict[str, str]], fields: dict[str, Any]) -> dict[str, Any]:
+        """The request body: ``fields`` (model, sampling) with the messages and the mode's own fields."""
+        if self.fixed is not None:
+            out: dict[str, Any] = {**fields, "messages": list(messages), **self.fixed}
+        else:
+            request = {**fields, "messages": messages}
+            _, out = self.handlers.request_handler(response_model=self.prepared, kwargs=request)
+        if self.handlers.message_converter is not None:
+            out["messages"] = self.handlers.message_converter(out["messages"], autodetect_images=False)
+        ordered = {k: out[k] for k in _BODY_ORDER if k in out}
+        ordered.update((k, v) for k, v in out.items() if k not in ordered)
+        if self.over:
+            ordered.update(self.over)
+        return ordered
+
+    def parse(self, completion: ChatCompletion, response_model: type[T], context: Grounding | None) -> T:
+        """The answer as ``response_model``, validated strictly from its JSON (as instructor does) with
+        ``context`` for the grounding validators."""
+        value = self.handlers.response_parser(
+            response=completion,
+            response_model=response_model,
+            validation_context=cast(Any, context),
+            strict=True,
+            stream=False,
+            is_async=False,
+        )
+        # instructor hangs the whole completion on the value; it would live as long as the answer does.
+        vars(value).pop("_raw_response", None)
+        return cast(T, value)
 
 
 def cached_prompt_tokens(usage: Any) -> int:
@@ -390,8 +453,9 @@ class LLMClient:
         )
         self._lock = threading.Lock()
         self._mode: ModeName = cast(ModeName, AUTO_MODES[0]) if settings.mode == "auto" else settings.mode
-        self._instructors: dict[str, instructor.Instructor] = {}
         self._shapes: dict[tuple[str, type[BaseModel]], dict[str, Any]] = {}  # strict request parts, built once
+        self._wires: dict[tuple[ModeName, type[BaseModel]], _Wire] = {}
+        self._instructors: dict[str, instructor.Instructor] = {}
         self._backoff = wait_exponential_jitter(
             multiplier=settings.backoff_initial, max=settings.backoff_max, jitter=settings.backoff_initial
         )
@@ -496,12 +560,21 @@ class LLMClient:
     # -- internals ---------------------------------------------------------------------------------
 
     def _instructor(self, mode: ModeName) -> instructor.Instructor:
+        """instructor's client for ``mode`` (its provider and mode name the registry's handlers). The synchronous
+        path asks the handlers directly (``_wire``); the batch API's judge looks them up through this."""
         with self._lock:
             client = self._instructors.get(mode)
             if client is None:
-                client = instructor.from_openai(self._openai, mode=_INSTRUCTOR_MODES[mode])
-                self._instructors[mode] = client
+                client = self._instructors[mode] = instructor.from_openai(self._openai, mode=_INSTRUCTOR_MODES[mode])
             return client
+
+    def _wire(self, mode: ModeName, response_model: type[BaseModel]) -> _Wire:
+        shape = self._shape(mode, response_model)  # outside the lock: it takes it
+        with self._lock:
+            wire = self._wires.get((mode, response_model))
+            if wire is None:
+                wire = self._wires[(mode, response_model)] = _Wire.build(mode, response_model, shape)
+            return wire
 
     def _fall_back(self, mode: ModeName, reason: str, label: str) -> bool:
         if self.settings.mode != "auto":
@@ -576,27 +649,31 @@ class LLMClient:
         mode: ModeName,
         label: str,
         tally: _Tally,
-    ) -> tuple[T | None, Any, BaseException | None]:
-        """One validation attempt: up to ``1 + transport_retries`` HTTP requests.
-
-        Returns (value, completion, parse error); raises transport and fatal errors.
-        """
-        kwargs: dict[str, Any] = {
-            "model": self.settings.model,
-            "temperature": self.settings.temperature,
-            "extra_headers": {LABEL_HEADER: encode_label(label)},
-        }
+        context: Grounding | None = None,
+    ) -> _Outcome[T]:
+        """One validation attempt: up to ``1 + transport_retries`` HTTP requests; raises transport and fatal
+        errors. The answer is read with ``context`` (without it, only its form is checked)."""
+        fields: dict[str, Any] = {"model": self.settings.model, "temperature": self.settings.temperature}
         if self.settings.max_tokens is not None:
-            kwargs["max_tokens"] = self.settings.max_tokens
-        shape = self._shape(mode, response_model)
-        if shape is not None:
-            kwargs["extra_body"] = shape
-        client = self._instructor(mode)
+            fields["max_tokens"] = self.settings.max_tokens
+        wire = self._wire(mode, response_model)
+        body = wire.body(messages, fields)
+        options: Any = {"headers": {LABEL_HEADER: encode_label(label)}}
         for attempt in self._retrying(label, mode):
             with attempt:
                 tally.attempts += 1
-                return self._create(client, messages, response_model, kwargs, tally)
+                completion = self._post(body, options, tally)
+                tally.add_usage(getattr(completion, "usage", None))
+                return self._read(wire, completion, response_model, context)
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+    def _post(self, body: dict[str, Any], options: Any, tally: _Tally) -> ChatCompletion:
+        """One HTTP request; an error's body may still report the tokens it cost."""
+        try:
+            return self._openai.post("/chat/completions", body=body, cast_to=ChatCompletion, options=options)
+        except openai.APIStatusError as exc:
+            tally.add_usage(exc.body.get("usage") if isinstance(exc.body, dict) else None)
+            raise
 
     def _retrying(self, label: str, mode: ModeName) -> Retrying:
         """The transport policy: transient failures retried with backoff (``Retry-After`` honoured); a 5xx that
@@ -606,6 +683,8 @@ class LLMClient:
             return _is_transient(exc) and not _rejects_mode(exc, mode)
 
         def before_sleep(state: RetryCallState) -> None:
+            if not log.isEnabledFor(logging.INFO):
+                return  # the failure's description is not built for a line nobody sees
             exc = state.outcome.exception() if state.outcome is not None else None
             log.info(
                 "%s: transient failure (%s), retry %d/%d",
@@ -624,41 +703,25 @@ class LLMClient:
             before_sleep=before_sleep,
         )
 
-    def _create(
-        self,
-        client: instructor.Instructor,
-        messages: list[dict[str, str]],
-        response_model: type[T],
-        kwargs: dict[str, Any],
-        tally: _Tally,
-    ) -> tuple[T | None, Any, BaseException | None]:
-        """One HTTP request through instructor: (value, completion, parse error); openai errors unwrapped."""
+    @staticmethod
+    def _read(
+        wire: _Wire, completion: ChatCompletion, response_model: type[T], context: Grounding | None
+    ) -> _Outcome[T]:
+        """The answer parsed once, with the grounding context. Only when that fails is it parsed again without
+        the context: failing there too, it is malformed (``problem``: the error instructor's parse gives,
+        which the re-ask quotes); passing, it is well-formed but ungrounded (``ungrounded``: the grounding
+        error, and the value kept for verification to flag)."""
         try:
-            value, completion = client.chat.completions.create_with_completion(
-                messages=cast(Any, messages),
-                response_model=response_model,
-                max_retries=0,
-                **kwargs,
-            )
-        except InstructorRetryException as exc:
-            cause = exc.__cause__
-            if isinstance(cause, openai.OpenAIError):
-                if isinstance(cause, openai.APIStatusError):
-                    body = cause.body
-                    tally.add_usage(body.get("usage") if isinstance(body, dict) else None)
-                # Unwrapped, so tenacity and _attempt classify the openai error itself; no
-                # ``from``: that would overwrite the cause openai recorded (e.g. a replay miss).
-                raise cause  # noqa: B904
-            miss = _replay_miss(exc)
-            if miss is not None:
-                raise miss from None
-            tally.add_usage(getattr(exc.last_completion, "usage", None))
-            return None, exc.last_completion, cause if cause is not None else exc
-        except IncompleteOutputException as exc:
-            tally.add_usage(getattr(exc.last_completion, "usage", None))
-            return None, exc.last_completion, exc
-        tally.add_usage(getattr(completion, "usage", None))
-        return value, completion, None
+            return _Outcome(wire.parse(completion, response_model, context), completion)
+        except ValidationError as exc:
+            grounding_error = exc
+        except Exception as exc:  # whatever the answer's reading raised: too long, no tool call, refusal…
+            return _Outcome(None, completion, problem=exc)
+        try:
+            unchecked = wire.parse(completion, response_model, None)
+        except Exception as exc:
+            return _Outcome(None, completion, problem=exc)
+        return _Outcome(unchecked, completion, ungrounded=grounding_error)
 
     def _attempt(
         self,
@@ -670,7 +733,7 @@ class LLMClient:
         tally: _Tally,
     ) -> T:
         try:
-            value, completion, problem = self._send(messages, response_model, mode, label, tally)
+            outcome = self._send(messages, response_model, mode, label, tally, context)
         except ReplayMissError:
             raise
         except openai.APIStatusError as exc:
@@ -691,7 +754,7 @@ class LLMClient:
             if _is_transient(exc):
                 detail = f"still failing after {self.settings.transport_retries} retries: {detail}"
             raise self._error(label, tally, mode, detail) from exc
-        return self._judge(value, completion, problem, response_model, mode, context)
+        return self._settle(outcome, mode)
 
     def _judge(
         self,
@@ -702,9 +765,22 @@ class LLMClient:
         mode: ModeName,
         context: Grounding,
     ) -> T:
-        """The validation policy on one answer as instructor parsed it (``_create``'s triple): the checked
-        value, or ``_BadAnswer``/``_ModeRejected``. Apart from sending, so the batch API judges the answers
-        of its output files by the same rules (``batchapi/wire.py``)."""
+        """The validation policy on one answer as instructor's structural parse gives it (value, completion,
+        problem): the checked value, or ``_BadAnswer``/``_ModeRejected``. Apart from sending, so the batch API
+        judges the answers of its output files by the same rules (``batchapi/wire.py``); the synchronous path
+        reads its answers in one parse (``_read``) and settles them the same way (``_settle``)."""
+        ungrounded: ValidationError | None = None
+        if problem is None and value is not None:
+            try:
+                value = response_model.model_validate(value.model_dump(), context=context)
+            except ValidationError as exc:
+                ungrounded = exc
+        return self._settle(_Outcome(value, completion, problem, ungrounded), mode)
+
+    def _settle(self, outcome: _Outcome[T], mode: ModeName) -> T:
+        """An answer as read: the grounded value, or why it is refused (``_BadAnswer``: re-ask it, with the
+        unchecked value when only grounding failed; ``_ModeRejected``: the endpoint does not take the mode)."""
+        completion, problem = outcome.completion, outcome.problem
         auto = self.settings.mode == "auto"
         if mode == "tools" and auto:
             count = _tool_call_count(completion)
@@ -725,18 +801,25 @@ class LLMClient:
                     # An enforcing endpoint cannot answer this: it took response_format without enforcing it.
                     raise _ModeRejected(f"the answer did not follow the schema it was sent: {reason}")
             raise _BadAnswer(reason, _answer_text(completion))
-        if value is None:  # pragma: no cover - instructor returns a value or raises
+        if outcome.value is None:  # pragma: no cover - a parse returns a value or raises
             raise _BadAnswer("回答为空 (the answer had no content)", None)
 
         count = _tool_call_count(completion)
         if mode in _TOOL_MODES and count is not None and count > 1:
             raise _BadAnswer(f"answer had {count} tool calls; call the tool exactly once", None)
-        try:
-            # Re-validate with the grounding context (see module docstring for why not inside instructor).
-            checked = response_model.model_validate(value.model_dump(), context=context)
-        except ValidationError as exc:
-            raise _BadAnswer(_error_text(exc), _answer_text(completion), unchecked=value) from exc
-        return checked
+        if outcome.ungrounded is not None:
+            raise _BadAnswer(_error_text(outcome.ungrounded), _answer_text(completion), unchecked=outcome.value)
+        return outcome.value
+
+
+@dataclass
+class _Outcome(Generic[T]):
+    """One answer as read: its value (the unchecked one when ungrounded), the completion, and what is wrong."""
+
+    value: T | None
+    completion: Any
+    problem: BaseException | None = None  # malformed: no value
+    ungrounded: ValidationError | None = None  # well-formed, but the grounding validators refused it
 
 
 def _short(exc: BaseException | None) -> str:
