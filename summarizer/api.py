@@ -59,6 +59,7 @@ class Summarizer:
         register_secrets(self.settings.api_key_value(), self.settings.base_url)
         self._backend: Backend | None = None
         self._cache: ResultCache | None = None
+        self._pool: DaemonPool | None = None
         self._lock = threading.Lock()
 
     @property
@@ -171,11 +172,9 @@ class Summarizer:
                 on_chunk(plan.name, result)
             return result
 
-        total = len(plan.chunks)
-        if not (total > 1 and self.spec.capabilities.calls_model):
+        if not (len(plan.chunks) > 1 and self.spec.capabilities.calls_model):
             return [one(step) for step in plan.chunks]
-        pool = DaemonPool(min(self.settings.concurrency, total), name="summarizer-chunk")
-        futures = [pool.submit(one, step) for step in plan.chunks]
+        futures = [self._chunk_pool().submit(one, step) for step in plan.chunks]
         try:
             # Every chunk runs to its end (an answered chunk is cached even when a sibling fails), then the
             # first error in source order is raised, as a map would.
@@ -185,7 +184,22 @@ class Summarizer:
             stop.set()
             raise
         finally:
-            pool.shutdown(cancel_futures=True)
+            for f in futures:  # this document's steps not yet started (the pool is the summarizer's)
+                f.cancel()
+
+    def _chunk_pool(self) -> DaemonPool:
+        """One pool for every document's chunk steps, for the summarizer's lifetime. A pool per document
+        started new threads for every document, and each new thread opened its own SQLite connection to the
+        result cache (diskcache keeps one per thread, set up with a dozen pragmas, each with its own page
+        cache and memory map): measured, a third of a cached run's CPU per document. Twice ``concurrency``
+        workers, so that answers are parsed and validated while the transport's limit keeps ``concurrency``
+        requests on the wire (``llm/client.py``, ``InFlightLimit``); chunk steps never wait on one another,
+        so documents sharing the pool cannot deadlock it. Daemon threads (``workers.DaemonPool``), so that
+        Ctrl-C never waits for a request in flight."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = DaemonPool(2 * self.settings.concurrency, name="summarizer-chunk")
+            return self._pool
 
     def _overview(
         self, plan: DocumentPlan, results: list[ChunkResult], backend: Backend, usage: Usage
@@ -203,6 +217,10 @@ class Summarizer:
         return self.run(source, text=text).summary
 
     def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         with self._lock:
             if self._backend is not None:
                 self._backend.close()
