@@ -33,7 +33,7 @@ from .models import (
     SourceInfo,
     Usage,
 )
-from .numbers import NumberMention, find_numbers, fold_unit, parse_number, written_marks
+from .numbers import NumberMention, fold_unit, parse_number, quote_numbers, written_marks
 from .periods import Period, context_at, figure_context, figure_period, metric_period, own_period, parse_period
 from .sections import Outline, Part, PartKey, path_at, rstrip_end, summary_parts
 
@@ -187,7 +187,7 @@ def redacted_as_written(value: str | None, unit: str, quote: str) -> tuple[str |
     """The redacted figure of ``quote`` a metric stands for, as (marks with scale, unit): the one whose
     marks the value gives, else the only one with the metric's unit, else the only one. (None, unit)
     when the quote has no such figure: verification then flags the metric."""
-    redacted = [m for m in find_numbers(quote) if m.redacted]
+    redacted = [m for m in quote_numbers(quote) if m.redacted]
     # A rank (前x名) only when the quote redacts nothing else: a count must not take a rank's marks.
     found = [m for m in redacted if m.kind != "ordinal"] or redacted
     if value is not None:
@@ -209,7 +209,7 @@ def _mention_of(value: str | None, quote: str) -> NumberMention | None:
     if value is None:
         return None
     needle = _SPACE_RE.sub("", value)
-    return next((m for m in find_numbers(quote) if needle and needle in _SPACE_RE.sub("", m.text)), None)
+    return next((m for m in quote_numbers(quote) if needle and needle in _SPACE_RE.sub("", m.text)), None)
 
 
 MetricKey = tuple[int, int, str | None, str]

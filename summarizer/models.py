@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from pydantic import (
@@ -250,10 +250,16 @@ class Grounding:
     text: str
     parts: int | None = None
 
+    @cached_property
+    def squashed(self) -> str:
+        """``text`` without whitespace, as quotes are matched: once per answer, not once per quote."""
+        return _squash(self.text)
+
 
 def _chunk_text(info: ValidationInfo) -> str | None:
+    """The grounding text without whitespace (quotes are matched that way), or None without a context."""
     ctx = info.context
-    return ctx.text if isinstance(ctx, Grounding) else None
+    return ctx.squashed if isinstance(ctx, Grounding) else None
 
 
 def _compact(node: Any, defs: dict[str, Any]) -> Any:
@@ -383,7 +389,7 @@ class ExtractedMetric(_PromptModel):
         if chunk is None:
             return self
         quote = _squash(self.quote)
-        if not quote or quote not in _squash(chunk):
+        if not quote or quote not in chunk:
             raise ValueError(f"指标「{self.name}」的quote不是原文的逐字摘录: {self.quote!r}")
         if self.value is not None:
             problem = figure_problem(self.value, self.unit, self.quote) or binding_problem(
@@ -445,12 +451,12 @@ def figure_problem(value: str, unit: str, quote: str) -> str | None:
     Compared as number mentions (``numbers``: 万/亿 applied, units folded), not as substrings: "3" is not in
     "科技计划项目143项", and "235.2" + "万元" is not "235.2亿元" although every digit is there. A figure whose
     digits are in the quote with another scale or unit is named as such, so the re-ask says what to fix."""
-    from .numbers import find_numbers, parse_number, units_compatible  # compiles its grammar: not at import
+    from .numbers import parse_number, quote_numbers, units_compatible  # compiles its grammar: not at import
 
     claim = parse_number(f"{value}{unit}")
     if claim is None or (claim.scaled is None and not claim.redacted):
         return f"的value {value!r} 不是数字"
-    mentions = find_numbers(quote)
+    mentions = quote_numbers(quote)
     if claim.redacted:
         if any(m.redacted and units_compatible(m, claim, ordinals_apart=False) for m in mentions):
             return None
@@ -480,7 +486,7 @@ class ExtractedItem(_PromptModel):
     @classmethod
     def _quote_in_chunk(cls, quote: str, info: ValidationInfo) -> str:
         chunk = _chunk_text(info)
-        if chunk is not None and _squash(quote) not in _squash(chunk):
+        if chunk is not None and _squash(quote) not in chunk:
             raise ValueError(f"事项quote不是原文的逐字摘录: {quote!r}")
         return quote
 

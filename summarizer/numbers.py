@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from .numerals import cn_value
@@ -286,6 +287,24 @@ def _pre_approx(text: str, start: int, floor: int) -> str | None:
     return None
 
 
+QUOTE_MEMO_CHARS = 400  # a quote, a value, a sentence; a document is read once and not kept
+
+
+@lru_cache(maxsize=2048)
+def _quote_numbers(text: str) -> tuple[NumberMention, ...]:
+    return tuple(find_numbers(text))
+
+
+def quote_numbers(text: str) -> list[NumberMention]:
+    """``find_numbers`` for a short text read several times: a metric's quote is read by its answer's
+    validator, by merge (the approximation word, a redaction's marks) and again when a cached answer is
+    validated; the mentions are computed once per distinct text (mentions are immutable; the list is the
+    caller's)."""
+    if len(text) > QUOTE_MEMO_CHARS:
+        return find_numbers(text)
+    return list(_quote_numbers(text))
+
+
 def find_numbers(text: str) -> list[NumberMention]:
     """Every number mention in ``text``, in source order, non-overlapping (see module doc for the rules)."""
     out: list[NumberMention] = []
@@ -494,6 +513,7 @@ def _shift(mention: NumberMention, offset: int) -> NumberMention:
     return replace(mention, start=mention.start + offset, end=mention.end + offset)
 
 
+@lru_cache(maxsize=4096)
 def parse_number(text: str) -> NumberMention | None:
     """Read one figure written on its own (a metric's ``value`` or value+unit): the first mention, with
     fallbacks for shapes that only make sense in context (``千万`` alone, ``二十四`` without a measure

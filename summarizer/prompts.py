@@ -33,6 +33,12 @@ def render(name: str, version: str = PROMPT_VERSION, **context: Any) -> str:
     return _environment(version).get_template(f"{name}.j2").render(**context).strip()
 
 
+@lru_cache(maxsize=8)
+def render_fixed(name: str, version: str = PROMPT_VERSION) -> str:
+    """A template without variables (the system prompts), rendered once per process, not once per request."""
+    return render(name, version)
+
+
 def extract_messages(
     chunk_text: str, parts: Sequence[str], whole_report_facts: Sequence[str] | None = None
 ) -> list[dict[str, str]]:
@@ -46,11 +52,11 @@ def extract_messages(
         whole=whole_report_facts is not None,
         facts=list(whole_report_facts or ()),
     )
-    return [{"role": "system", "content": render("extract_system")}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": render_fixed("extract_system")}, {"role": "user", "content": user}]
 
 
 def overview_messages(head: str, points: Sequence[OverviewPoint]) -> list[dict[str, str]]:
     return [
-        {"role": "system", "content": render("overview_system")},
+        {"role": "system", "content": render_fixed("overview_system")},
         {"role": "user", "content": render("overview_user", head=head, sections=points)},
     ]

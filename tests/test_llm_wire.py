@@ -1,6 +1,7 @@
-"""The client builds each request once per mode and model and parses each answer once (llm/client.py, ``_Wire``):
-what goes on the wire must stay byte for byte what instructor's ``create_with_completion`` and openai's
-``chat.completions.create`` send, in every mode, and answers must read the same."""
+"""The client builds each request once per mode and model, sends it without openai's per-request machinery and
+parses each answer once (llm/client.py, ``_Wire`` and ``_post``): what goes on the wire (body bytes, headers and
+their order) must stay what instructor's ``create_with_completion`` and openai's ``chat.completions.create``
+send, in every mode, and answers must read the same."""
 
 from __future__ import annotations
 
@@ -58,12 +59,12 @@ class Capture(httpx2.BaseTransport):
 
     def __init__(self, payload: dict[str, Any]) -> None:
         self.payload = payload
-        self.sent: list[tuple[bytes, str | None]] = []
+        self.sent: list[tuple[bytes, list[tuple[str, str]]]] = []
         self.fake = fs.FakeOpenAI([])
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         raw = request.read()
-        self.sent.append((raw, request.headers.get(LABEL_HEADER)))
+        self.sent.append((raw, request.headers.multi_items()))
         completion = self.fake.completion(json.loads(raw), len(self.sent), fs.answer(self.payload))
         return httpx2.Response(200, json=completion)
 
@@ -72,7 +73,11 @@ def through_instructor(mode: str, model: type[BaseModel], payload: dict[str, Any
     """The same request sent the way the client sent it before it built requests itself."""
     capture = Capture(payload)
     client = openai.OpenAI(
-        api_key="sk-x", base_url="http://127.0.0.1:9/v1", max_retries=0, http_client=httpx2.Client(transport=capture)
+        api_key="sk-x",
+        base_url="http://127.0.0.1:9/v1",
+        max_retries=0,
+        timeout=settings.timeout,
+        http_client=httpx2.Client(transport=capture),
     )
     kwargs: dict[str, Any] = {"model": settings.model, "temperature": settings.temperature}
     if settings.max_tokens is not None:
@@ -109,7 +114,7 @@ def test_bodies_are_byte_identical_to_instructor_create(
                 [dict(m) for m in MESSAGES], model, context=Grounding(CHUNK, 1), label="doc 中文 chunk 1/2"
             )
     assert [raw for raw, _ in capture.sent] == [expected.sent[0][0]] * 2
-    assert [label for _, label in capture.sent] == [expected.sent[0][1]] * 2
+    assert [headers for _, headers in capture.sent] == [expected.sent[0][1]] * 2  # names, values, order
     assert type(result.value) is model  # the model itself, not instructor's wrapper class
     assert result.value.model_dump() == model.model_validate(payload).model_dump()
     assert "_raw_response" not in vars(result.value)  # the completion is not kept alive by the answer
