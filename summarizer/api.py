@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import wait
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from .cost import estimate_cost
 from .errors import Cancelled
 from .extract import Backend, ChunkResult, ChunkStep
 from .fingerprint import Fingerprint, answer_fingerprint
+from .load import Document
 from .merge import RunInfo, merge
 from .models import OverviewDraft, ReportSummary, Usage
 from .plan import DocumentPlan, plan_document
@@ -32,6 +32,7 @@ from .workers import DaemonPool
 
 if TYPE_CHECKING:
     from .cache import ResultCache
+    from .summaries import SummaryCache
 
 __all__ = ["Analysis", "ChunkCallback", "Result", "Summarizer", "analyze", "as_document", "summarize"]
 
@@ -39,12 +40,37 @@ __all__ = ["Analysis", "ChunkCallback", "Result", "Summarizer", "analyze", "as_d
 ChunkCallback = Callable[[str, ChunkResult], None]
 
 
-@dataclass
 class Result:
-    """A summary with the texts it points into (the HTML report needs both)."""
+    """A summary with the texts it points into (the HTML report needs both).
 
-    analysis: Analysis
-    summary: ReportSummary
+    A summary served by the document cache comes without its analysis (the deterministic core is what a
+    lookup saves): ``analysis`` is then worked out from the document on first use, once."""
+
+    def __init__(
+        self, analysis: Analysis | Callable[[], Analysis], summary: ReportSummary, *, from_cache: bool = False
+    ) -> None:
+        self._analysis = analysis
+        self._lock = threading.Lock()
+        self.summary = summary
+        self.from_cache = from_cache  # served by the document cache
+
+    @property
+    def analysis(self) -> Analysis:
+        with self._lock:
+            if not isinstance(self._analysis, Analysis):
+                self._analysis = self._analysis()
+            return self._analysis
+
+    def __repr__(self) -> str:
+        return f"Result(summary={self.summary.source.name!r}, from_cache={self.from_cache})"
+
+
+class _Run(Result):
+    """A summary the pipeline just made, and whether every answer in it passed its grounding check."""
+
+    def __init__(self, analysis: Analysis, summary: ReportSummary, *, grounded: bool) -> None:
+        super().__init__(analysis, summary)
+        self.grounded = grounded
 
 
 class Summarizer:
@@ -94,6 +120,17 @@ class Summarizer:
                 self._backend.close()
             self._backend = backend
 
+    @property
+    def summaries(self) -> SummaryCache | None:
+        """The document cache (``summaries.py``): with the result cache of a backend that keeps one, unless
+        ``document_cache`` is off."""
+        cache = self.cache
+        if cache is None or not cache.enabled or not self.settings.document_cache:
+            return None
+        from .summaries import SummaryCache
+
+        return SummaryCache(cache, self.fingerprint, drop_unverified=self.settings.drop_unverified)
+
     def backend_for_run(self) -> Backend:
         cache = self.cache
         with self._lock:
@@ -118,10 +155,32 @@ class Summarizer:
         """Summarize one report: a path (``Path``, or a one-line ``str`` that looks like a path: it must exist),
         a file's ``bytes``, a ``Document``, or the report text itself as ``text=`` (``analysis.as_document``).
 
+        A document summarized before with the same settings and code is served by the document cache
+        (``summaries.py``): no request, no pipeline.
+
         ``stop``: once set, no further request is sent and the run raises ``Cancelled`` (a batch sets it on Ctrl-C).
         Ctrl-C in the calling thread stops the run at once: requests in flight are abandoned, never waited for."""
-        stop = stop or threading.Event()
-        plan = self.plan(source, text=text)
+        document = as_document(source, limits=self.settings.load_limits(), text=text)
+        summaries = self.summaries
+        if summaries is not None:
+            stored = summaries.get(document)
+            if stored is not None:
+                return self._served(document, stored)
+        result = self._run(document, on_chunk, stop or threading.Event())
+        if summaries is not None and result.grounded:
+            summaries.put(document, result.summary)
+        return result
+
+    def _served(self, document: Document, stored: ReportSummary) -> Result:
+        from .summaries import as_served
+
+        model = self.settings.model if self.spec.capabilities.calls_model else None
+        cost = estimate_cost(model, 0, 0, self.settings.prices) if model is not None else None
+        settings = self.settings
+        return Result(lambda: analyze(document, settings), as_served(stored, document, cost), from_cache=True)
+
+    def _run(self, document: Document, on_chunk: ChunkCallback | None, stop: threading.Event) -> _Run:
+        plan = plan_document(analyze(document, self.settings))
         backend = self.backend_for_run()
         results = self._answer_chunks(plan, backend, on_chunk, stop)
         usage = Usage()
@@ -156,7 +215,7 @@ class Summarizer:
             outline=analysis.outline,
             drop_unverified=self.settings.drop_unverified,
         )
-        return Result(analysis=analysis, summary=summary)
+        return _Run(analysis, summary, grounded=all(r.grounded for r in results))
 
     def _answer_chunks(
         self, plan: DocumentPlan, backend: Backend, on_chunk: ChunkCallback | None, stop: threading.Event

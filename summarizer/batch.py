@@ -391,6 +391,9 @@ class Batch:
             status = self._finished_before(source, key)
             if status is None:
                 result = self.summarizer.run(document, on_chunk=self._on_chunk, stop=self._stop)
+                if result.from_cache:  # served by the document cache: no chunk was asked, every answer was cached
+                    with self._lock:
+                        self.totals.usage.add(result.summary.usage)
                 stem = self.stems[path]
                 rendered = [(stem + suffix(fmt), render(result, fmt)) for fmt in self.formats]
                 status = _ok_status(source, [rel for rel, _ in rendered], key, result.summary)

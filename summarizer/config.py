@@ -65,6 +65,9 @@ class Settings(BaseModel):
     cache_dir: Path | None = None
     use_cache: bool = True
     refresh: bool = False
+    # Keep finished summaries too (summaries.py): a document summarized before with the same settings and code
+    # costs a lookup. Off: every document runs the pipeline, its answers still from the call cache.
+    document_cache: bool = True
     concurrency: int = Field(default=4, ge=1, le=256)
     chunk_budget: int = Field(default=1500, ge=200, le=100_000)
     to_simplified: bool = True

@@ -73,6 +73,9 @@ class ChunkResult:
     extraction: ChunkExtraction
     usage: Usage = field(default_factory=Usage)
     overview: OverviewDraft | None = None  # the answer to a whole-report step writes the overview too
+    # False when the answer failed its grounding check after every re-ask and was kept for verification to
+    # flag: it is not cached, so neither is the summary built from it (``summaries.py``).
+    grounded: bool = True
 
     @classmethod
     def skipped(cls, chunk: Chunk) -> ChunkResult:

@@ -255,7 +255,8 @@ def test_one_failing_document_is_reported_others_written_rerun_redoes_only_it(
         with ResultCache(cache_dir) as cache:
             assert fail_key not in cache
             assert sibling_key in cache  # the keys are the run's own: the answered sibling is there
-        assert cache_entries(cache_dir) == 3 * 3 + 1  # 3 finished documents x 3 calls, + the failed doc's sibling
+        # 3 finished documents x (3 calls + their summary), + the failed doc's sibling (summaries.py)
+        assert cache_entries(cache_dir) == 3 * (3 + 1) + 1
 
         # -- rerun, endpoint healthy: only the failed document's missing calls are sent --------------------
         endpoint.healthy = True
@@ -272,7 +273,7 @@ def test_one_failing_document_is_reported_others_written_rerun_redoes_only_it(
     redone = json.loads((out / f"{fail_path.stem}.json").read_text(encoding="utf-8"))
     assert redone["usage"]["calls"] == 2 and redone["usage"]["cache_hits"] == 1
     assert (out / f"{fail_path.stem}.md").is_file()
-    assert cache_entries(cache_dir) == 4 * 3
+    assert cache_entries(cache_dir) == 4 * (3 + 1)
     with (out / "metrics.csv").open(encoding="utf-8-sig", newline="") as fh:
         assert sorted(Path(r["document"]).name for r in csv.DictReader(fh)) == sorted(p.name for p in paths)
 

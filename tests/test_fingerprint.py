@@ -43,6 +43,7 @@ NEUTRAL: dict[str, Any] = {
     "cache_dir": Path("elsewhere"),
     "use_cache": False,
     "refresh": True,
+    "document_cache": False,
     "concurrency": 16,
     "prices": {"m": (1.0, 2.0)},
     # Caps on an input refuse it or not; they never change what is said about one they let through.

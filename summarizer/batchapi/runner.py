@@ -919,9 +919,14 @@ class LedgerBackend:
         return value, usage
 
     def extract(self, step: ChunkStep) -> ChunkResult:
-        value, usage = self.call(request_for(step, self.fingerprint))
+        request = request_for(step, self.fingerprint)
+        value, usage = self.call(request)
         assert isinstance(value, ChunkExtraction)
-        return _chunk_result(step, value, usage)
+        result = _chunk_result(step, value, usage)
+        history = self.ledger.history(request.key)
+        if history and history[-1].outcome == "kept":  # not cached, so neither is a summary built from it
+            result = replace(result, grounded=False)
+        return result
 
     def overview(self, step: OverviewStep) -> tuple[OverviewDraft, Usage]:
         value, usage = self.call(request_for(step, self.fingerprint))

@@ -47,10 +47,16 @@ class ModelBackend:
 
     def call(self, request: Request) -> tuple[Any, Usage]:
         """The request's validated answer and what it cost."""
+        value, usage, _ = self.answer(request)
+        return value, usage
+
+    def answer(self, request: Request) -> tuple[Any, Usage, bool]:
+        """The request's answer, what it cost, and whether it passed its grounding check (an answer that did not
+        is kept for verification to flag, never cached)."""
         if self.cache is not None:
             cached = request.cached(self.cache)
             if cached is not None:
-                return cached, Usage(cache_hits=1)
+                return cached, Usage(cache_hits=1), True
         # Requests in flight are bounded by the client (the concurrency setting), across every document.
         result = self.client().complete(
             request.messages, request.response_model, context=request.grounding, label=request.label
@@ -64,15 +70,16 @@ class ModelBackend:
             cached_tokens=result.cached_tokens,
             completion_tokens=result.completion_tokens,
         )
-        return result.value, usage
+        return result.value, usage, result.grounded
 
     def extract(self, step: ChunkStep) -> ChunkResult:
-        value, usage = self.call(request_for(step, self.fingerprint))
+        value, usage, grounded = self.answer(request_for(step, self.fingerprint))
         assert isinstance(value, ChunkExtraction)
         overview = value.draft() if isinstance(value, ReportExtraction) else None
-        return ChunkResult(step.chunk, value, usage, overview)
+        return ChunkResult(step.chunk, value, usage, overview, grounded=grounded)
 
     def overview(self, step: OverviewStep) -> tuple[OverviewDraft, Usage]:
+        # An overview has no grounding validators (``OverviewDraft``): its answers are always kept.
         value, usage = self.call(request_for(step, self.fingerprint))
         assert isinstance(value, OverviewDraft)
         return value, usage
