@@ -489,8 +489,8 @@ class Batch:
                 self._journal = None
                 (self.out / JOURNAL).unlink(missing_ok=True)  # the index now holds every entry
             if not interrupted or self.statuses:
-                self.write_metrics_table()
-                self.write_across_reports()
+                # One reading of every output feeds both (parsing a summary is most of their time).
+                self.write_metrics_table(also=self._write_across)
 
     def _finished_summaries(self) -> Iterator[ReportSummary]:
         for src in self.sources.values():
@@ -505,10 +505,12 @@ class Batch:
             except (OSError, ValueError):
                 continue
 
-    def write_metrics_table(self) -> Path | None:
+    def write_metrics_table(self, also: Callable[[Iterable[ReportSummary]], None] | None = None) -> Path | None:
         """OUT/metrics.csv (and .parquet with pyarrow): one row per metric across every finished report.
 
         Streamed a report at a time (rows are never all in memory), so a 10,000-report batch ends flat.
+        ``also``: another reader of the finished summaries, handed them as this table reads them, so every
+        output is parsed once; whatever it leaves unread still goes into the table.
         """
         try:
             import pyarrow as pa  # optional extra
@@ -535,13 +537,24 @@ class Batch:
         with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens Chinese CSV right
             writer = csv.DictWriter(fh, fieldnames=METRIC_COLUMNS)
             writer.writeheader()
-            for summary in self._finished_summaries():
-                rows = metric_rows(summary)
-                writer.writerows(neutralise_row(r) for r in rows)  # the parquet file keeps the values as they are
-                if pa is not None:
-                    pending.extend(rows)
-                    if len(pending) >= PARQUET_ROWS:
-                        flush()
+
+            def tabled() -> Iterator[ReportSummary]:
+                for summary in self._finished_summaries():
+                    rows = metric_rows(summary)
+                    writer.writerows(neutralise_row(r) for r in rows)  # the parquet file keeps the values as they are
+                    if pa is not None:
+                        pending.extend(rows)
+                        if len(pending) >= PARQUET_ROWS:
+                            flush()
+                    yield summary
+
+            summaries = tabled()
+            try:
+                if also is not None:
+                    also(summaries)
+            finally:
+                for _ in summaries:
+                    pass
         flush()
         os.replace(tmp, path)
         if parquet is not None:
@@ -551,9 +564,12 @@ class Batch:
 
     def write_across_reports(self) -> None:
         """OUT/series.csv, OUT/targets.csv and OUT/index.html from the finished summaries (``across.py``)."""
+        self._write_across(self._finished_summaries())
+
+    def _write_across(self, summaries: Iterable[ReportSummary]) -> None:
         from .across import write_across_reports
 
-        write_across_reports(self.out, self._finished_summaries())
+        write_across_reports(self.out, summaries)
 
 
 def _parquet_schema(pa: Any) -> Any:
