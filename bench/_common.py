@@ -67,11 +67,62 @@ def commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (other processes' work: on a shared machine every time figure
+    moves with it)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def machine_line() -> str:
     return (
         f"date {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, commit {commit()}, {cpu_model()}, "
-        f"nproc={os.cpu_count()}, python {platform.python_version()}"
+        f"nproc={os.cpu_count()}, python {platform.python_version()}, load average {load_average()}"
     )
+
+
+@dataclass
+class CoreReference:
+    """``bench_core.py`` run inside another benchmark: the machine's speed at that moment. Every time figure of
+    a run is printed next to it (or as a ratio to it), so a slow or busy machine is told from a regression."""
+
+    mb_per_s: float
+    seconds: float
+    mb: float
+
+    def line(self) -> str:
+        return (
+            f"reference: bench_core {self.mb_per_s:.2f} MB/s in this run ({self.mb:.1f} MB, {self.seconds:.2f} s; "
+            f"6.6 MB/s on the idle machine of 2026-11-22)"
+        )
+
+
+def core_reference(mb: float = 10.0) -> CoreReference:
+    """The deterministic core (load, clean, sections, chunks, numbers) over ``mb`` MB of corpus copies, timed the
+    way ``bench_core.py`` times it (after a warm-up of five files)."""
+    import tempfile
+
+    from bench_core import build_corpus, run
+
+    with tempfile.TemporaryDirectory(prefix="bench_ref_") as tmp:
+        paths = build_corpus(int(mb * 1_000_000), Path(tmp))
+        raw = sum(p.stat().st_size for p in paths) / 1_000_000
+        run(paths[:5], None)
+        seconds, *_ = run(paths, None)
+    total = sum(seconds.values())
+    return CoreReference(raw / total, total, raw)
+
+
+def reset_peak_rss() -> bool:
+    """Start this process's peak RSS (VmHWM) over from its current RSS (Linux: /proc/self/clear_refs), so the
+    peak of one part of a run can be read on its own."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------------
@@ -358,14 +409,17 @@ def fmt_s(x: float) -> str:
 
 __all__ = [
     "ROOT",
+    "CoreReference",
     "Responder",
     "ServerProcess",
     "chunk_answer",
+    "core_reference",
     "corpus",
     "cpu_seconds",
     "estimate_tokens",
     "machine_line",
     "proc_status",
     "request_key",
+    "reset_peak_rss",
     "varied_copies",
 ]

@@ -31,11 +31,14 @@ from _common import (
     OVERVIEW_MARK,
     Responder,
     ServerProcess,
+    core_reference,
     corpus,
     cpu_seconds,
     estimate_tokens,
+    load_average,
     machine_line,
     proc_status,
+    reset_peak_rss,
     varied_copies,
 )
 
@@ -52,12 +55,15 @@ from summarizer.testing import fake_openai as fs
 # --------------------------------------------------------------------------------------------------
 
 
-def _batch(server: ServerProcess, files: list[Path], out: Path, cache: Path, concurrency: int) -> dict[str, Any]:
-    """One batch run, timed: wall, this process's CPU, requests the server received."""
+def _batch(
+    server: ServerProcess, files: list[Path], out: Path, cache: Path, concurrency: int, **settings: Any
+) -> dict[str, Any]:
+    """One batch run, timed: wall, this process's CPU, requests the server received, this run's peak RSS."""
     before = server.stats()
+    reset = reset_peak_rss()
     cpu0, t0, m0 = cpu_seconds(), time.perf_counter(), time.monotonic()
     with Summarizer(
-        backend="llm", base_url=server.base_url, api_key="x", cache_dir=cache, concurrency=concurrency
+        backend="llm", base_url=server.base_url, api_key="x", cache_dir=cache, concurrency=concurrency, **settings
     ) as s:
         batch = Batch(s, files, out)
         statuses = batch.run()
@@ -79,6 +85,7 @@ def _batch(server: ServerProcess, files: list[Path], out: Path, cache: Path, con
         "calls": batch.totals.usage.calls,
         "cache_hits": batch.totals.usage.cache_hits,
         "prompt_tokens": batch.totals.usage.prompt_tokens,
+        "peak_rss_mb": proc_status().get("VmHWM", 0) / 1024 if reset else float("nan"),
         **phases,
     }
 
@@ -111,98 +118,130 @@ def timeline(arrivals: list[float], start: float, end: float, latency: float, co
     }
 
 
+def core_per_doc(files: list[Path], warm: list[Path]) -> float:
+    """CPU seconds per document of the deterministic core (load+clean+sections+chunks+numbers) on these
+    documents, single thread: what the LLM path's CPU per document is divided by."""
+    for f in warm:
+        analyze(load_path(f))
+    cpu0 = cpu_seconds()
+    for f in files:
+        analyze(load_path(f))
+    return (cpu_seconds() - cpu0) / len(files)
+
+
+def _spread(values: list[float], fmt: str = "{:.3f}") -> str:
+    """min / median / max of repeated runs."""
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return " / ".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
+
+
 def throughput(args: argparse.Namespace) -> int:
     print(machine_line())
+    reference = core_reference(args.core_mb)
+    print(reference.line())
     latency = args.latency
+    top = max(args.concurrency)
+    runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench_llm_") as tmp_:
         tmp = Path(tmp_)
         files = varied_copies(args.docs, tmp / "docs")
         warm = varied_copies(2, tmp / "warm", start=args.docs)  # copies numbered after the batch: never shared
-
-        # The deterministic core alone, single thread, for the CPU breakdown.
-        for f in warm:
-            analyze(load_path(f))
-        cpu0 = cpu_seconds()
-        for f in files:
-            analyze(load_path(f))
-        core_cpu = (cpu_seconds() - cpu0) / len(files)
-
         with ServerProcess(latency) as server:
-            # Warm-up (imports of openai/instructor, first connections), on documents outside the batch.
+            # Warm-up on documents outside the batch: imports (openai, instructor, pyarrow for metrics.parquet),
+            # templates compiled (the dashboard), first connections; none of it recurs in a long-running process.
             with Summarizer(
                 backend="llm", base_url=server.base_url, api_key="x", cache_dir=tmp / "warm_cache", concurrency=4
             ) as s:
-                for f in warm:
-                    s.run(f)
+                Batch(s, warm, tmp / "warm_out").run()
             print(
                 f"documents: {len(files)} varied copies of {len(corpus())} corpus reports; "
-                f"latency {latency * 1000:.0f} ms; fake server pid in a separate process"
+                f"latency {latency * 1000:.0f} ms; fake server in a separate process; {args.repeat} repetition(s)"
             )
-            rows = []
-            for c in args.concurrency:
-                n = args.serial_docs if c == 1 and args.serial_docs else len(files)
-                r = _batch(server, files[:n], tmp / f"out_c{c}", tmp / f"cache_c{c}", c)
-                r["concurrency"] = c
-                r["ideal"] = r["requests"] * latency / c
-                rows.append(r)
-                print(
-                    f"  concurrency {c:>2}: {r['docs']} docs, {r['requests']} requests, wall {r['wall']:.1f} s, "
-                    f"ideal {r['ideal']:.1f} s, ratio {r['wall'] / r['ideal']:.3f}, cache hits {r['cache_hits']}, "
-                    f"cpu {r['cpu']:.1f} s",
-                    flush=True,
-                )
+            for rep in range(args.repeat):
+                run: dict[str, Any] = {"rows": [], "core": core_per_doc(files, warm)}
+                for c in args.concurrency:
+                    n = args.serial_docs if c == 1 and args.serial_docs else len(files)
+                    r = _batch(server, files[:n], tmp / f"out{rep}_c{c}", tmp / f"cache{rep}_c{c}", c)
+                    r["concurrency"] = c
+                    r["ideal"] = r["requests"] * latency / c
+                    run["rows"].append(r)
+                    print(
+                        f"  run {rep + 1} concurrency {c:>2}: {r['docs']} docs, {r['requests']} requests, "
+                        f"wall {r['wall']:.1f} s, ideal {r['ideal']:.1f} s, wall/ideal {r['wall'] / r['ideal']:.3f}, "
+                        f"cpu {1000 * r['cpu'] / r['docs']:.1f} ms/doc = {r['cpu'] / r['docs'] / run['core']:.2f}x "
+                        f"core ({1000 * run['core']:.1f} ms/doc), peak RSS {r['peak_rss_mb']:.0f} MB, "
+                        f"load {load_average()}",
+                        flush=True,
+                    )
+                out, cache = tmp / f"out{rep}_c{top}", tmp / f"cache{rep}_c{top}"
+                # Part 2a: the same command again (same output folder): index.json says every document is done.
+                run["again"] = _batch(server, files, out, cache, top)
+                # Part 2b: same documents, new output folder: every summary from the document cache.
+                run["cached"] = _batch(server, files, tmp / f"out{rep}_docs", cache, top)
+                # Part 2c: the same with the document cache off: every answer from the call cache, the rest redone.
+                run["calls"] = _batch(server, files, tmp / f"out{rep}_calls", cache, top, document_cache=False)
+                runs.append(run)
+        after = core_reference(args.core_mb)
+        print(after.line().replace("in this run", "at the end of this run"))
 
-            top = max(args.concurrency)
-            first = next(r for r in rows if r["concurrency"] == top)
-            # Part 2a: the same command again (same output folder): index.json says every document is done.
-            again = _batch(server, files, tmp / f"out_c{top}", tmp / f"cache_c{top}", top)
-            # Part 2b: same documents, new output folder: every chunk is looked up in the LLM cache.
-            cached = _batch(server, files, tmp / f"out_c{top}_cache", tmp / f"cache_c{top}", top)
-            rss = proc_status()
-
+    last = runs[-1]
     print()
     print(
-        f"Part 1: {len(files)} documents (concurrency 1: {rows[0]['docs'] if rows[0]['concurrency'] == 1 else '-'}),"
-        f" latency {latency * 1000:.0f} ms; ideal = requests x latency / concurrency"
+        f"Part 1: {len(files)} documents, latency {latency * 1000:.0f} ms; ideal = requests x latency / concurrency; "
+        f"core = load+clean+sections+chunks+numbers on the same documents, measured alone in the same repetition"
     )
     print(
-        f"{'conc':>4} {'docs':>5} {'requests':>8} {'req/doc':>7} {'wall s':>8} {'ideal s':>8} {'wall/ideal':>10} "
-        f"{'in flight':>9} {'cpu ms/doc':>10} {'cpu ms/req':>10} {'cache hits':>10} {'failed':>6}"
+        f"{'run':>3} {'conc':>4} {'docs':>5} {'requests':>8} {'req/doc':>7} {'wall s':>7} {'ideal s':>7} "
+        f"{'wall/ideal':>10} {'in flight':>9} {'cpu ms/doc':>10} {'core ms/doc':>11} {'cpu/core':>8} "
+        f"{'cpu ms/req':>10} {'peak RSS MB':>11} {'failed':>6}"
     )
-    for r in rows:
+    for i, run in enumerate(runs, 1):
+        for r in run["rows"]:
+            print(
+                f"{i:>3} {r['concurrency']:>4} {r['docs']:>5} {r['requests']:>8} {r['requests'] / r['docs']:>7.2f} "
+                f"{r['wall']:>7.1f} {r['ideal']:>7.1f} {r['wall'] / r['ideal']:>10.3f} "
+                f"{r['requests'] * latency / r['wall']:>9.1f} {1000 * r['cpu'] / r['docs']:>10.1f} "
+                f"{1000 * run['core']:>11.1f} {r['cpu'] / r['docs'] / run['core']:>8.2f} "
+                f"{1000 * r['cpu'] / max(1, r['requests']):>10.2f} {r['peak_rss_mb']:>11.0f} {r['failed']:>6}"
+            )
+    for c in args.concurrency:
+        rows = [next(r for r in run["rows"] if r["concurrency"] == c) for run in runs]
+        ratios = [r["cpu"] / r["docs"] / run["core"] for r, run in zip(rows, runs, strict=True)]
         print(
-            f"{r['concurrency']:>4} {r['docs']:>5} {r['requests']:>8} {r['requests'] / r['docs']:>7.2f} "
-            f"{r['wall']:>8.1f} {r['ideal']:>8.1f} {r['wall'] / r['ideal']:>10.3f} "
-            f"{r['requests'] * latency / r['wall']:>9.1f} {1000 * r['cpu'] / r['docs']:>10.1f} "
-            f"{1000 * r['cpu'] / max(1, r['requests']):>10.2f} {r['cache_hits']:>10} {r['failed']:>6}"
+            f"concurrency {c:>2}, min / median / max over {len(runs)} run(s): wall/ideal "
+            f"{_spread([r['wall'] / r['ideal'] for r in rows])}; cpu/core {_spread(ratios, '{:.2f}')} "
+            f"(targets at {top}: <= 1.10 and <= 4)"
         )
-    print("wall - ideal, from the server's arrival times (see timeline()):")
-    for r in rows:
+    print("wall - ideal, from the server's arrival times (see timeline()), last run:")
+    for r in last["rows"]:
         print(
             f"  concurrency {r['concurrency']:>2}: {r['wall'] - r['ideal']:+6.2f} s = head {r['head']:.2f} + gaps "
             f"{r['gaps']:.2f} (mean {r['mean_in_flight']:.2f} in flight) + tail {r['tail']:.2f} + end {r['end']:.2f}"
         )
+    first = next(r for r in last["rows"] if r["concurrency"] == top)
     print(
-        f"pipeline CPU per document (this process; the server's own CPU, {first['server_cpu']:.1f} s at "
-        f"concurrency {top}, is not in it):"
+        f"pipeline CPU per document, last run (this process; the server's own CPU, {first['server_cpu']:.1f} s at "
+        f"concurrency {top}, is not in it): first run {1000 * first['cpu'] / first['docs']:.1f} ms/doc; "
+        f"call cache only (no HTTP) {1000 * last['calls']['cpu'] / last['calls']['docs']:.1f} ms/doc -> client "
+        f"stack ~{1000 * (first['cpu'] - last['calls']['cpu']) / first['requests']:.2f} ms/request; document "
+        f"cache {1000 * last['cached']['cpu'] / last['cached']['docs']:.1f} ms/doc; core "
+        f"{1000 * last['core']:.1f} ms/doc"
     )
-    print(
-        f"  first run at concurrency {top}: {1000 * first['cpu'] / first['docs']:.1f} ms/doc, of which the "
-        f"deterministic core (load+clean+sections+chunks+numbers, measured alone) {1000 * core_cpu:.1f} ms"
-    )
-    print(
-        f"  cached run (no HTTP): {1000 * cached['cpu'] / cached['docs']:.1f} ms/doc -> LLM client stack "
-        f"(openai+instructor+httpx+validation) ~{1000 * (first['cpu'] - cached['cpu']) / first['requests']:.2f} "
-        f"ms/request"
-    )
-    print(f"  peak RSS of this process: {rss.get('VmHWM', 0) / 1024:.0f} MB")
     print()
-    print(f"Part 2: the same {len(files)} documents again at concurrency {top}, cache of the first run")
-    for label, r in (("same --out (index.json skip)", again), ("new --out (LLM cache hits)", cached)):
+    print(f"Part 2: the same {len(files)} documents again at concurrency {top}, with the first run's cache")
+    for label, key in (
+        ("same --out (index.json skip)", "again"),
+        ("new --out, document cache", "cached"),
+        ("new --out, call cache only", "calls"),
+    ):
+        speed = [run["rows"][-1]["wall"] / run[key]["wall"] for run in runs]
+        r = last[key]
         print(
-            f"  {label:<30} wall {r['wall']:.2f} s, requests {r['requests']}, cache hits {r['cache_hits']}, "
-            f"skipped {r['skipped']}, ok {r['ok']}, speed-up x{first['wall'] / r['wall']:.0f} "
-            f"over the first run ({first['wall']:.1f} s)"
+            f"  {label:<30} wall {r['wall']:.2f} s, cpu {1000 * r['cpu'] / r['docs']:.1f} ms/doc "
+            f"({r['cpu'] / r['docs'] / last['core']:.2f}x core), requests {r['requests']}, cache hits "
+            f"{r['cache_hits']}, skipped {r['skipped']}, ok {r['ok']}; speed-up over the first run "
+            f"x{_spread(speed, '{:.0f}')} (min / median / max)"
         )
     return 0
 
@@ -395,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--docs", type=int, default=200)
     t.add_argument("--latency", type=float, default=0.3, help="seconds per answer (default 0.3)")
     t.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    t.add_argument("--repeat", type=int, default=1, help="repetitions (fresh caches each); min/median/max reported")
+    t.add_argument("--core-mb", type=float, default=10.0, help="MB of the bench_core reference run (default 10)")
     t.add_argument(
         "--serial-docs",
         type=int,

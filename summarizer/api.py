@@ -162,13 +162,14 @@ class Summarizer:
         Ctrl-C in the calling thread stops the run at once: requests in flight are abandoned, never waited for."""
         document = as_document(source, limits=self.settings.load_limits(), text=text)
         summaries = self.summaries
+        key = summaries.key(document) if summaries is not None else ""
         if summaries is not None:
-            stored = summaries.get(document)
+            stored = summaries.get(key)
             if stored is not None:
                 return self._served(document, stored)
         result = self._run(document, on_chunk, stop or threading.Event())
         if summaries is not None and result.grounded:
-            summaries.put(document, result.summary)
+            summaries.put(key, result.summary)
         return result
 
     def _served(self, document: Document, stored: ReportSummary) -> Result:

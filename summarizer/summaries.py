@@ -115,9 +115,10 @@ class SummaryCache:
     def key(self, document: Document) -> str:
         return summary_key(document, self.fingerprint, drop_unverified=self.drop_unverified)
 
-    def get(self, document: Document) -> ReportSummary | None:
-        """The stored summary of ``document``; None when there is none (or it no longer validates)."""
-        raw = self.cache.get_text(self.key(document))
+    def get(self, key: str) -> ReportSummary | None:
+        """The summary stored under ``key`` (``key(document)``); None when there is none (or it no longer
+        validates)."""
+        raw = self.cache.get_text(key)
         if raw is None:
             return None
         try:
@@ -125,5 +126,5 @@ class SummaryCache:
         except ValidationError:
             return None  # written by code that is gone; the caller overwrites it
 
-    def put(self, document: Document, summary: ReportSummary) -> None:
-        self.cache.set_text(self.key(document), summary.model_dump_json())
+    def put(self, key: str, summary: ReportSummary) -> None:
+        self.cache.set_text(key, summary.model_dump_json())

@@ -120,8 +120,9 @@ class _Source:
     """The source mentions, indexed for the two questions verify asks: "what lies in this span?" and "is this
     value anywhere?"."""
 
-    def __init__(self, mentions: Sequence[NumberMention]) -> None:
-        self.mentions = sorted(mentions, key=lambda m: m.start)
+    def __init__(self, mentions: Sequence[NumberMention], *, ordered: bool = False) -> None:
+        """``ordered``: ``mentions`` are already in source order (a part of an index is)."""
+        self.mentions = list(mentions) if ordered else sorted(mentions, key=lambda m: m.start)
         self.ends = [m.end for m in self.mentions]
         self.by_value: dict[Decimal, list[NumberMention]] = {}
         self.redacted: list[NumberMention] = []
@@ -152,7 +153,7 @@ class _Source:
         """The mentions of one section of the source; the whole source when the span is empty or unknown."""
         if end <= start:
             return self
-        return _Source(self.in_span(start, end))
+        return _Source(self.in_span(start, end), ordered=True)
 
 
 # --------------------------------------------------------------------------------------------------
