@@ -170,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=3, help="examples of misses and false removals to print")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import core_reference
+
+    print(core_reference().line())
     print(f"command: python bench/bench_clean.py --docs {args.docs} --seed {args.seed}")
     ok = True
     for part in args.parts:

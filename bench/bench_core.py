@@ -115,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
 
     mb = raw_bytes / 1_000_000
     total = sum(seconds.values())
-    print(f"machine: {cpu_model()}, nproc={os.cpu_count()}, python {platform.python_version()}")
+    try:
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        load = "unknown"
+    print(f"machine: {cpu_model()}, nproc={os.cpu_count()}, python {platform.python_version()}, load average {load}")
     print(f"corpus: {len(paths)} files, {mb:.2f} MB raw; {n_chunks} chunks, {n_numbers} numbers")
     print(f"{'step':<10}{'seconds':>10}{'MB/s':>10}{'share':>8}")
     for step in STEPS:

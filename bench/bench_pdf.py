@@ -30,7 +30,6 @@ import argparse
 import difflib
 import html
 import io
-import platform
 import re
 import shutil
 import subprocess
@@ -161,7 +160,11 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=0, help="only the first N documents (0: all)")
     args = parser.parse_args()
     docs = corpus()[: args.docs or None]
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import core_reference, machine_line
+
+    print(machine_line())
+    print(core_reference().line())
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         sets: dict[str, list[tuple[str, list[str], Path, list[Drawn] | None]]] = {"cid": [], "ttf": [], "chrome": []}

@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ServerProcess, corpus, machine_line, proc_status
+from _common import ServerProcess, core_reference, corpus, machine_line, proc_status
 
 SENTENCE = re.compile(r"[^。！？\n]{12,160}[。！？]")
 HEADING = re.compile(r"\s*(?:[一二三四五六七八九十]+[、是]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．)）])")
@@ -236,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
     args = parser.parse_args(argv)
     print(machine_line())
+    print(core_reference().line())  # every time figure below moves with the machine's speed: read it against this
 
     tmp = None
     if args.keep is None:

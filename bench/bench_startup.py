@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, machine_line
+from _common import ROOT, core_reference, machine_line
 
 REPORT = ROOT / "tests" / "data" / "xianning_city_2020h1.txt"
 ENTRY = "import sys; from summarizer.cli import main; sys.argv[0] = 'summarize'; main()"
@@ -74,6 +74,7 @@ def main() -> None:
         envs[side] = env
 
     print(machine_line())
+    print(core_reference().line())
     print(f"{args.runs} runs per case and side after {args.warmup} warm-up; seconds: min median max")
     for name, command in CASES.items():
         walls: dict[str, list[float]] = {side: [] for side in sides}
