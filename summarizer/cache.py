@@ -160,16 +160,26 @@ class ResultCache:
 
     def get_text(self, key: str) -> str | None:
         """The stored JSON text itself, for a caller that parses it straight into its model (one parse, no dict
-        in between); None when disabled, refreshing or absent."""
-        if self._store is None or self.refresh:
+        in between); None when disabled, refreshing or absent (a fault is handled as ``get`` handles it)."""
+        store = self._store
+        if store is None or self.refresh:
             return None
-        raw = self._store.get(key)
+        try:
+            raw = store.get(key)
+        except (_sqlite_error(), OSError) as exc:
+            self._give_up(exc)
+            return None
         return raw if isinstance(raw, str) else None
 
     def set_text(self, key: str, text: str) -> None:
         """Store JSON text as it is (``get_text`` reads it back)."""
-        if self._store is not None:
-            self._store.set(key, text)
+        store = self._store
+        if store is None:
+            return
+        try:
+            store.set(key, text)
+        except (_sqlite_error(), OSError) as exc:
+            self._give_up(exc)
 
     def __contains__(self, key: object) -> bool:
         store = self._store

@@ -464,7 +464,7 @@ class LLMClient:
         }
         # After a request's own headers, as openai adds them: no retries of its own, its read timeout.
         self._headers_after = {"x-stainless-retry-count": "0", "x-stainless-read-timeout": str(float(settings.timeout))}
-        self._completions_url = f"{self._base_url}/chat/completions"
+        self._completions_url = httpx2.URL(f"{self._base_url}/chat/completions")  # parsed once, not per request
         self._lock = threading.Lock()
         self._mode: ModeName = cast(ModeName, AUTO_MODES[0]) if settings.mode == "auto" else settings.mode
         self._shapes: dict[tuple[str, type[BaseModel]], dict[str, Any]] = {}  # strict request parts, built once
