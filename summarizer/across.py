@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import quote as url_quote
 
 from .indicators import IndicatorTable, default_table, figure_offset
-from .models import Metric, ReportSummary
+from .models import Metric, ReportSummary, Usage, Verification
 from .numbers import find_numbers, parse_number
 from .safety import neutralise_cell
 
@@ -543,7 +543,19 @@ def write_across_reports(
             if html:
                 # The report page's metric rows are keyed by position (render/html.py): #row-m<n>.
                 links[(s.source.name, m.id)] = f"{url_quote(html)}#row-m{n}"
-        slim.append(s.model_copy(update={"metrics": kept, "sections": []}))
+        # Only what the series, the targets and the page read: a batch's summaries are held here all at once.
+        slim.append(
+            s.model_copy(
+                update={
+                    "metrics": kept,
+                    "sections": [],
+                    "overview": "",
+                    "highlights": [],
+                    "verification": Verification(),
+                    "usage": Usage(),
+                }
+            )
+        )
     cross = cross_report(slim, t)
     written = [
         write_csv(out / "series.csv", cross.series, SERIES_COLUMNS),
