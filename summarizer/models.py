@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, Literal
@@ -355,10 +356,11 @@ class _PromptModel(_Model):
         return cached
 
 
-# Filled on first use (dicts: a classmethod cannot carry functools.cache per subclass). The compact schema is kept as
-# JSON text, so every caller gets its own copy.
-_COMPACT_SCHEMAS: dict[type[BaseModel], str] = {}
-_STRICT_SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
+# Filled on first use (a classmethod cannot carry functools.cache per subclass). The compact schema is kept as JSON
+# text, so every caller gets its own copy. Weak keys: instructor wraps the response model in a new class for each
+# request on its own path (the batch API's parse), and a plain dict kept every one of those alive (~20 kB each).
+_COMPACT_SCHEMAS: weakref.WeakKeyDictionary[type[BaseModel], str] = weakref.WeakKeyDictionary()
+_STRICT_SCHEMAS: weakref.WeakKeyDictionary[type[BaseModel], dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:

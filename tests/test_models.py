@@ -59,3 +59,22 @@ def test_the_validator_rejects_a_scale_change_with_a_message_the_model_can_act_o
         _metric(value="235.2万")
     with pytest.raises(ValidationError, match="不是原文的逐字摘录"):
         _metric(quote="地区生产总值235.3亿元")
+
+
+def test_schema_caches_do_not_keep_per_request_model_classes_alive() -> None:
+    # instructor wraps the response model in a new class per request on its own path; the schema caches must not
+    # hold every one of those classes (they did: ~20 kB per request, hundreds of MB over a large batch).
+    import gc
+    import weakref
+
+    from summarizer.models import ChunkExtraction, strict_json_schema
+
+    def one_request_class() -> weakref.ref[type]:
+        cls = type("PerRequest", (ChunkExtraction,), {"__doc__": "x"})
+        assert cls.model_json_schema()["title"] == "PerRequest"
+        assert strict_json_schema(cls)["type"] == "object"
+        return weakref.ref(cls)
+
+    refs = [one_request_class() for _ in range(3)]
+    gc.collect()
+    assert all(ref() is None for ref in refs)
