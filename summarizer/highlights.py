@@ -12,6 +12,28 @@ goes by:
 
 A metric with a name too short to say what it measures is never a highlight; two metrics with the same
 name and figure count once. Verification then keeps only verified highlights (``verify.verify``).
+
+**Proposed by a model, checked by the code** (``checked_highlights``). On a model backend each extracted
+metric carries the model's ``key`` (a headline figure a briefing must cite; ``models.ExtractedMetric``). A
+proposal counts only if the metric exists after merge (merge gives every proposed figure the id of the metric
+it became; an id that names none is dropped), is not junk (``evaluate.junk_reason``: a date, an ordinal, a set
+phrase, a count inside a name, a negated count, a name cut mid-phrase), has a name that says what it measures
+(``name_problem``: not a bare figure, not only words like 增长/总额/完成), is not a duration, and is verified
+(``verify.verify`` removes the others); a figure proposed twice (same name, value and unit) counts once. The
+proposals that pass are ordered by ``score``: the model chooses, the code ranks (a chunk's answer sees only its
+chunk, so it cannot rank figures across the report). Then:
+
+* more than ``HIGHLIGHTS_MAX``: the first ``HIGHLIGHTS_MAX`` by score;
+* fewer: the places left go to the deterministic choice (``choose_highlights``, in its order), after the
+  proposals, skipping what fails the same checks (``fill_highlights``). So a model that marks only the figures
+  of its chunk that stand out (in the authored answers of tests/cassettes: 4 of a heavily redacted county
+  report's 33 figures) never shows a reader fewer key figures than the offline backend would, and its own
+  picks come first. (Filling only up to a small minimum of 5 was tried: highlight recall over the replayed
+  corpus fell from 96% to 81%.)
+* none at all (the offline backend, which proposes nothing; an answer recorded before ``key`` existed; a model
+  that leaves it out where the schema is not enforced): the deterministic choice, exactly as offline;
+* a proposal verification fails: removed there, and its place goes to the next verified figure of the
+  deterministic choice.
 """
 
 from __future__ import annotations
@@ -126,3 +148,91 @@ def choose_highlights(metrics: Sequence[Metric], text: str, outline: Outline, li
         if value >= MIN_SCORE:
             scored.append((-value, order, metric.id))
     return [mid for _, _, mid in sorted(scored)[:limit]]
+
+
+# Words that say how a figure moved or was counted, not what it measures: a name made only of them (增长, 同比增长,
+# 累计完成, 总额) leaves a reader asking "of what?".
+_GENERIC_NAME_RE = re.compile(
+    r"(?:同比|环比|比上年|比去年|全年|累计|共|合计|总计|新增|净增|增长|增加|下降|减少|提高|降低|达到|完成|实现|"
+    r"总额|总量|总数|数量|金额|规模|比例|比重|占比|幅度|增速|增幅|率|数|额|量|个|项)+"
+)
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` does not say what its figure measures (None when it does): shorter than two characters, or
+    made only of words that say how a figure moved or was counted (增长, 累计完成, 总额)."""
+    name = name.strip()
+    if len(name) < 2:
+        return "name too short"
+    if _GENERIC_NAME_RE.fullmatch(name):
+        return "name says how, not what"
+    return None
+
+
+def proposal_problem(metric: Metric) -> str | None:
+    """Why a metric the model proposed is not a highlight (None when it is one, pending verification)."""
+    from .evaluate import junk_reason  # the junk rules of the eval; not imported on the offline path
+
+    problem = name_problem(metric.name) or junk_reason(metric)
+    if problem is None and metric.unit in DURATION_UNITS:
+        problem = "a duration"
+    return problem
+
+
+def checked_highlights(
+    metrics: Sequence[Metric],
+    proposed: Sequence[str],
+    text: str,
+    outline: Outline,
+    limit: int = HIGHLIGHTS_MAX,
+) -> list[str]:
+    """The highlights from the ids of the metrics a model ``proposed``, checked and ranked, then filled up from
+    the deterministic choice (the rules, and what happens with none, few or too many: the module docstring).
+    With no proposal at all: ``choose_highlights``, as on the offline backend."""
+    if not proposed:
+        return choose_highlights(metrics, text, outline, limit)
+    wanted = set(proposed)
+    spans = key_spans(text, outline)
+    scored: list[tuple[float, int, str]] = []
+    seen: set[tuple[str, str | None, str]] = set()
+    for order, metric in enumerate(metrics):
+        fact = (metric.name, metric.value, metric.unit)
+        if metric.id not in wanted or fact in seen or proposal_problem(metric) is not None:
+            continue
+        seen.add(fact)
+        scored.append((-score(metric, spans), order, metric.id))
+    chosen = [mid for _, _, mid in sorted(scored)[:limit]]
+    return fill_highlights(chosen, metrics, text, outline, limit)
+
+
+def fill_highlights(
+    chosen: Sequence[str],
+    metrics: Sequence[Metric],
+    text: str,
+    outline: Outline,
+    limit: int = HIGHLIGHTS_MAX,
+    *,
+    verified_only: bool = False,
+) -> list[str]:
+    """``chosen`` followed by the deterministic choice (``choose_highlights``, in its order) up to ``limit``,
+    leaving out what ``chosen`` has, a fact it already shows (same name, value and unit) and any metric a proposal
+    would be refused for (``proposal_problem``): every highlight of a model's summary passes the same checks.
+    ``verified_only`` (after verification, ``verify.verify``): verified metrics only.
+
+    A no-op on the deterministic choice itself: what ``choose_highlights`` picks is either already in it or was
+    removed by verification, so the offline backend's highlights are exactly its deterministic choice."""
+    out = list(chosen)
+    if len(out) >= limit:
+        return out[:limit]
+    by_id = {m.id: m for m in metrics}
+    seen = {(by_id[mid].name, by_id[mid].value, by_id[mid].unit) for mid in out if mid in by_id}
+    for mid in choose_highlights(metrics, text, outline, limit):
+        m = by_id[mid]
+        fact = (m.name, m.value, m.unit)
+        if mid in out or fact in seen or (verified_only and m.check != "verified") or proposal_problem(m) is not None:
+            continue
+        out.append(mid)
+        seen.add(fact)
+        if len(out) >= limit:
+            break
+    return out

@@ -16,7 +16,7 @@ from decimal import Decimal
 from .clean import CleanText, source_facts
 from .extract import ChunkResult
 from .head import read_head
-from .highlights import choose_highlights
+from .highlights import checked_highlights
 from .indicators import find_relative_targets, indicator_of
 from .load import Document
 from .models import (
@@ -240,6 +240,9 @@ class _Collected:
     metrics: dict[MetricKey, Metric] = field(default_factory=dict)
     summaries: dict[PartKey, list[str]] = field(default_factory=dict)
     items: dict[PartKey, list[tuple[Item, list[MetricKey]]]] = field(default_factory=dict)
+    # Metrics a model proposed as highlights (``ExtractedMetric.key``): a figure given twice is proposed when
+    # either answer proposes it.
+    proposed: set[MetricKey] = field(default_factory=set)
 
 
 def _collect(
@@ -270,6 +273,8 @@ def _collect(
                 metric = _metric(em, mevidence, section_path(mevidence.start))
                 mkey = (metric.evidence.start, metric.evidence.end, metric.value, metric.unit)
                 out.metrics.setdefault(mkey, metric)  # the same fact from two items/chunks counts once
+                if em.key:
+                    out.proposed.add(mkey)
                 if mkey not in keys:
                     keys.append(mkey)
             dedup = (extracted.text.strip(), evidence.start if evidence else -1)
@@ -351,6 +356,7 @@ def merge(
     collected = _collect(results, document, clean, outline)
     report = report_period_of(document, clean.text, outline, overview)
     metrics, ids = _numbered_metrics(collected.metrics, clean.text, outline, report)
+    proposed = sorted((ids[k] for k in collected.proposed), key=lambda mid: int(mid[1:]))
     return ReportSummary(
         source=SourceInfo(
             path=document.path,
@@ -371,7 +377,7 @@ def merge(
         overview=overview.overview,
         sections=_sections(collected, outline, clean, ids),
         metrics=metrics,
-        highlights=choose_highlights(metrics, clean.text, outline),
+        highlights=checked_highlights(metrics, proposed, clean.text, outline),
         relative_targets=relative_targets(document, clean, outline, report),
         usage=usage,
         backend=run.backend,

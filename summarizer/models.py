@@ -381,6 +381,14 @@ class ExtractedMetric(_PromptModel):
     unit: str
     kind: MetricKind
     quote: str  # the verbatim clause holding the figure (or its redaction mark)
+    # The model's proposal for ``ReportSummary.highlights``: a headline figure a briefing of the report must cite.
+    # A yes/no on each metric, decided while the model writes that metric with its clause in view, is what a
+    # model answers reliably and costs one short key per metric; a list of key metrics would have to name them
+    # again (names drift from the metrics', indices shift), and a chunk's answer cannot rank figures across the
+    # report anyway. The code checks each proposal and ranks them (``highlights.checked_highlights``). Last, so
+    # the model judges the figure after quoting it; defaults to False, so an answer without it (recorded before
+    # it existed, a model that leaves it out where the schema is not enforced) proposes nothing.
+    key: bool = False
     # Not asked of the model: ``merge`` reads the approximation word (余, 近, 以上…) from the figure's
     # mention in the quote, and a null value is what marks a redacted figure. Fewer fields, fewer tokens,
     # and two fewer things a model can get wrong.

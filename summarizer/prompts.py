@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from .extract import OverviewPoint
 
-PROMPT_VERSION = "v3"
+PROMPT_VERSION = "v4"
 
 
 @lru_cache(maxsize=4)

@@ -65,6 +65,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from .binding import Binding, bind, misattribution, name_similarity
+from .highlights import fill_highlights
 from .models import REDACTION_RE, Check, Metric, ReportSummary, Verification, VerificationFailure
 from .numbers import NumberMention, find_numbers, fold_unit, parse_number, units_compatible, written_marks
 from .periods import Period, metric_period
@@ -627,9 +628,14 @@ def verify(
             checked, verified = checked + c, verified + v
             item.flagged = len(failures) > before
 
-    # A highlight is a key fact shown first: only a verified figure is one.
+    # A highlight is a key fact shown first: only a verified figure is one. A place freed here (a model proposed a
+    # figure verification fails) goes to the next verified figure of the deterministic choice
+    # (``highlights.fill_highlights``, which changes nothing on the offline backend's own choice).
     verified_ids = {m.id for m in out.metrics if m.check == "verified"}
-    out.highlights = [mid for mid in out.highlights if mid in verified_ids]
+    kept = [mid for mid in out.highlights if mid in verified_ids]
+    if len(kept) < len(out.highlights) and text is not None and outline is not None:
+        kept = fill_highlights(kept, out.metrics, text, outline, verified_only=True)
+    out.highlights = kept
     if drop_unverified:
         out.metrics = [m for m in out.metrics if m.check == "verified"]
         for section in out.sections:

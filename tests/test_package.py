@@ -23,7 +23,7 @@ def test_wheel_ships_prompts_and_schemas(tmp_path: Path) -> None:
     assert build.returncode == 0, build.stderr[-2000:]
     wheel = next((tmp_path / "dist").glob("summarizer-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "summarizer/_data/prompts/v3/extract_system.j2" in names
+    assert "summarizer/_data/prompts/v4/extract_system.j2" in names
     assert "summarizer/_data/schemas/report_summary.schema.json" in names
     assert "summarizer/data/indicators.json" in names  # the indicator table ships inside the package
     assert "summarizer/render/templates/dashboard.html.j2" in names

@@ -38,7 +38,7 @@ MESSAGES = [
     {"role": "user", "content": f"请抽取以下原文:\n{CHUNK}"},
 ]
 QUOTE = "全市实现高新技术产业增加值30.95亿元"
-METRIC = {"name": "高新技术产业增加值", "value": "30.95亿", "unit": "元", "kind": "result", "quote": QUOTE}
+METRIC = {"name": "高新技术产业增加值", "value": "30.95亿", "unit": "元", "kind": "result", "quote": QUOTE, "key": True}
 GOOD: dict[str, Any] = {
     "summaries": ["一季度咸宁高新技术产业增加值30.95亿元。"],
     "items": [{"text": "高新技术产业增加值30.95亿元", "kind": "achievement", "quote": QUOTE, "metrics": [METRIC]}],
