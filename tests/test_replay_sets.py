@@ -144,3 +144,47 @@ def test_no_secret_in_any_cassette() -> None:
     for path in CASSETTES.rglob("*.json"):
         text = path.read_text(encoding="utf-8")
         assert "sk-" not in text and "authorization" not in text.lower(), path
+
+
+def proposed_names(name: str) -> set[str]:
+    """The metrics the scripted model marked ``key`` (a headline figure) in any of its answers."""
+    answers = SETS[name]["chunks"]["0"]
+    return {m["name"] for a in answers for item in a["items"] for m in item["metrics"] if m["key"]}
+
+
+def test_proposals_that_fail_verification_are_not_highlights(tmp_path: Path) -> None:
+    """The stubborn model proposes its two wrong figures as key figures too (15家 where the source says xx,
+    30.95亿元 for 30.13亿元); verification fails them, so neither is a highlight, and the proposals that pass come
+    first, then verified figures of the deterministic choice."""
+    assert {"推荐申报高新技术企业数", "技术合同成交总额"} <= proposed_names("stubborn")
+    summary = replay("stubborn", tmp_path)
+    metrics, by_id = by_name(summary), {m.id: m for m in summary.metrics}
+    assert metrics["推荐申报高新技术企业数"].id not in summary.highlights
+    assert metrics["技术合同成交总额"].id not in summary.highlights
+    passed = {metrics["技术合同认定登记数"].id, metrics["技术合同成交额增长率目标"].id}
+    assert set(summary.highlights[:2]) == passed
+    assert all(by_id[mid].check == "verified" for mid in summary.highlights)
+
+
+def test_faithful_proposals_lead_the_highlights_and_the_renderers_show_them_first(tmp_path: Path) -> None:
+    from bs4 import BeautifulSoup
+
+    from summarizer.render.html import render_html
+    from summarizer.render.markdown import render_markdown
+
+    summary = replay("reask", tmp_path)
+    metrics = by_name(summary)
+    proposed = {metrics[n].id for n in proposed_names("reask")}
+    assert len(proposed) == 3 and set(summary.highlights[:3]) == proposed
+    names = [next(m.name for m in summary.metrics if m.id == mid) for mid in summary.highlights]
+    # Markdown: the highlights right after the overview, in their order, before the sections and the folded table
+    md = render_markdown(summary)
+    key = md.index("## 要点")
+    assert key < md.index("## 分节摘要") < md.index("<details>")
+    bullets = [ln for ln in md[key:].split("\n## ")[0].splitlines() if ln.startswith("- **")]
+    assert [b.split("**")[1] for b in bullets] == names
+    # HTML: the highlights card lists them in the same order, every metric behind the fold
+    text = MINI.read_text(encoding="utf-8")
+    page = BeautifulSoup(render_html(summary, text, text), "html.parser")
+    assert [a.get_text().strip().splitlines()[0] for a in page.select("#highlights a.ev-link")] == names
+    assert page.select_one("details#metrics-fold") is not None
