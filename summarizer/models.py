@@ -221,7 +221,9 @@ class ReportSummary(_Model):
     highlights: list[str] = Field(
         default_factory=list,
         max_length=20,
-        description="Ids of the key metrics in `metrics`, most important first (at most 20; verified ones only).",
+        description="Ids of the key metrics in `metrics`, most important first (at most 20; verified ones only). "
+        "On a model backend the model proposes them and the code checks and ranks them; the deterministic choice "
+        "fills the places left (summarizer/highlights.py).",
     )
     relative_targets: list[RelativeTarget] = Field(
         default_factory=list, description="Targets of the plans stated against another indicator (与经济增长同步)."

@@ -185,3 +185,33 @@ def test_redacted_value_is_its_own_marks_with_scale(
     value: str | None, unit: str, quote: str, expected: tuple[str | None, str]
 ) -> None:
     assert redacted_as_written(value, unit, quote) == expected
+
+
+def test_proposals_follow_their_figure_into_the_merged_metric() -> None:
+    """A figure the model marks ``key`` is proposed under the id of the metric it merged into, even when another
+    item gives the same figure without the mark; a figure nobody proposed comes only from the fill."""
+    two = TEXT.index("二、")
+    one = TEXT.index("一、")
+    c1, c2 = _chunk(0, one, two - 1), _chunk(1, two, len(TEXT))
+    people = {"name": "受训群众", "value": "8000", "unit": "人次", "kind": "result", "quote": "受训群众8000余人次"}
+    r1 = _extraction(c1, {
+        "summaries": ["上半年开展科普宣传。"],
+        "items": [
+            {"text": "受训群众8000余人次", "kind": "achievement", "quote": "受训群众8000余人次",
+             "metrics": [people]},
+            {"text": "科普培训", "kind": "measure", "quote": "受训群众8000余人次",
+             "metrics": [{**people, "key": True}]},
+        ],
+    })
+    r2 = _extraction(c2, {"summaries": ["下半年计划。"], "items": [
+        {"text": "申报高企120家", "kind": "plan", "quote": "力争申报高新技术企业120家",
+         "metrics": [{"name": "申报高新技术企业", "value": "120", "unit": "家", "kind": "target",
+                      "quote": "力争申报高新技术企业120家", "key": False}]}]})
+    summary = _merge([r1, r2])
+    assert [m.value for m in summary.metrics] == ["8000", "120"]
+    # the model proposed 受训群众 (in one of the two items giving it): it leads, the rest is the deterministic fill
+    assert summary.highlights == ["m1", "m2"]
+    # without the proposal the deterministic choice ranks the target first (高新技术企业 is on its importance list)
+    unproposed = _extraction(c1, {"summaries": ["上半年开展科普宣传。"], "items": [
+        {"text": "受训群众8000余人次", "kind": "achievement", "quote": "受训群众8000余人次", "metrics": [people]}]})
+    assert _merge([unproposed, r2]).highlights == ["m2", "m1"]

@@ -15,7 +15,8 @@ instead.
 
 DOC is a stem of ``tests/data/*.txt``. ``answers/<doc>.json`` is
 ``{"chunks": {"<chunk index>": <ChunkExtraction>}, "overview": <OverviewDraft>}`` (one summary per part the
-chunk touches, as ``dump`` lists them); chunks the pipeline does
+chunk touches, as ``dump`` lists them; every metric with its ``key``, the model's proposal for the highlights,
+written out as the strict schema requires); chunks the pipeline does
 not send (see ``plan.is_trivial``) need no answer.
 """
 
