@@ -690,83 +690,101 @@ def _insert(text: str, inserts: list[tuple[int, str]]) -> str:
     return "".join(pieces)
 
 
-def make_doc(
-    rng: random.Random, part: Part = "dev", sources: Sequence[tuple[str, Sequence[str]]] | None = None
-) -> NoisyDoc:
-    """One noisy page with its ground truth."""
-    g = _Gen(rng, part)
-    sources = sources or default_sources()
-    source, paragraphs = rng.choice(sources)
-    body_paras = _excerpt(rng, paragraphs)
-    title = _title(rng)
-    chrome: list[Chrome] = []
-    flags: dict[str, bool] = {}
+_Made = Callable[[], str | list[str]]
 
-    def add(kind: str, lines: str | list[str]) -> list[str]:
+
+@dataclass
+class _ChromeLog:
+    """The chrome injected so far, in the order it was drawn (the ground truth lists it that way)."""
+
+    items: list[Chrome] = field(default_factory=list)
+
+    def add(self, kind: str, lines: str | list[str]) -> list[str]:
         lines = [lines] if isinstance(lines, str) else lines
-        chrome.extend(Chrome(kind, ln) for ln in lines)
+        self.items.extend(Chrome(kind, ln) for ln in lines)
         return lines
 
-    # Head: what sits above the article.
-    head: list[str] = []
-    if rng.random() < 0.5:
-        head += add("header", g.header())
-    if rng.random() < 0.5:
-        head += add("nav", g.nav())
-    if rng.random() < 0.3:
-        head += add("ad", g.ad())
-    if rng.random() < 0.6:
-        head += add("breadcrumb", g.breadcrumb(title))
-    if rng.random() < 0.3:
-        head.insert(0, add("page_title", g.page_title(title))[0])
-    # The article heading and what follows it.
-    spaced = title.endswith("政府工作报告") and len(title) == 6 and rng.random() < 0.5
-    title_line = " ".join(title) if spaced else title
-    flags["spaced_title"] = spaced
-    after: list[str] = []
-    if rng.random() < 0.4:
-        after += add("metadata", g.metadata())
-    if rng.random() < 0.3:
-        after += add("byline", g.byline())
-    if rng.random() < 0.3:
-        after += add("file_name", g.file_name(title))
-    if rng.random() < 0.25:
-        after += add("page_list", g.page_list(title))
-    if rng.random() < 0.2:
-        after += add("description", g.description(body_paras))
-    if rng.random() < 0.2:
-        after += add("share", g.share())
-    rng.shuffle(after)
-    repeat = rng.random() < 0.25
-    glued = rng.random() < 0.15
-    flags["title_repeat"], flags["title_glued"] = repeat, glued
-    # Tail: what follows the article.
-    tail: list[str] = []
-    for kind, p, make in (
-        ("download", 0.4, lambda: g.download(title)),
-        ("download", 0.2, lambda: g.download(title)),
-        ("disclaimer", 0.3, g.disclaimer),
-        ("share", 0.3, g.share),
-        ("prev_next", 0.3, g.prev_next),
-        ("related", 0.35, g.related),
-        ("ad", 0.25, g.ad),
-        ("copyright", 0.3, g.copyright),
-        ("icp", 0.3, g.icp),
-    ):
-        if rng.random() < p:
-            made = make()
-            tail += add(kind, made)
-    if rng.random() < 0.1:
-        tail += add("counter", str(rng.randrange(1000, 99999)))
 
-    blank_share = rng.choice((0.0, 0.0, 1.0, 0.5))
-    sep_between = "\n\n" if blank_share >= 1.0 else "\n"
-    body_text = sep_between.join(body_paras)
+def _draw(rng: random.Random, log: _ChromeLog, table: Iterable[tuple[str, float, _Made]]) -> list[str]:
+    """The lines of each (kind, probability, maker) that the dice let in, in table order."""
+    lines: list[str] = []
+    for kind, p, make in table:
+        if rng.random() < p:
+            lines += log.add(kind, make())
+    return lines
+
+
+def _head(g: _Gen, title: str, log: _ChromeLog) -> list[str]:
+    """What sits above the article: site header, navigation, an ad, a breadcrumb; the page title first."""
+    head = _draw(
+        g.rng,
+        log,
+        (
+            ("header", 0.5, g.header),
+            ("nav", 0.5, g.nav),
+            ("ad", 0.3, g.ad),
+            ("breadcrumb", 0.6, lambda: g.breadcrumb(title)),
+        ),
+    )
+    if g.rng.random() < 0.3:
+        head.insert(0, log.add("page_title", g.page_title(title))[0])
+    return head
+
+
+def _after_title(g: _Gen, title: str, body_paras: list[str], log: _ChromeLog) -> list[str]:
+    """What follows the article heading (metadata, byline, file name, page list, …), in a random order."""
+    after = _draw(
+        g.rng,
+        log,
+        (
+            ("metadata", 0.4, g.metadata),
+            ("byline", 0.3, g.byline),
+            ("file_name", 0.3, lambda: g.file_name(title)),
+            ("page_list", 0.25, lambda: g.page_list(title)),
+            ("description", 0.2, lambda: g.description(body_paras)),
+            ("share", 0.2, g.share),
+        ),
+    )
+    g.rng.shuffle(after)
+    return after
+
+
+def _tail(g: _Gen, title: str, log: _ChromeLog) -> list[str]:
+    """What follows the article: download lines, disclaimer, share bar, related list, copyright, ICP, …"""
+    rng = g.rng
+    return _draw(
+        rng,
+        log,
+        (
+            ("download", 0.4, lambda: g.download(title)),
+            ("download", 0.2, lambda: g.download(title)),
+            ("disclaimer", 0.3, g.disclaimer),
+            ("share", 0.3, g.share),
+            ("prev_next", 0.3, g.prev_next),
+            ("related", 0.35, g.related),
+            ("ad", 0.25, g.ad),
+            ("copyright", 0.3, g.copyright),
+            ("icp", 0.3, g.icp),
+            ("counter", 0.1, lambda: str(rng.randrange(1000, 99999))),
+        ),
+    )
+
+
+def _line_sep(blank_share: float) -> str:
+    """A page whose page breaks all have blank lines has blank lines between all its paragraphs too."""
+    return "\n\n" if blank_share >= 1.0 else "\n"
+
+
+def _body_page(g: _Gen, body_paras: list[str], blank_share: float, log: _ChromeLog) -> tuple[str, list[Split]]:
+    """The body as scraped: page breaks (with the words they split), pinyin glosses, full-width
+    characters, an ad between two paragraphs."""
+    rng = g.rng
+    body_text = _line_sep(blank_share).join(body_paras)
     inserts: list[tuple[int, str]] = []
     splits: list[Split] = []
     if rng.random() < 0.35 and len(body_text) > 700:
         inserts, splits, markers = _page_breaks(rng, body_text, blank_share)
-        chrome += markers
+        log.items += markers
     if rng.random() < 0.15:
         taken = {p for p, _ in inserts}
         inserts += [(p, s) for p, s in _gloss(rng, body_text, 0.3) if p not in taken and p - 1 not in taken]
@@ -775,24 +793,59 @@ def make_doc(
     if rng.random() < 0.1:  # an ad between paragraphs
         cut = body_text.find("\n", len(body_text) // 2)
         if cut > 0 and not any(abs(cut - p) < 3 for p, _ in inserts):
-            inserts.append((cut, "\n" + add("ad", g.ad())[0]))
-    body_page = _insert(body_text, inserts)
-    if glued:
-        body_page = title + (title if repeat else "") + body_page
+            inserts.append((cut, "\n" + log.add("ad", g.ad())[0]))
+    return _insert(body_text, inserts), splits
+
+
+def _place_title(
+    title: str,
+    title_line: str,
+    head: list[str],
+    after: list[str],
+    body_page: str,
+    flags: dict[str, bool],
+    log: _ChromeLog,
+) -> tuple[list[str], str]:
+    """The lines above the body and the body: the title on its own line (maybe repeated), or glued to the
+    first sentence."""
+    repeat = flags["title_repeat"]
+    if flags["title_glued"]:
         if repeat:
-            chrome.append(Chrome("title_repeat", title))
-        top = [*head, *after]
-    else:
-        top = [*head, title_line, *after]
-        if repeat:
-            top.append(title)
-            chrome.append(Chrome("title_repeat", title))
-    glue_disclaimer = tail and rng.random() < 0.1
-    if glue_disclaimer:  # a one-line page: the disclaimer glued to the last paragraph
-        d = add("disclaimer", g.disclaimer())[0]
-        body_page += " " + d
-    sep = "\n\n" if blank_share >= 1.0 else "\n"
-    text = sep.join([*top, body_page, *tail])
+            log.items.append(Chrome("title_repeat", title))
+        return [*head, *after], title + (title if repeat else "") + body_page
+    top = [*head, title_line, *after]
+    if repeat:
+        top.append(title)
+        log.items.append(Chrome("title_repeat", title))
+    return top, body_page
+
+
+def make_doc(
+    rng: random.Random, part: Part = "dev", sources: Sequence[tuple[str, Sequence[str]]] | None = None
+) -> NoisyDoc:
+    """One noisy page with its ground truth.
+
+    The draws from ``rng`` keep one order (site, source, excerpt, title, head, heading, tail, body, a glued
+    disclaimer, script): the corpus of a seed, and with it every benchmark figure, depends on that order.
+    """
+    g = _Gen(rng, part)
+    sources = sources or default_sources()
+    source, paragraphs = rng.choice(sources)
+    body_paras = _excerpt(rng, paragraphs)
+    title = _title(rng)
+    log = _ChromeLog()
+    head = _head(g, title, log)
+    spaced = title.endswith("政府工作报告") and len(title) == 6 and rng.random() < 0.5
+    after = _after_title(g, title, body_paras, log)
+    flags = {"spaced_title": spaced, "title_repeat": rng.random() < 0.25, "title_glued": rng.random() < 0.15}
+    tail = _tail(g, title, log)
+    blank_share = rng.choice((0.0, 0.0, 1.0, 0.5))
+    body_page, splits = _body_page(g, body_paras, blank_share, log)
+    title_line = " ".join(title) if spaced else title
+    top, body_page = _place_title(title, title_line, head, after, body_page, flags, log)
+    if tail and rng.random() < 0.1:  # a one-line page: the disclaimer glued to the last paragraph
+        body_page += " " + log.add("disclaimer", g.disclaimer())[0]
+    text = _line_sep(blank_share).join([*top, body_page, *tail])
     traditional = rng.random() < 0.15
     if traditional:
         text = _s2t()(text)
@@ -801,7 +854,7 @@ def make_doc(
         text=text,
         title=title,
         body=_segments(body_paras),
-        chrome=chrome,
+        chrome=log.items,
         splits=splits,
         traditional=traditional,
         source=source,
