@@ -126,6 +126,119 @@ def _plottable(row: SeriesRow) -> bool:
     return _months(row.period_end) - _months(row.period_start) < 12
 
 
+@dataclass(frozen=True)
+class _Axes:
+    """Where a month and a figure land on the plot: months ``m_lo``..``m_hi`` (exclusive) across, at least a
+    year wide; figures divided by ``divisor`` (the display scale) from ``y_lo`` up to ``y_hi``."""
+
+    m_lo: int
+    m_hi: int
+    y_lo: float
+    y_hi: float
+    divisor: float
+
+    def x(self, month: float) -> float:
+        span = max(self.m_hi - self.m_lo, 12)
+        return round(LEFT + (month - self.m_lo) / span * (WIDTH - LEFT - RIGHT), 1)
+
+    def y(self, value: float) -> float:
+        return self.tick_y(value / self.divisor)
+
+    def tick_y(self, scaled: float) -> float:
+        return round(TOP + (self.y_hi - scaled) / (self.y_hi - self.y_lo) * (HEIGHT - TOP - BOTTOM), 1)
+
+
+@dataclass
+class _Plot:
+    """What a chart draws: the axis ticks, the line through the results and a point for every figure."""
+
+    xticks: list[tuple[float, str]] = field(default_factory=list)
+    yticks: list[tuple[float, str]] = field(default_factory=list)
+    path: str = ""
+    points: list[PointView] = field(default_factory=list)
+
+
+def _axes(on_axis: Sequence[SeriesRow], values: Sequence[float], divisor: float) -> tuple[_Axes, list[float]]:
+    """The axes for the plotted rows, and the value ticks (in display units)."""
+    scaled = [v / divisor for v in values]
+    lo, hi = min(scaled), max(scaled)
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
+    # Figures that are all positive keep zero as the floor of the axis: no negative ticks for a level.
+    ticks = nice_ticks(0.0 if lo >= 0 else lo - pad, hi + pad)
+    m_lo = min(_months(r.period_start) for r in on_axis)
+    m_hi = max(_months(r.period_end) + 1 for r in on_axis)
+    return _Axes(m_lo, m_hi, ticks[0], ticks[-1], divisor), ticks
+
+
+def _year_ticks(axes: _Axes) -> list[tuple[float, str]]:
+    """A label in the middle of each year; every other year when there are more than 14."""
+    years = range(axes.m_lo // 12, (axes.m_hi - 1) // 12 + 1)
+    step = 1 if len(years) <= 14 else 2
+    return [(axes.x(y * 12 + 6), str(y)) for y in years if (y - years[0]) % step == 0]
+
+
+def _point(r: SeriesRow, x: float, axes: _Axes, status: str, links: dict[tuple[str, str], str]) -> PointView:
+    """One figure's mark: its tooltip says period, kind, value, target status, quote and document."""
+    who = f"{r.period} {KIND_TEXT[r.kind]} {r.value}"
+    title = f"{who}{'(' + STATUS_TEXT[status] + ')' if status else ''} — “{r.quote}” · {r.document}"
+    css = f"pt-{r.kind}" + (f" st-{status}" if status else "") + (" revised" if r.revised else "")
+    return PointView(
+        x=x,
+        y=axes.y(r.number),
+        y2=axes.y(r.high) if r.high is not None else None,
+        href=links.get((r.document, r.metric)),
+        title=title,
+        kind=r.kind,
+        css=css,
+    )
+
+
+def _line_path(line: Sequence[tuple[float, float, int, int]]) -> str:
+    """SVG path through the results (x, y, first and last month): the line breaks where a period is
+    missing, so no reading is drawn across a year no report states."""
+    steps = []
+    for n, (x, y, begin, _end) in enumerate(line):
+        joined = n > 0 and begin == line[n - 1][3] + 1
+        steps.append(f"{'L' if joined else 'M'}{x},{y}")
+    return " ".join(steps)
+
+
+def _plot(
+    on_axis: Sequence[SeriesRow],
+    values: Sequence[float],
+    divisor: float,
+    status: dict[tuple[str, str], str],
+    links: dict[tuple[str, str], str],
+) -> _Plot:
+    axes, ticks = _axes(on_axis, values, divisor)
+    points: list[PointView] = []
+    line: list[tuple[float, float, int, int]] = []  # x, y, first and last month
+    seen_x: set[float] = set()
+    # Targets first, so a result of the same value is drawn on top of its target and stays visible.
+    for r in sorted(on_axis, key=lambda r: (r.period_start, r.kind == "result", r.report_start)):
+        x = axes.x((_months(r.period_start) + _months(r.period_end) + 1) / 2)
+        points.append(_point(r, x, axes, status.get((r.document, r.metric), ""), links))
+        if r.kind == "result" and x not in seen_x:  # a revision stays a point off the line
+            seen_x.add(x)
+            line.append((x, axes.y(r.number), _months(r.period_start), _months(r.period_end)))
+    return _Plot(
+        xticks=_year_ticks(axes),
+        yticks=[(axes.tick_y(t), _fmt(t)) for t in ticks],
+        path=_line_path(line),
+        points=points,
+    )
+
+
+def _target_view(t: TargetRow, links: dict[tuple[str, str], str]) -> TargetView:
+    return TargetView(
+        row=t,
+        status_text=STATUS_TEXT[t.status],
+        bound_text=BOUND_TEXT.get(t.bound, t.bound),
+        target_href=links.get((t.target_document, t.target_metric)),
+        result_href=links.get((t.result_document, t.result_metric)) if t.result_metric else None,
+    )
+
+
 def _chart(
     key: str,
     rows: Sequence[SeriesRow],
@@ -139,82 +252,18 @@ def _chart(
     values = [v for r in on_axis for v in (r.number, r.high) if v is not None]
     divisor, unit = display_scale(first.unit, max((abs(v) for v in values), default=0.0))
     status = {(t.target_document, t.target_metric): t.status for t in targets}
-    points: list[PointView] = []
-    path = ""
-    xticks: list[tuple[float, str]] = []
-    yticks: list[tuple[float, str]] = []
-    if on_axis:
-        m_lo = min(_months(r.period_start) for r in on_axis)
-        m_hi = max(_months(r.period_end) + 1 for r in on_axis)
-        scaled = [v / divisor for v in values]
-        lo, hi = min(scaled), max(scaled)
-        pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
-        # Figures that are all positive keep zero as the floor of the axis: no negative ticks for a level.
-        ticks = nice_ticks(0.0 if lo >= 0 else lo - pad, hi + pad)
-        y_lo, y_hi = ticks[0], ticks[-1]
-        plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-
-        def sx(month: float) -> float:
-            span = max(m_hi - m_lo, 12)
-            return round(LEFT + (month - m_lo) / span * plot_w, 1)
-
-        def sy(value: float) -> float:
-            return round(TOP + (y_hi - value / divisor) / (y_hi - y_lo) * plot_h, 1)
-
-        yticks = [(round(TOP + (y_hi - t) / (y_hi - y_lo) * plot_h, 1), _fmt(t)) for t in ticks]
-        years = range(m_lo // 12, (m_hi - 1) // 12 + 1)
-        step = 1 if len(years) <= 14 else 2
-        xticks = [(sx(y * 12 + 6), str(y)) for y in years if (y - years[0]) % step == 0]
-        line: list[tuple[float, float, int, int]] = []  # x, y, first and last month
-        seen_x: set[float] = set()
-        # Targets first, so a result of the same value is drawn on top of its target and stays visible.
-        for r in sorted(on_axis, key=lambda r: (r.period_start, r.kind == "result", r.report_start)):
-            x = sx((_months(r.period_start) + _months(r.period_end) + 1) / 2)
-            st = status.get((r.document, r.metric), "")
-            who = f"{r.period} {KIND_TEXT[r.kind]} {r.value}"
-            title = f"{who}{'(' + STATUS_TEXT[st] + ')' if st else ''} — “{r.quote}” · {r.document}"
-            css = f"pt-{r.kind}" + (f" st-{st}" if st else "") + (" revised" if r.revised else "")
-            points.append(
-                PointView(
-                    x=x,
-                    y=sy(r.number),
-                    y2=sy(r.high) if r.high is not None else None,
-                    href=links.get((r.document, r.metric)),
-                    title=title,
-                    kind=r.kind,
-                    css=css,
-                )
-            )
-            if r.kind == "result" and x not in seen_x:  # a revision stays a point off the line
-                seen_x.add(x)
-                line.append((x, sy(r.number), _months(r.period_start), _months(r.period_end)))
-        # The line breaks where a period is missing: no reading drawn across a year no report states.
-        steps = []
-        for n, (x, y, begin, _end) in enumerate(line):
-            joined = n > 0 and begin == line[n - 1][3] + 1
-            steps.append(f"{'L' if joined else 'M'}{x},{y}")
-        path = " ".join(steps)
-    target_views = [
-        TargetView(
-            row=t,
-            status_text=STATUS_TEXT[t.status],
-            bound_text=BOUND_TEXT.get(t.bound, t.bound),
-            target_href=links.get((t.target_document, t.target_metric)),
-            result_href=links.get((t.result_document, t.result_metric)) if t.result_metric else None,
-        )
-        for t in targets
-    ]
+    plot = _plot(on_axis, values, divisor, status, links) if on_axis else _Plot()
     return ChartView(
         key=key,
         indicator=ind.id,
         name=ind.name,
         unit=unit,
-        xticks=xticks,
-        yticks=yticks,
-        path=path,
-        points=points,
+        xticks=plot.xticks,
+        yticks=plot.yticks,
+        path=plot.path,
+        points=plot.points,
         other_rows=[r for r in rows if not _plottable(r)],
-        targets=target_views,
+        targets=[_target_view(t, links) for t in targets],
     )
 
 
