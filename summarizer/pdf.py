@@ -40,10 +40,11 @@ import unicodedata
 import zlib
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from statistics import median
+from typing import Any
 
 from summarizer.errors import LoadError
 
@@ -225,59 +226,47 @@ def _radical_table() -> dict[int, str]:
 _RADICALS = _radical_table()
 
 
+_Box = tuple[float, float, float, float]  # a character's left, bottom, right, top
+
+
 def _page_lines(textpage: object, page: int, width: float) -> list[_Line]:
     """The page's lines in PDFium's order (the content stream's, which is the reading order of the files
     word processors write), each with the box of its first and last visible character."""
     import pypdfium2.raw as pdfium_c
 
     raw = textpage.raw  # type: ignore[attr-defined]
-    get_unicode = pdfium_c.FPDFText_GetUnicode
-    is_hyphen = pdfium_c.FPDFText_IsHyphen
-    count = pdfium_c.FPDFText_CountChars(raw)
-    box = pdfium_c.FS_RECTF()
+    box = pdfium_c.FS_RECTF()  # one box for the page's calls
+
+    def edges(index: int) -> _Box:
+        pdfium_c.FPDFText_GetLooseCharBox(raw, index, box)
+        return box.left, box.bottom, box.right, box.top
+
     lines: list[_Line] = []
+    for chars, indices in _char_runs(raw):
+        line = _line(chars, indices, edges, page, width)
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
+def _char_runs(raw: Any) -> Iterator[tuple[list[str], list[int]]]:
+    """The page's characters between line breaks, each with its PDFium index. A hyphen that ends a line
+    reads "-" (PDFium reports it as a control character), a radical as its ideograph, a code point Python
+    cannot hold as U+FFFD."""
+    import pypdfium2.raw as pdfium_c
+
+    get_unicode = pdfium_c.FPDFText_GetUnicode  # bound once: this loop runs for every character
+    is_hyphen = pdfium_c.FPDFText_IsHyphen
     chars: list[str] = []
     indices: list[int] = []
-    first = last = -1
-
-    def flush() -> None:
-        nonlocal chars, indices, first, last
-        if first >= 0:
-            text = "".join(chars)
-            # The first word ends where the first run of Latin letters and figures ends (or after one character).
-            k = indices.index(first)
-            head = k
-            while head + 1 < len(chars) and _WORD_RE.match(chars[head]) and _WORD_RE.match(chars[head + 1]):
-                head += 1
-            pdfium_c.FPDFText_GetLooseCharBox(raw, indices[head], box)
-            head_x1 = box.right
-            pdfium_c.FPDFText_GetLooseCharBox(raw, first, box)
-            x0, bottom, top = box.left, box.bottom, box.top
-            pdfium_c.FPDFText_GetLooseCharBox(raw, last, box)
-            stripped = text.strip(" \t\u00a0\u3000")
-            lines.append(
-                _Line(
-                    text=stripped,
-                    x0=x0,
-                    x1=box.right,
-                    bottom=bottom,
-                    top=top,
-                    page=page,
-                    page_width=width,
-                    head_x1=head_x1,
-                    lead_space=text[:1] in _SPACES,
-                    trail_space=text[-1:] in _SPACES,
-                )
-            )
-        chars, indices, first, last = [], [], -1, -1
-
-    for i in range(count):
+    for i in range(pdfium_c.FPDFText_CountChars(raw)):
         cp = get_unicode(raw, i)
         if cp in _BREAKS:
-            flush()
+            yield chars, indices
+            chars, indices = [], []
             continue
         if cp == 2 or (cp == 0xFFFE and is_hyphen(raw, i)):
-            ch = "-"  # PDFium reports a hyphen that ends a line as a control character
+            ch = "-"
         elif cp in _RADICALS:
             ch = _RADICALS[cp]
         else:
@@ -287,12 +276,42 @@ def _page_lines(textpage: object, page: int, width: float) -> list[_Line]:
                 ch = "\ufffd"
         chars.append(ch)
         indices.append(i)
-        if ch not in _SPACES:
-            if first < 0:
-                first = i
-            last = i
-    flush()
-    return lines
+    yield chars, indices
+
+
+def _line(chars: list[str], indices: list[int], edges: Callable[[int], _Box], page: int, width: float) -> _Line | None:
+    """One run of characters as a line, or None when it holds nothing but spaces."""
+    first, last = 0, len(chars) - 1
+    while first <= last and chars[first] in _SPACES:
+        first += 1
+    if first > last:
+        return None
+    while chars[last] in _SPACES:
+        last -= 1
+    text = "".join(chars)
+    head_x1 = edges(indices[_first_word_end(chars, first)])[2]
+    x0, bottom, _, top = edges(indices[first])
+    return _Line(
+        text=text.strip(" \t\u00a0\u3000"),
+        x0=x0,
+        x1=edges(indices[last])[2],
+        bottom=bottom,
+        top=top,
+        page=page,
+        page_width=width,
+        head_x1=head_x1,
+        lead_space=text[:1] in _SPACES,
+        trail_space=text[-1:] in _SPACES,
+    )
+
+
+def _first_word_end(chars: list[str], first: int) -> int:
+    """Where the line's first word ends: the end of the first run of Latin letters and figures, or the
+    first character itself (the ragged-margin rule asks how wide the next line's first word is)."""
+    head = first
+    while head + 1 < len(chars) and _WORD_RE.match(chars[head]) and _WORD_RE.match(chars[head + 1]):
+        head += 1
+    return head
 
 
 def _check_text_layer(pages: list[list[_Line]], name: str) -> None:
