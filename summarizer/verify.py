@@ -584,49 +584,14 @@ def verify(
     ``verification`` still counts and lists them, with field paths into the summary as it was given.
     Pure: no I/O, the input is not modified.
     """
-    # Copies of what is written below (metrics, sections, items: shallow, since only their own fields are
-    # set); the rest is shared with ``summary``, which is never modified. A deep copy of the whole summary
-    # was a third of verify's time.
-    out = summary.model_copy(
-        update={
-            "metrics": [m.model_copy() for m in summary.metrics],
-            "sections": [
-                s.model_copy(update={"items": [item.model_copy() for item in s.items]}) for s in summary.sections
-            ],
-        }
-    )
+    out = _writable_copy(summary)
     source = _Source(mentions)
     report = Period(out.period or "", out.period_start, out.period_end) if out.period_start and out.period_end else None
     context = _TextContext(text, mentions, outline, report) if text is not None else None
     failures: list[VerificationFailure] = []
-    checked = verified = 0
-
-    failed_ids: set[str] = set()
-    for i, metric in enumerate(out.metrics):
-        outcome = check_metric(metric, source, context)
-        metric.check = outcome.check
-        metric.check_reason = outcome.reason
-        checked += 1
-        if outcome.check == "verified":
-            verified += 1
-        else:
-            failed_ids.add(metric.id)
-            shown = "xx" if metric.value is None else f"{metric.value}{metric.unit}"
-            failures.append(
-                VerificationFailure(field=f"metrics[{i}]", text=shown, check=outcome.check, reason=outcome.reason)
-            )
-
-    c, v = _check_text(out.overview, "overview", source, source, failures)
+    checked, verified = _check_metrics(out.metrics, source, context, failures)
+    c, v = _check_prose(out, source, failures)
     checked, verified = checked + c, verified + v
-    for si, section in enumerate(out.sections):
-        scope = source.part(section.start, section.end)
-        c, v = _check_text(section.summary, f"sections[{si}].summary", source, scope, failures)
-        checked, verified = checked + c, verified + v
-        for ii, item in enumerate(section.items):
-            before = len(failures)
-            c, v = _check_text(item.text, f"sections[{si}].items[{ii}].text", source, scope, failures)
-            checked, verified = checked + c, verified + v
-            item.flagged = len(failures) > before
 
     # A highlight is a key fact shown first: only a verified figure is one. A place freed here (a model proposed a
     # figure verification fails) goes to the next verified figure of the deterministic choice
@@ -637,11 +602,7 @@ def verify(
         kept = fill_highlights(kept, out.metrics, text, outline, verified_only=True)
     out.highlights = kept
     if drop_unverified:
-        out.metrics = [m for m in out.metrics if m.check == "verified"]
-        for section in out.sections:
-            section.items = [item for item in section.items if not item.flagged]
-            for item in section.items:
-                item.metrics = [mid for mid in item.metrics if mid not in failed_ids]
+        _drop_unverified(out)
 
     out.verification = Verification(
         numbers_checked=checked,
@@ -651,3 +612,62 @@ def verify(
         failures=failures,
     )
     return out
+
+
+def _writable_copy(summary: ReportSummary) -> ReportSummary:
+    """Copies of what verify writes (metrics, sections, items: shallow, since only their own fields are
+    set); the rest is shared with ``summary``, which is never modified. A deep copy of the whole summary
+    was a third of verify's time."""
+    return summary.model_copy(
+        update={
+            "metrics": [m.model_copy() for m in summary.metrics],
+            "sections": [
+                s.model_copy(update={"items": [item.model_copy() for item in s.items]}) for s in summary.sections
+            ],
+        }
+    )
+
+
+def _check_metrics(
+    metrics: Sequence[Metric], source: _Source, context: _TextContext | None, failures: list[VerificationFailure]
+) -> tuple[int, int]:
+    """(checked, verified) over the metrics, each given its ``check`` and ``check_reason``; failures appended."""
+    verified = 0
+    for i, metric in enumerate(metrics):
+        outcome = check_metric(metric, source, context)
+        metric.check = outcome.check
+        metric.check_reason = outcome.reason
+        if outcome.check == "verified":
+            verified += 1
+        else:
+            shown = "xx" if metric.value is None else f"{metric.value}{metric.unit}"
+            failures.append(
+                VerificationFailure(field=f"metrics[{i}]", text=shown, check=outcome.check, reason=outcome.reason)
+            )
+    return len(metrics), verified
+
+
+def _check_prose(out: ReportSummary, source: _Source, failures: list[VerificationFailure]) -> tuple[int, int]:
+    """(checked, verified) over the numbers of the overview and of each section's summary and items (an item
+    with a failed number is ``flagged``); a section's quantities must come from the section itself."""
+    checked, verified = _check_text(out.overview, "overview", source, source, failures)
+    for si, section in enumerate(out.sections):
+        scope = source.part(section.start, section.end)
+        c, v = _check_text(section.summary, f"sections[{si}].summary", source, scope, failures)
+        checked, verified = checked + c, verified + v
+        for ii, item in enumerate(section.items):
+            before = len(failures)
+            c, v = _check_text(item.text, f"sections[{si}].items[{ii}].text", source, scope, failures)
+            checked, verified = checked + c, verified + v
+            item.flagged = len(failures) > before
+    return checked, verified
+
+
+def _drop_unverified(out: ReportSummary) -> None:
+    """Remove the failed metrics, the flagged items and the failed metrics' ids from the items kept."""
+    failed_ids = {m.id for m in out.metrics if m.check != "verified"}
+    out.metrics = [m for m in out.metrics if m.check == "verified"]
+    for section in out.sections:
+        section.items = [item for item in section.items if not item.flagged]
+        for item in section.items:
+            item.metrics = [mid for mid in item.metrics if mid not in failed_ids]
