@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .sections import Outline, cn_to_int, path_at
@@ -186,73 +186,102 @@ def _is_base(text: str, start: int, end: int) -> bool:
     return bool(_BASE_BEFORE_RE.search(text[max(0, start - 6) : start]) or _BASE_AFTER_RE.match(text[end : end + 4]))
 
 
+@dataclass
+class _Found:
+    """The periods found in one clause so far, and the spans already read (a span is read once: a range
+    ``2016—2020年`` is not read again as ``2020年``)."""
+
+    clause: str
+    found: list[tuple[int, Period]] = field(default_factory=list)
+    taken: list[tuple[int, int]] = field(default_factory=list)
+
+    def free(self, a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in self.taken)
+
+    def add(self, m: re.Match[str], period: Period | None) -> None:
+        """Read the match; keep its period if it dates the clause and is not a comparison base."""
+        if self.free(*m.span()):
+            self.taken.append(m.span())
+            clause = self.clause
+            if period is not None and _dates_clause(clause, m.start()) and not _is_base(clause, m.start(), m.end()):
+                self.found.append((m.start(), period))
+
+    def periods(self) -> list[Period]:
+        return [p for _, p in sorted(self.found, key=lambda fp: fp[0])]
+
+
 def explicit_periods(clause: str, report_year: int | None) -> list[Period]:
     """Periods that date the clause, in order: comparison bases, "since" starts and years inside names
     left out (``_PERIOD_LEAD_RE``)."""
-    found: list[tuple[int, Period]] = []
-    taken: list[tuple[int, int]] = []
+    found = _Found(clause)
+    _absolute_periods(found, report_year)
+    if report_year is not None:
+        for m in _RELATIVE_RE.finditer(clause):
+            _relative_period(found, m, report_year)
+    return found.periods()
 
-    def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
 
-    def add(m: re.Match[str], period: Period | None) -> None:
-        if free(*m.span()):
-            taken.append(m.span())
-            if period is not None and _dates_clause(clause, m.start()) and not _is_base(clause, m.start(), m.end()):
-                found.append((m.start(), period))
-
+def _absolute_periods(found: _Found, report_year: int | None) -> None:
+    """Ranges, months, parts of a year and plan periods; one without its year takes the report's."""
+    clause = found.clause
     for m in _RANGE_RE.finditer(clause):
-        add(m, span(int(m.group(1)), int(m.group(2))))
+        found.add(m, span(int(m.group(1)), int(m.group(2))))
     for m in _UNTIL_RE.finditer(clause):
         y = int(m.group(1)) if m.group(1) else report_year
-        add(m, _months(y, 1, _month(m.group(2))) if y else None)
+        found.add(m, _months(y, 1, _month(m.group(2))) if y else None)
     for m in _MONTHS_RE.finditer(clause):
         y = int(m.group(1)) if m.group(1) else report_year
-        add(m, _months(y, _month(m.group(2)), _month(m.group(3))) if y else None)
+        found.add(m, _months(y, _month(m.group(2)), _month(m.group(3))) if y else None)
     for m in _PART_RE.finditer(clause):
         if _SINCE_AFTER_RE.match(clause[m.end() : m.end() + 3]):
-            taken.append(m.span())
+            found.taken.append(m.span())
             continue
         if m.group(1):
-            add(m, _part(int(m.group(1)), m.group(2)))
+            found.add(m, _part(int(m.group(1)), m.group(2)))
         else:
-            add(m, _part(report_year, m.group(3)) if report_year else None)
+            found.add(m, _part(report_year, m.group(3)) if report_year else None)
     for m in _ONE_MONTH_RE.finditer(clause):
         y = int(m.group(1)) if m.group(1) else report_year
         month = _month(m.group(2))
-        add(m, _months(y, month, month) if y else None)
+        found.add(m, _months(y, month, month) if y else None)
     for m in _PLAN_RE.finditer(clause):
-        add(m, plan_span(m.group(1)))
-    if report_year is not None:
-        for m in _RELATIVE_RE.finditer(clause):
-            count = m.group(1) or m.group(2) or m.group(3)
-            word = m.group(0)
-            if m.group(4):  # 今后五年: the years ahead, this one first
-                n = int(m.group(4)) if m.group(4).isdigit() else cn_to_int(m.group(4))
-                add(m, span(report_year, report_year + n - 1) if n and n > 1 else None)
-                continue
-            after = clause[m.end() :]
-            attributive = re.match(r"[^\d，,；;。的]{1,6}的", after) is not None  # 去年出台的政策: dates the policy
-            start_value = clause[max(0, m.start() - 1) : m.start()] in ("从", "由") and re.search(r"\d", after)
-            if not count and not _dates_clause(clause, m.start()) and (attributive or start_value):
-                taken.append(m.span())  # 从去年的2.1%提高到2.3%: last year's is the starting figure's
-                continue
-            if not count and free(*m.span()) and not _is_base(clause, m.start(), m.end()):
-                # 今年/去年 are time adverbs: they date the clause wherever they stand ("新增市场主体去年纳税…").
-                taken.append(m.span())
-                y = report_year - 1 if word in ("去年", "上年", "上一年") else report_year + (word == "明年")
-                found.append((m.start(), year(y)))
-                continue
-            if count:  # 五年来, 过去五年, 近三年
-                n = int(count) if count.isdigit() else cn_to_int(count)
-                add(m, span(report_year - n, report_year - 1) if n and n > 1 else None)
-            elif word in ("去年", "上年", "上一年"):
-                add(m, year(report_year - 1))
-            elif word == "明年":
-                add(m, year(report_year + 1))
-            else:
-                add(m, year(report_year))
-    return [p for _, p in sorted(found, key=lambda fp: fp[0])]
+        found.add(m, plan_span(m.group(1)))
+
+
+def _relative_period(found: _Found, m: re.Match[str], report_year: int) -> None:
+    """One relative period (今年, 去年, 五年来, 过去五年, 今后五年 …) resolved against the report's year."""
+    clause = found.clause
+    count = m.group(1) or m.group(2) or m.group(3)
+    if m.group(4):  # 今后五年: the years ahead, this one first
+        n = int(m.group(4)) if m.group(4).isdigit() else cn_to_int(m.group(4))
+        found.add(m, span(report_year, report_year + n - 1) if n and n > 1 else None)
+    elif count:  # 五年来, 过去五年, 近三年
+        n = int(count) if count.isdigit() else cn_to_int(count)
+        found.add(m, span(report_year - n, report_year - 1) if n and n > 1 else None)
+    elif _dates_a_noun_or_figure(clause, m):
+        found.taken.append(m.span())  # 从去年的2.1%提高到2.3%: last year's is the starting figure's
+    elif found.free(*m.span()) and not _is_base(clause, m.start(), m.end()):
+        # 今年/去年 are time adverbs: they date the clause wherever they stand ("新增市场主体去年纳税…").
+        found.taken.append(m.span())
+        found.found.append((m.start(), year(_year_of_word(m.group(0), report_year))))
+    else:
+        found.add(m, year(_year_of_word(m.group(0), report_year)))
+
+
+def _dates_a_noun_or_figure(clause: str, m: re.Match[str]) -> bool:
+    """A year word that dates what follows it rather than the clause: an attributive (去年出台的政策) or the
+    starting figure of a change (从去年的2.1%提高到2.3%), unless it opens the clause."""
+    after = clause[m.end() :]
+    attributive = re.match(r"[^\d，,；;。的]{1,6}的", after) is not None
+    start_value = clause[max(0, m.start() - 1) : m.start()] in ("从", "由") and re.search(r"\d", after)
+    return not _dates_clause(clause, m.start()) and bool(attributive or start_value)
+
+
+def _year_of_word(word: str, report_year: int) -> int:
+    """去年/上年/上一年: the year before the report's; 明年: the year after; 今年 (and the rest): its own."""
+    if word in ("去年", "上年", "上一年"):
+        return report_year - 1
+    return report_year + (word == "明年")
 
 
 _JOINERS_RE = re.compile(r"[“”\"'和及与、暨\s]|时期|期间")
