@@ -33,8 +33,12 @@ import zipfile
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from summarizer.errors import LoadError
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 log = logging.getLogger("summarizer.load")
 
@@ -487,10 +491,23 @@ _WS_RE = re.compile(r"[ \t\n\r\f\v]+")
 
 
 def _html_text(markup: str) -> str:
-    from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-    from bs4.element import PageElement, PreformattedString
+    """The page's text, one line per block element, without scripts, navigation, page headers and
+    footers, or hidden elements."""
+    from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "lxml")
+    _drop_chrome(soup)
+    lines = [line.strip(" ") for line in _block_text(soup).split("\n")]
+    # One element boundary or many (</p><p>, </td></tr><tr><td>): one line break. Paragraphs become
+    # lines, which is all the later steps need.
+    return re.sub(r"\n{2,}", "\n", "\n".join(lines)).strip("\n")
+
+
+def _drop_chrome(soup: BeautifulSoup) -> None:
+    """Remove what is not the report: dropped tags, comments, page landmarks outside the article,
+    hidden elements and navigation blocks."""
+    from bs4 import Comment
+
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
@@ -498,29 +515,41 @@ def _html_text(markup: str) -> str:
     for tag in soup.find_all(_PAGE_LANDMARKS):
         if tag.find_parent(["article", "main"]) is None:
             tag.decompose()
-    hidden: list[Tag] = []
-    for tag in soup.find_all(True):
-        if not isinstance(tag, Tag) or tag.attrs is None:
-            continue
-        style = tag.get("style")
-        classes = tag.get("class")
-        class_list = list(classes) if isinstance(classes, list) else [str(classes or "")]
-        ident = " ".join([*class_list, str(tag.get("id") or "")])
-        if (
-            tag.has_attr("hidden")
-            or str(tag.get("aria-hidden", "")).lower() == "true"
-            or (isinstance(style, str) and _HIDDEN_STYLE_RE.search(style))
-            or (tag.name not in ("body", "html", "article", "main") and _NAV_TOKEN_RE.search(ident))
-        ):
-            hidden.append(tag)
+    hidden = [tag for tag in soup.find_all(True) if _hidden(tag)]
     for tag in hidden:
         if not tag.decomposed:
             tag.decompose()
 
-    # Walk the tree ourselves: get_text() cannot tell block from inline elements, and source
-    # indentation inside text nodes must collapse (HTML whitespace rules) except under <pre>.
-    # Iterative, with an explicit stack: a page of a few thousand nested (or never closed) tags is legal HTML
-    # and would exceed Python's recursion limit in a recursive walk.
+
+def _hidden(tag: object) -> bool:
+    """Hidden (``hidden``, ``aria-hidden``, a hiding style) or a navigation block by its class or id."""
+    from bs4 import Tag
+
+    if not isinstance(tag, Tag) or tag.attrs is None:
+        return False
+    style = tag.get("style")
+    classes = tag.get("class")
+    class_list = list(classes) if isinstance(classes, list) else [str(classes or "")]
+    ident = " ".join([*class_list, str(tag.get("id") or "")])
+    return bool(
+        tag.has_attr("hidden")
+        or str(tag.get("aria-hidden", "")).lower() == "true"
+        or (isinstance(style, str) and _HIDDEN_STYLE_RE.search(style))
+        or (tag.name not in ("body", "html", "article", "main") and _NAV_TOKEN_RE.search(ident))
+    )
+
+
+def _block_text(soup: BeautifulSoup) -> str:
+    """The text with a line break around every block element.
+
+    Walk the tree ourselves: get_text() cannot tell block from inline elements, and source indentation
+    inside text nodes must collapse (HTML whitespace rules) except under <pre>. Iterative, with an explicit
+    stack: a page of a few thousand nested (or never closed) tags is legal HTML and would exceed Python's
+    recursion limit in a recursive walk.
+    """
+    from bs4 import NavigableString, Tag
+    from bs4.element import PageElement, PreformattedString
+
     parts: list[str] = []
     # Entries: a node to visit with whether it lies inside <pre>, or a string to emit after a block's children.
     stack: list[tuple[PageElement, bool] | str] = [(soup, False)]
@@ -538,17 +567,12 @@ def _html_text(markup: str) -> str:
             continue
         if not isinstance(node, Tag):
             continue
-        block = node is not soup and node.name in _BLOCK_TAGS
-        if block:
+        if node is not soup and node.name in _BLOCK_TAGS:
             parts.append("\n")
             stack.append("\n")
         inner_pre = in_pre or node.name == "pre"
         stack.extend((child, inner_pre) for child in reversed(list(node.children)))
-    text = "".join(parts)
-    lines = [line.strip(" ") for line in text.split("\n")]
-    # One element boundary or many (</p><p>, </td></tr><tr><td>): one line break. Paragraphs become
-    # lines, which is all the later steps need.
-    return re.sub(r"\n{2,}", "\n", "\n".join(lines)).strip("\n")
+    return "".join(parts)
 
 
 # --------------------------------------------------------------------------------------------------
