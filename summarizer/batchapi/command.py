@@ -60,28 +60,12 @@ def run_command(
     options = BatchApiOptions(**{**vars(options), "formats": formats})
     with BatchApiRun(summarizer, files, out, root=root, options=options, wait=wait) as run:
         if cancel:
-            n = run.cancel()
-            if not quiet:
-                _err(
-                    f"cancelled {n} running batch(es); answers so far are kept: rerun without --batch-cancel to send "
-                    f"the rest, or remove {run.work} to forget the run"
-                )
+            _cancel(run, quiet)
             return 0
         try:
-            if progress and sys.stderr.isatty():
-                report = _with_progress(run, export, results)
-            else:
-                run.on_event = (lambda e: _err(e.message)) if not quiet else (lambda _e: None)
-                report = run.run(export=export, results=results)
+            report = _run(run, export, results, quiet=quiet, progress=progress)
         except KeyboardInterrupt:
-            running = len(run.running())
-            if running:
-                _err(
-                    f"interrupted: {running} batch(es) keep running at the provider; rerun the same command to "
-                    "resume (nothing is sent twice), or add --batch-cancel to cancel them"
-                )
-            else:
-                _err("interrupted; rerun the same command to resume (nothing is sent twice)")
+            _interrupted(run)
             sys.exit(130)
     model = summarizer.settings.model
     if not quiet:
@@ -90,17 +74,56 @@ def run_command(
             _err(report.message)
     if report.phase != "done":
         return 0
-    failed = [s for s in report.statuses if s.status == "failed"]
     if not quiet:
-        done = sum(s.status == "ok" for s in report.statuses)
-        skipped = sum(s.status == "skipped" for s in report.statuses)
+        _summary(report, model, out)
+    return _exit_code(report, strict)
+
+
+def _cancel(run: BatchApiRun, quiet: bool) -> None:
+    n = run.cancel()
+    if not quiet:
         _err(
-            f"{done} done, {skipped} already done, {len(failed)} failed of {len(report.statuses)} · "
-            f"{_cost(report, model)} · {out}/index.json"
+            f"cancelled {n} running batch(es); answers so far are kept: rerun without --batch-cancel to send "
+            f"the rest, or remove {run.work} to forget the run"
         )
-        for s in failed:
-            _err(f"failed: {safe_error(s.reason or '')}")
-    if failed:
+
+
+def _run(run: BatchApiRun, export: Path | None, results: Path | None, *, quiet: bool, progress: bool) -> Report:
+    """The run, behind a progress bar on a terminal, else with its events as lines on stderr."""
+    if progress and sys.stderr.isatty():
+        return _with_progress(run, export, results)
+    run.on_event = (lambda e: _err(e.message)) if not quiet else (lambda _e: None)
+    return run.run(export=export, results=results)
+
+
+def _interrupted(run: BatchApiRun) -> None:
+    """What an interrupted run left behind, and how to go on."""
+    running = len(run.running())
+    if running:
+        _err(
+            f"interrupted: {running} batch(es) keep running at the provider; rerun the same command to "
+            "resume (nothing is sent twice), or add --batch-cancel to cancel them"
+        )
+    else:
+        _err("interrupted; rerun the same command to resume (nothing is sent twice)")
+
+
+def _summary(report: Report, model: str, out: Path) -> None:
+    """The finished run's counts and cost, then each failed document's reason."""
+    failed = [s for s in report.statuses if s.status == "failed"]
+    done = sum(s.status == "ok" for s in report.statuses)
+    skipped = sum(s.status == "skipped" for s in report.statuses)
+    _err(
+        f"{done} done, {skipped} already done, {len(failed)} failed of {len(report.statuses)} · "
+        f"{_cost(report, model)} · {out}/index.json"
+    )
+    for s in failed:
+        _err(f"failed: {safe_error(s.reason or '')}")
+
+
+def _exit_code(report: Report, strict: bool) -> int:
+    """2 when a document failed; 1 under --strict when a document has an unverified figure; else 0."""
+    if any(s.status == "failed" for s in report.statuses):
         return 2
     if strict and any(s.grounded_share is not None and s.grounded_share < 1.0 for s in report.statuses):
         return 1
