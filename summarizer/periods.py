@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .sections import Outline, cn_to_int, path_at
@@ -186,14 +186,14 @@ def _is_base(text: str, start: int, end: int) -> bool:
     return bool(_BASE_BEFORE_RE.search(text[max(0, start - 6) : start]) or _BASE_AFTER_RE.match(text[end : end + 4]))
 
 
-@dataclass
 class _Found:
     """The periods found in one clause so far, and the spans already read (a span is read once: a range
     ``2016—2020年`` is not read again as ``2020年``)."""
 
-    clause: str
-    found: list[tuple[int, Period]] = field(default_factory=list)
-    taken: list[tuple[int, int]] = field(default_factory=list)
+    def __init__(self, clause: str) -> None:
+        self.clause = clause
+        self.found: list[tuple[int, Period]] = []
+        self.taken: list[tuple[int, int]] = []
 
     def free(self, a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in self.taken)

@@ -569,51 +569,6 @@ def _check_text(
 # --------------------------------------------------------------------------------------------------
 
 
-def verify(
-    summary: ReportSummary,
-    mentions: Sequence[NumberMention],
-    *,
-    text: str | None = None,
-    outline: Outline | None = None,
-    drop_unverified: bool = False,
-) -> ReportSummary:
-    """A copy of ``summary`` with every metric's ``check``/``check_reason``, items with ungrounded numbers
-    ``flagged``, and ``verification`` filled. ``mentions`` are ``find_numbers(clean_text)`` of the source.
-
-    With ``drop_unverified`` the failed metrics (and their ids in items) and the flagged items are removed;
-    ``verification`` still counts and lists them, with field paths into the summary as it was given.
-    Pure: no I/O, the input is not modified.
-    """
-    out = _writable_copy(summary)
-    source = _Source(mentions)
-    report = Period(out.period or "", out.period_start, out.period_end) if out.period_start and out.period_end else None
-    context = _TextContext(text, mentions, outline, report) if text is not None else None
-    failures: list[VerificationFailure] = []
-    checked, verified = _check_metrics(out.metrics, source, context, failures)
-    c, v = _check_prose(out, source, failures)
-    checked, verified = checked + c, verified + v
-
-    # A highlight is a key fact shown first: only a verified figure is one. A place freed here (a model proposed a
-    # figure verification fails) goes to the next verified figure of the deterministic choice
-    # (``highlights.fill_highlights``, which changes nothing on the offline backend's own choice).
-    verified_ids = {m.id for m in out.metrics if m.check == "verified"}
-    kept = [mid for mid in out.highlights if mid in verified_ids]
-    if len(kept) < len(out.highlights) and text is not None and outline is not None:
-        kept = fill_highlights(kept, out.metrics, text, outline, verified_only=True)
-    out.highlights = kept
-    if drop_unverified:
-        _drop_unverified(out)
-
-    out.verification = Verification(
-        numbers_checked=checked,
-        verified=verified,
-        failed=checked - verified,
-        grounded_share=verified / checked if checked else 1.0,
-        failures=failures,
-    )
-    return out
-
-
 def _writable_copy(summary: ReportSummary) -> ReportSummary:
     """Copies of what verify writes (metrics, sections, items: shallow, since only their own fields are
     set); the rest is shared with ``summary``, which is never modified. A deep copy of the whole summary
@@ -663,11 +618,51 @@ def _check_prose(out: ReportSummary, source: _Source, failures: list[Verificatio
     return checked, verified
 
 
-def _drop_unverified(out: ReportSummary) -> None:
-    """Remove the failed metrics, the flagged items and the failed metrics' ids from the items kept."""
+def verify(
+    summary: ReportSummary,
+    mentions: Sequence[NumberMention],
+    *,
+    text: str | None = None,
+    outline: Outline | None = None,
+    drop_unverified: bool = False,
+) -> ReportSummary:
+    """A copy of ``summary`` with every metric's ``check``/``check_reason``, items with ungrounded numbers
+    ``flagged``, and ``verification`` filled. ``mentions`` are ``find_numbers(clean_text)`` of the source.
+
+    With ``drop_unverified`` the failed metrics (and their ids in items) and the flagged items are removed;
+    ``verification`` still counts and lists them, with field paths into the summary as it was given.
+    Pure: no I/O, the input is not modified.
+    """
+    out = _writable_copy(summary)
+    source = _Source(mentions)
+    report = Period(out.period or "", out.period_start, out.period_end) if out.period_start and out.period_end else None
+    context = _TextContext(text, mentions, outline, report) if text is not None else None
+    failures: list[VerificationFailure] = []
+    checked, verified = _check_metrics(out.metrics, source, context, failures)
+    c, v = _check_prose(out, source, failures)
+    checked, verified = checked + c, verified + v
     failed_ids = {m.id for m in out.metrics if m.check != "verified"}
-    out.metrics = [m for m in out.metrics if m.check == "verified"]
-    for section in out.sections:
-        section.items = [item for item in section.items if not item.flagged]
-        for item in section.items:
-            item.metrics = [mid for mid in item.metrics if mid not in failed_ids]
+
+    # A highlight is a key fact shown first: only a verified figure is one. A place freed here (a model proposed a
+    # figure verification fails) goes to the next verified figure of the deterministic choice
+    # (``highlights.fill_highlights``, which changes nothing on the offline backend's own choice).
+    verified_ids = {m.id for m in out.metrics if m.check == "verified"}
+    kept = [mid for mid in out.highlights if mid in verified_ids]
+    if len(kept) < len(out.highlights) and text is not None and outline is not None:
+        kept = fill_highlights(kept, out.metrics, text, outline, verified_only=True)
+    out.highlights = kept
+    if drop_unverified:
+        out.metrics = [m for m in out.metrics if m.check == "verified"]
+        for section in out.sections:
+            section.items = [item for item in section.items if not item.flagged]
+            for item in section.items:
+                item.metrics = [mid for mid in item.metrics if mid not in failed_ids]
+
+    out.verification = Verification(
+        numbers_checked=checked,
+        verified=verified,
+        failed=checked - verified,
+        grounded_share=verified / checked if checked else 1.0,
+        failures=failures,
+    )
+    return out
