@@ -102,6 +102,17 @@ class BatchTotals:
         return {**self.usage.model_dump(exclude={"cost_usd"}), **counts}
 
 
+def exit_code(statuses: Iterable[DocStatus], *, strict: bool) -> int:
+    """The CLI's exit code for a finished batch, on the synchronous and the batch-API path alike: 2 when a
+    document failed; under --strict 1 when a document has a figure its source does not ground; else 0."""
+    statuses = list(statuses)
+    if any(s.status == "failed" for s in statuses):
+        return 2
+    if strict and any(s.grounded_share is not None and s.grounded_share < 1.0 for s in statuses):
+        return 1
+    return 0
+
+
 def output_options(summarizer: Summarizer, formats: Iterable[str]) -> dict[str, Any]:
     """What shapes a batch's written files beyond the answers themselves (part of its done keys)."""
     return {

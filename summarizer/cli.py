@@ -381,7 +381,7 @@ def _batch(
     progress: bool,
     wait: bool = False,
 ) -> int:
-    from .batch import Batch
+    from .batch import Batch, exit_code
 
     if "-" in files:
         raise click.UsageError("stdin ('-') cannot be mixed into a batch")
@@ -405,11 +405,7 @@ def _batch(
         )
         for s in failed:
             _err(f"failed: {safe_error(s.reason or '')}")
-    if failed:
-        return 2
-    if strict and any(s.grounded_share is not None and s.grounded_share < 1.0 for s in statuses):
-        return 1
-    return 0
+    return exit_code(statuses, strict=strict)
 
 
 def _batch_api(

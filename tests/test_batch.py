@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from summarizer import Summarizer
-from summarizer.batch import JOURNAL, Batch, output_stem
+from summarizer.batch import JOURNAL, Batch, DocStatus, exit_code, output_stem
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -41,3 +41,19 @@ def test_killed_run_resumes_from_the_journal(tmp_path: Path) -> None:
 def test_output_stem_mirrors_the_input_tree(tmp_path: Path) -> None:
     assert output_stem(tmp_path / "a" / "b.txt", tmp_path) == "a/b"
     assert output_stem(Path("/elsewhere/c.docx"), tmp_path) == "c"
+
+
+def test_exit_code_of_a_finished_batch() -> None:
+    """The exit codes both batch paths return (README, the CLI section): a failed document wins (2); --strict
+    turns a document with an ungrounded figure into 1; a skipped document or one without a share counts as
+    grounded."""
+    grounded = DocStatus("a.txt", "ok", grounded_share=1.0)
+    partly = DocStatus("b.txt", "ok", grounded_share=0.9)
+    skipped = DocStatus("c.txt", "skipped")
+    failed = DocStatus("d.txt", "failed", reason="boom")
+    assert exit_code([], strict=True) == 0
+    assert exit_code([grounded, skipped], strict=True) == 0
+    assert exit_code([grounded, partly], strict=False) == 0
+    assert exit_code([grounded, partly], strict=True) == 1
+    assert exit_code([partly, failed], strict=True) == 2
+    assert exit_code(iter([grounded, failed]), strict=False) == 2  # any iterable, read once

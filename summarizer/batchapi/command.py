@@ -76,7 +76,9 @@ def run_command(
         return 0
     if not quiet:
         _summary(report, model, out)
-    return _exit_code(report, strict)
+    from ..batch import exit_code
+
+    return exit_code(report.statuses, strict=strict)
 
 
 def _cancel(run: BatchApiRun, quiet: bool) -> None:
@@ -119,15 +121,6 @@ def _summary(report: Report, model: str, out: Path) -> None:
     )
     for s in failed:
         _err(f"failed: {safe_error(s.reason or '')}")
-
-
-def _exit_code(report: Report, strict: bool) -> int:
-    """2 when a document failed; 1 under --strict when a document has an unverified figure; else 0."""
-    if any(s.status == "failed" for s in report.statuses):
-        return 2
-    if strict and any(s.grounded_share is not None and s.grounded_share < 1.0 for s in report.statuses):
-        return 1
-    return 0
 
 
 def _with_progress(run: BatchApiRun, export: Path | None, results: Path | None) -> Report:
