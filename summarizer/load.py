@@ -169,12 +169,8 @@ def load_path(path: str | Path, limits: LoadLimits | None = None) -> Document:
     p = Path(path)
     try:
         info = p.stat()
-    except FileNotFoundError:
-        raise LoadError(name, "file not found") from None
-    except PermissionError:
-        raise LoadError(name, "permission denied") from None
     except OSError as exc:
-        raise LoadError(name, f"cannot read file ({exc.strerror or exc})") from None
+        raise _read_error(name, exc) from None
     if stat.S_ISDIR(info.st_mode):
         raise LoadError(name, "is a directory (use discover() to list its reports)")
     if not stat.S_ISREG(info.st_mode):
@@ -185,13 +181,18 @@ def load_path(path: str | Path, limits: LoadLimits | None = None) -> Document:
         _check_size(name, info.st_size, limits)
         with p.open("rb") as fh:
             data = fh.read(limits.max_input_bytes + 1)  # a file that grew since stat is still capped
-    except FileNotFoundError:
-        raise LoadError(name, "file not found") from None
-    except PermissionError:
-        raise LoadError(name, "permission denied") from None
     except OSError as exc:
-        raise LoadError(name, f"cannot read file ({exc.strerror or exc})") from None
+        raise _read_error(name, exc) from None
     return replace(load_bytes(data, name, suffix, limits), path=name)
+
+
+def _read_error(name: str, exc: OSError) -> LoadError:
+    """One line for a file that cannot be read (from its stat or its read alike)."""
+    if isinstance(exc, FileNotFoundError):
+        return LoadError(name, "file not found")
+    if isinstance(exc, PermissionError):
+        return LoadError(name, "permission denied")
+    return LoadError(name, f"cannot read file ({exc.strerror or exc})")
 
 
 def load_bytes(data: bytes, name: str, suffix: str = ".txt", limits: LoadLimits | None = None) -> Document:
