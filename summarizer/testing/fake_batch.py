@@ -37,11 +37,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .fake_openai import Behaviour, FakeOpenAI, Features, RecordedRequest, Responder, _Handler, _Server
+from .fake_openai import Behaviour, FakeOpenAI, Features, RecordedRequest, Responder, _Handler
 
 DEFAULT_LIFECYCLE = ("validating", "in_progress", "finalizing", "completed")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]+|\S")
@@ -148,17 +149,8 @@ class FakeBatchOpenAI(FakeOpenAI):
         self._ids = 0
 
     # -- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> None:
-        handler = type("BatchHandler", (_BatchHandler,), {"fake": self})
-        server = _Server(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        self._server = server
-        self._port = int(server.server_address[1])
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeBatchOpenAI", daemon=True
-        )
-        self._thread.start()
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return type("BatchHandler", (_BatchHandler,), {"fake": self})
 
     def close(self) -> None:
         for b in list(self.batches.values()):

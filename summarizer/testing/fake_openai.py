@@ -529,17 +529,20 @@ class FakeOpenAI:
         self.close()
 
     def start(self) -> None:
-        handler = _make_handler(self)
-        server = _Server(("127.0.0.1", 0), handler)
+        server = _Server(("127.0.0.1", 0), self._handler())
         server.daemon_threads = True
         # Do not join handler threads on close: a "hang" behaviour may still be sleeping.
         server.block_on_close = False
         self._server = server
         self._port = int(server.server_address[1])
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeOpenAI", daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=type(self).__name__, daemon=True
         )
         self._thread.start()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler class bound to this fake (a subclass serving more endpoints returns its own)."""
+        return _make_handler(self)
 
     def close(self) -> None:
         if self._server is not None:
