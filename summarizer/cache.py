@@ -133,15 +133,9 @@ class ResultCache:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def get(self, key: str) -> dict[str, Any] | None:
-        store = self._store
-        if store is None or self.refresh:
-            return None
-        try:
-            raw = store.get(key)
-        except (_sqlite_error(), OSError) as exc:
-            self._give_up(exc)
-            return None
-        if not isinstance(raw, str):
+        """The stored JSON object; None as ``get_text`` gives None, or for an entry that is not one."""
+        raw = self.get_text(key)
+        if raw is None:
             return None
         try:
             value = json.loads(raw)
@@ -160,7 +154,8 @@ class ResultCache:
 
     def get_text(self, key: str) -> str | None:
         """The stored JSON text itself, for a caller that parses it straight into its model (one parse, no dict
-        in between); None when disabled, refreshing or absent (a fault is handled as ``get`` handles it)."""
+        in between); None when disabled, refreshing or absent, or when the store fails (the cache is then
+        switched off, ``_give_up``)."""
         store = self._store
         if store is None or self.refresh:
             return None
