@@ -23,6 +23,20 @@ ENV_VARS = (
     "SUMMARIZER_CONCURRENCY",
 )
 
+# Every setting that can change an answer, and a value it can change to: the call cache key, the batch skip
+# (test_fingerprint.py, which also checks this is all of fingerprint.ANSWER_FIELDS) and the document cache key
+# (test_summaries.py) must each change with any of them.
+ANSWER_FLIPS: dict[str, Any] = {
+    "base_url": "http://127.0.0.1:10/v1",
+    "model": "qwen-plus",
+    "mode": "json",
+    "temperature": 0.7,
+    "max_tokens": 2048,
+    "validation_retries": 0,
+    "chunk_budget": 3000,
+    "to_simplified": False,
+}
+
 
 def child_env(cache_dir: Path) -> dict[str, str]:
     """The environment for a `summarize` child process: none of ENV_VARS, the given cache folder."""

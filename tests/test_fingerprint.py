@@ -16,23 +16,13 @@ from summarizer.config import Settings
 from summarizer.fingerprint import ANSWER_FIELDS
 from summarizer.plan import plan_document, request_for
 from summarizer.testing import fake_openai as fs
+from tests.support import ANSWER_FLIPS as FLIPS
 
 DATA = Path(__file__).resolve().parent / "data"
 TWO_CHUNKS = DATA / "mini" / "two_chunk_report.txt"
 SHA = "ab" * 32
 BASE: dict[str, Any] = {"backend": "llm", "base_url": "http://127.0.0.1:9/v1", "api_key": "sk-x"}
 
-# Every setting that can change an answer, and a value it can change to.
-FLIPS: dict[str, Any] = {
-    "base_url": "http://127.0.0.1:10/v1",
-    "model": "qwen-plus",
-    "mode": "json",
-    "temperature": 0.7,
-    "max_tokens": 2048,
-    "validation_retries": 0,
-    "chunk_budget": 3000,
-    "to_simplified": False,
-}
 # Settings that change how an answer is fetched, kept, priced or shown, never what it says.
 NEUTRAL: dict[str, Any] = {
     "api_key": "sk-other",

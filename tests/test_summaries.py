@@ -19,19 +19,10 @@ from summarizer.load import load_path, load_text
 from summarizer.render import render
 from summarizer.summaries import code_version, summary_key
 from summarizer.testing import fake_openai as fs
+from tests.support import ANSWER_FLIPS as FLIPS
 
 DATA = Path(__file__).resolve().parent / "data"
 REPORT = DATA / "xianning_city_2020h1.txt"  # several chunks and an overview call
-FLIPS: dict[str, Any] = {  # every answer field (test_fingerprint.py), and a value it can change to
-    "base_url": "http://127.0.0.1:10/v1",
-    "model": "qwen-plus",
-    "mode": "json",
-    "temperature": 0.7,
-    "max_tokens": 2048,
-    "validation_retries": 0,
-    "chunk_budget": 3000,
-    "to_simplified": False,
-}
 NEUTRAL: dict[str, Any] = {"api_key": "sk-other", "timeout": 5.0, "concurrency": 16, "prices": {"m": (1.0, 2.0)}}
 
 
