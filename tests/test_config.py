@@ -2,14 +2,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import run_cli
 
 from summarizer import Summarizer
 from summarizer.backends import resolve
 from summarizer.config import Settings
 from summarizer.errors import SettingsError, SummarizerError
-
-MINI = Path(__file__).resolve().parent / "data" / "mini" / "mini_report.txt"
 
 
 def test_defaults_then_env_then_overrides() -> None:
@@ -72,27 +69,3 @@ def test_a_secret_never_appears_in_an_error() -> None:
     with pytest.raises(SettingsError) as info:
         Settings.validated({"api_key": ["sk-secret-999"]})
     assert "api_key" in str(info.value) and "sk-secret-999" not in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("args", "env", "needle"),
-    [
-        (["--timeout", "-1"], {}, "timeout"),
-        ([], {"SUMMARIZER_CONCURRENCY": "0"}, "SUMMARIZER_CONCURRENCY"),
-        (["--backend", "llm"], {}, "needs an endpoint"),
-    ],
-    ids=["flag", "env", "backend"],
-)
-def test_cli_bad_settings_exit_2_with_one_line(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    args: list[str],
-    env: dict[str, str],
-    needle: str,
-) -> None:
-    for var, value in env.items():
-        monkeypatch.setenv(var, value)
-    code, out, err = run_cli(monkeypatch, capsys, str(MINI), *args)
-    assert code == 2 and out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and needle in lines[0] and lines[0].startswith("summarize: error:"), err

@@ -191,8 +191,9 @@ def test_api_bytes_are_decoded_like_a_file() -> None:
 @pytest.mark.parametrize(
     ("args", "env", "needle"),
     [
-        ([], {"SUMMARIZER_CONCURRENCY": "0"}, "concurrency"),
+        ([], {"SUMMARIZER_CONCURRENCY": "0"}, "SUMMARIZER_CONCURRENCY"),
         ([], {"SUMMARIZER_BACKEND": "foo"}, "unknown backend 'foo'"),
+        (["--backend", "llm"], {}, "needs an endpoint"),
         (["--backend", "llm", "--base-url", "htp:/x y"], {}, "base_url"),
         (["--backend", "llm", "--base-url", "not a url"], {}, "base_url"),
         (["--backend", "llm", "--base-url", "http://"], {}, "base_url"),
@@ -216,7 +217,7 @@ def test_bad_settings_one_line_exit_2(
     code, out, err = run_cli(monkeypatch, capsys, str(MINI), *args)
     assert code == 2 and out == "", err
     line = one_line_error(err)
-    assert needle in line and "$nan" not in line
+    assert line.startswith("summarize: error:") and needle in line and "$nan" not in line
 
 
 @pytest.mark.parametrize(
