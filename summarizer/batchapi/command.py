@@ -82,6 +82,7 @@ def run_command(
 
 
 def _cancel(run: BatchApiRun, quiet: bool) -> None:
+    """Cancel the run's batches at the provider; the answers already in are kept for a rerun."""
     n = run.cancel()
     if not quiet:
         _err(

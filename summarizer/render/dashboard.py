@@ -210,6 +210,8 @@ def _plot(
     status: dict[tuple[str, str], str],
     links: dict[tuple[str, str], str],
 ) -> _Plot:
+    """The drawing of the rows on the time axis: a point for every figure (a target's point carries its
+    status, taken from ``status`` by the target's document and metric), and the line through the results."""
     axes, ticks = _axes(on_axis, values, divisor)
     points: list[PointView] = []
     line: list[tuple[float, float, int, int]] = []  # x, y, first and last month
