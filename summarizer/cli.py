@@ -25,6 +25,8 @@ from .safety import RedactingFilter, safe_error
 from .stages import STAGES
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from .api import Summarizer
     from .batch import Batch, BatchTotals
     from .config import Settings
@@ -442,17 +444,23 @@ def _batch_api(
     )
 
 
-def _with_progress(batch: Batch) -> list[Any]:
+def progress_bar(label: str) -> Progress:
+    """The progress bar both batch paths show on a terminal: label, bar, done/total, the task's ``detail``
+    field, elapsed time (a ``rich.progress.Progress``; rich is imported only when a bar is shown)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(
-        TextColumn("[bold]summarize"),
+    return Progress(
+        TextColumn(f"[bold]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
         transient=False,
-    ) as bar:
+    )
+
+
+def _with_progress(batch: Batch) -> list[Any]:
+    with progress_bar("summarize") as bar:
         task = bar.add_task("docs", total=batch.totals.documents, detail="")
 
         def update(_event: str, t: BatchTotals) -> None:

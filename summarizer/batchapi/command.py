@@ -125,16 +125,9 @@ def _summary(report: Report, model: str, out: Path) -> None:
 
 
 def _with_progress(run: BatchApiRun, export: Path | None, results: Path | None) -> Report:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from ..cli import progress_bar
 
-    with Progress(
-        TextColumn("[bold]batch API"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-        transient=False,
-    ) as bar:
+    with progress_bar("batch API") as bar:
         task = bar.add_task("requests", total=None, detail="")
 
         def update(e: Event) -> None:
