@@ -51,6 +51,7 @@ the text uses as an article (建成一个…).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -97,7 +98,7 @@ _LEAD_RE = re.compile(
     r"今年以来|今年|去年|上年|明年|当年|年内|年初|年底|年末|底|末|上半年|下半年|前三季度|前两季度|"
     r"[一二三四]季度|第[一二三四]季度|目前|截至目前|截止目前|当前|近年来|近年|同期|"
     r"(?:截至|截止|到|至)?(?:(?:19|20)\d\d年)?(?:(?:\d{1,2}|[一二三四五六七八九十]{1,2})(?:[-—–~～至到](?:\d{1,2}|[一二三四五六七八九十]{1,2}))?月份?(?:\d{1,2}日)?)?"
-    r"(?:底|末|以来|止|前|以前)?(?<=[年月日底末来止前])|"
+    r"(?:底|末|以来|止|前|以前)?(?<=[年月份日底末来止前])|"
     r"(?:过去|近|这|今后|未来)?[一二三四五六七八九十两]+年(?:来|以来|间|中)?|"
     # modals and framing verbs
     r"预计|力争|争取|确保|计划|努力|要|拟|将|已|已经|共|累计|实现|完成|通过|安排|随着"
@@ -131,7 +132,7 @@ _PRED_RE = re.compile(
 _FALL_RE = re.compile(rf"(?:{_FALL})$")
 _BASE_RE = re.compile(
     r"(?P<base>同比|环比|与(?:上年|去年|上一年)(?:同期)?相比|"
-    r"(?:比|较)(?:(?:19|20)\d\d年(?:末|底)?|上年|去年|上一年|上半年|一季度|年初|上期|基期|[\u4e00-\u9fff]{1,7}?)(?:同期)?)"
+    r"(?:比(?![重例率值])|较)(?:(?:19|20)\d\d年(?:末|底)?|上年|去年|上一年|上半年|一季度|年初|上期|基期|[\u4e00-\u9fff]{1,7}?)(?:同期)?)"
     rf"(?=(?:同比|年均|实际|名义)?(?:{_GROW}|{_FALL}|多|少|高|低)[^\u4e00-\u9fff]*$|(?:同比|年均|实际|名义)?(?:{_GROW}|{_FALL})了?$)"
 )
 _SHARE_RE = re.compile(r"占(?P<of>[^占]{0,20}?)(?:的)?(?P<what>比重|比例|份额|的比重|的比例)")
@@ -148,7 +149,7 @@ _VERB_ONLY = sorted(
 撮合 促成 推荐 推出 上线 铺设 种植 栽植 植树 新增加 再 又 还 先后 陆续 共计 开辟 引入
 输送 派出 派驻 组派 评审 立项 验收 考核 指导 协调 发动 动员 搭建 新培育 新认定 新引进
 新建成 新开通 发现 收集 梳理 宣传 举办了 开展了 组织了 完成了 实现了 帮助了 对 向 为 给
-与 和 在"""
+与 和 在 基本 全部 首批 当年"""
     ),
     key=len,
     reverse=True,
@@ -165,7 +166,7 @@ _TOPIC_END_RE = re.compile(
 # A counted noun never starts with a predicate (…3项，增长…).
 _PRED_START_RE = re.compile(rf"(?:同比|比|较|{_GROW}|{_FALL}|占|达|为|是)")
 _PERSON_RE = re.compile(
-    r"(?:人口|人员|人才|人数|人次|群众|居民|农民|学生|职工|干部|专家|员|者|师|生|工|人|户|团队|家庭)$"
+    r"(?:人口|人员|人才|人数|人次|群众|居民|农民|学生|职工|干部|专家|员|者|师|生|工|人|(?<![落开入立])户|团队|家庭)$"
 )
 _CATEGORY_RE = re.compile(r"行业|企业|领域|地区|部门|单位|产业|城市|省份|国家")
 _RANGE_GAP_RE = re.compile(r"\s*[-—–~～至到]\s*")
@@ -283,9 +284,20 @@ def _strip_links(s: str) -> str:
     return s
 
 
+def _qualified(name: str) -> str:
+    """A parenthesis that narrows the noun before it, written by its own last words (``工业总产值（高新技术工业）``:
+    the high-tech part of industry's output) -> 高新技术工业总产值; any other parenthesis is an aside."""
+    m = _PAREN_RE.search(name)
+    if m is None or m.start() == 0:
+        return name
+    before, inner = name[: m.start()], m.group()[1:-1]
+    merged = _part_of(inner, before)
+    return merged + name[m.end() :] if merged != inner else name
+
+
 def _tidy(name: str) -> str:
     """Balanced quotes and brackets, no function word at either end."""
-    name = _PAREN_RE.sub("", name).strip()
+    name = _PAREN_RE.sub("", _qualified(name)).strip()
     # An unclosed bracket: what follows it is an aside (or the name is cut): keep the part before it, or
     # after a stray closing one.
     for opening, closing in (("（", "）"), ("(", ")")):
@@ -486,133 +498,188 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+@dataclass
+class _Sentence:
+    """What a sentence's clauses carry to the next: the last subject the text wrote (an omitted subject
+    is that one) and where it starts."""
+
+    subject: str = ""
+    subject_start: int = -1
+
+
+@dataclass
+class _Clause:
+    """One clause being bound: its span, the sentence's start (for lists written in an earlier clause),
+    the figures of a 分别 list paired with their items, and the figures of a figure-first list."""
+
+    start: int
+    end: int
+    sentence_start: int
+    paired: dict[int, tuple[str, bool]]
+    split: _Parsed | None
+    listed: set[int]
+
+
 def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMention]) -> list[Binding]:
     """One binding per mention of ``mentions`` (those inside ``[start, end)``, in source order)."""
     inside = [m for m in mentions if start <= m.start and m.end <= end]
     out: list[Binding] = []
-    last_subject, last_subject_start = "", -1
+    state = _Sentence()
     for cs, ce in _clauses(text, start, end):
         ms = [m for m in inside if cs <= m.start < ce]
-        if not ms:
-            if not last_subject:
-                # A clause without a figure may still name the topic the next clauses measure:
-                # 新农合参合率再创新高，达到98.5%.
-                last_subject, last_subject_start = _topic(text, cs, ce)
-            continue
-        figures = [m for m in ms if junk_reason(text, m, cs) is None]
-        # 分别: the items before it pair with the figures after it.
-        split_at = text.find("分别", cs, ce)
-        paired: dict[int, tuple[str, bool]] = {}
-        if split_at >= 0:
-            after = [m for m in figures if m.start > split_at]
-            if after:
-                head = _parse_left(text, cs, split_at)
-                pred = _parse_left(text, split_at + 2, after[0].start)
-                items = _list_items(head.subject, len(after)) if head.subject else None
-                if items is None and head.subject and len(after) > 1:
-                    items = _list_before(text[start:cs], head.subject, len(after))
-                # "A、B和C分别…x、y": whether 和 joins two items or sits inside one, the text does not say.
-                unsure = items is None or any(_LIST_SPLIT_RE.search(it) for it in items)
-                for i, m in enumerate(after):
-                    subj = items[i] if items else (head.subject or last_subject)
-                    paired[m.start] = (subj, unsure)
-                if head.subject:
-                    last_subject, last_subject_start = head.subject, head.start
-                split_pred = pred
-        prev_end = cs
-        prev: Binding | None = None  # the previous figure's binding in this clause
-        listed = _figure_first_list(text, figures)
-        for m in ms:
-            reason = junk_reason(text, m, cs)
-            if reason is not None:
-                out.append(Binding(m, "", "", "", junk=reason))
-                # A junk mention (a date, a year) does not cut the clause: it is part of the words before
-                # the next figure, and leads strip it.
-                continue
-            if m.start in paired:
-                subj, amb = paired[m.start]
-                pred_text = split_pred.predicate
-                name = _name(subj, pred_text, split_pred.fall, m.unit)
-                prev = Binding(m, subj, pred_text, _tidy(name) or subj, split_pred.base, amb, None, -1, False)
-                out.append(prev)
-                prev_end = m.end
-                continue
-            if prev is not None and _RANGE_GAP_RE.fullmatch(text[prev_end : m.start]):
-                # "6.5%-7%", "3万至5万": the upper end of the previous figure's range, same indicator.
-                prev = Binding(
-                    m,
-                    prev.subject,
-                    prev.predicate,
-                    prev.name,
-                    prev.base,
-                    prev.ambiguous,
-                    None,
-                    prev.subject_start,
-                    prev.inherited,
-                )
-                out.append(prev)
-                prev_end = m.end
-                continue
-            lo = prev_end
-            if m.start in listed and prev is not None and m is not figures[0]:
-                # "5个A、10万亩B": the words since the previous figure are its counted noun.
-                lo = m.start
-            if prev is not None and lo == prev_end:
-                # "…4%左右安排、比上年提高1个百分点": what precedes the last 、 closes the previous item.
-                sep = text.rfind("、", lo, m.start)
-                lo = sep + 1 if sep >= 0 else lo
-            parsed = _parse_left(text, lo, m.start)
-            subject, inherited, sstart = parsed.subject, False, parsed.start
-            predicate = parsed.predicate
-            counted = ""
-            if parsed.verb_only or m.start in listed:
-                noun = _tidy(_counted(text, m, ce))
-                if len(noun) >= 2 and not _PRED_START_RE.match(noun):
-                    # Generic verbs (组织开展, 实现) say nothing of what is counted; a content verb (解决) does.
-                    verb = _GENERIC_VERB_RE.sub("", subject)
-                    counted = noun
-                    subject = verb + noun if 0 < len(verb) <= 4 else noun
-                    sstart = m.end
-            ambiguous = False
-            if counted:
-                name = _counted_name(subject, m)
-                if m.unit not in ("人", "名", "位", "人次", "场", "场次") and m.start not in listed:
-                    name += _count_suffix(m.unit)
-            else:
-                if not subject or parsed.verb_only:
-                    verb = _GENERIC_VERB_RE.sub("", subject) if subject else ""
-                    if prev is not None and not subject and prev.subject:
-                        # "由x提高到y", "x，增长y": the previous figure's indicator (a share stays a share).
-                        subject, inherited, sstart = prev.subject, True, prev.subject_start
-                        if not predicate and prev.predicate.startswith("占"):
-                            predicate = prev.predicate
-                    elif last_subject:
-                        subject, inherited, sstart = _with_verb(last_subject, verb), True, last_subject_start
-                    else:
-                        ambiguous = True
-                elif text[prev_end : prev_end + 2] == "其中" or text[cs : cs + 2] == "其中":
-                    subject = _part_of(subject, last_subject)
-                elif len(subject) <= 2 and last_subject and not inherited:
-                    # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元.
-                    subject = _noun(last_subject) + subject
-                elif subject.startswith("占"):
-                    # "…，占任务的85%": a share of something the text does not name as an indicator.
-                    predicate, subject, ambiguous = subject, "", True
-                name = _name(subject, predicate, parsed.fall, m.unit)
-                if not predicate and not ambiguous:
-                    name = _counted_name(name, m)
-            name = _tidy(name)
-            if not name:
-                ambiguous = True
-                name = _tidy(predicate) or m.text
-            prev = Binding(m, subject, predicate, name, parsed.base, ambiguous, None, sstart, inherited)
-            out.append(prev)
-            if subject and not inherited and not counted:
-                # A share stays a share for the clauses after it (…占GDP比重14.5%，同比下降3个百分点).
-                share = predicate if predicate.startswith("占") else ""
-                last_subject, last_subject_start = subject + share, sstart
-            prev_end = m.end
+        if ms:
+            out.extend(_bind_clause(text, start, cs, ce, ms, state))
+        elif not state.subject:
+            # A clause without a figure may still name the topic the next clauses measure:
+            # 新农合参合率再创新高，达到98.5%.
+            state.subject, state.subject_start = _topic(text, cs, ce)
     return out
+
+
+def _bind_clause(
+    text: str, sentence_start: int, cs: int, ce: int, ms: Sequence[NumberMention], state: _Sentence
+) -> list[Binding]:
+    """The bindings of one clause's mentions; junk mentions (a date, a year) do not cut the clause: they
+    are part of the words before the next figure, and leads strip them."""
+    figures = [m for m in ms if junk_reason(text, m, cs) is None]
+    paired, split = _pair_split(text, sentence_start, cs, ce, figures, state)
+    clause = _Clause(cs, ce, sentence_start, paired, split, _figure_first_list(text, figures))
+    out: list[Binding] = []
+    prev: Binding | None = None  # the previous figure's binding in this clause
+    prev_end = cs
+    for m in ms:
+        reason = junk_reason(text, m, cs)
+        if reason is not None:
+            out.append(Binding(m, "", "", "", junk=reason))
+            continue
+        if m.start in paired and split is not None:
+            subj, amb = paired[m.start]
+            name = _name(subj, split.predicate, split.fall, m.unit)
+            prev = Binding(m, subj, split.predicate, _tidy(name) or subj, split.base, amb, None, -1, False)
+        elif prev is not None and _RANGE_GAP_RE.fullmatch(text[prev_end : m.start]):
+            # "6.5%-7%", "3万至5万": the upper end of the previous figure's range, same indicator.
+            prev = dataclasses.replace(prev, mention=m)
+        else:
+            prev = _bind_figure(text, m, clause, figures, prev, prev_end, state)
+        out.append(prev)
+        prev_end = m.end
+    return out
+
+
+def _pair_split(
+    text: str, sentence_start: int, cs: int, ce: int, figures: Sequence[NumberMention], state: _Sentence
+) -> tuple[dict[int, tuple[str, bool]], _Parsed | None]:
+    """分别: the items before it pair with the figures after it (figure start -> item, unsure)."""
+    split_at = text.find("分别", cs, ce)
+    after = [m for m in figures if m.start > split_at] if split_at >= 0 else []
+    if not after:
+        return {}, None
+    head = _parse_left(text, cs, split_at)
+    pred = _parse_left(text, split_at + 2, after[0].start)
+    items = _list_items(head.subject, len(after)) if head.subject else None
+    if items is None and head.subject and len(after) > 1:
+        items = _list_before(text[sentence_start:cs], head.subject, len(after))
+    # "A、B和C分别…x、y": whether 和 joins two items or sits inside one, the text does not say.
+    unsure = items is None or any(_LIST_SPLIT_RE.search(it) for it in items)
+    paired = {m.start: (items[i] if items else (head.subject or state.subject), unsure) for i, m in enumerate(after)}
+    if head.subject:
+        state.subject, state.subject_start = head.subject, head.start
+    return paired, pred
+
+
+def _bind_figure(
+    text: str,
+    m: NumberMention,
+    clause: _Clause,
+    figures: Sequence[NumberMention],
+    prev: Binding | None,
+    prev_end: int,
+    state: _Sentence,
+) -> Binding:
+    """A figure bound from the words before it (and, for a count after a bare verb, the noun after it)."""
+    lo = prev_end
+    if m.start in clause.listed and prev is not None and m is not figures[0]:
+        # "5个A、10万亩B": the words since the previous figure are its counted noun.
+        lo = m.start
+    if prev is not None and lo == prev_end:
+        # "…4%左右安排、比上年提高1个百分点": what precedes the last 、 closes the previous item.
+        sep = text.rfind("、", lo, m.start)
+        lo = sep + 1 if sep >= 0 else lo
+    parsed = _parse_left(text, lo, m.start)
+    counted = _counted_subject(text, m, clause, parsed)
+    if counted is not None:
+        subject, sstart = counted
+        name = _counted_name(subject, m)
+        if m.unit not in ("人", "名", "位", "人次", "场", "场次") and m.start not in clause.listed:
+            name += _count_suffix(m.unit)
+        b = _named(Binding(m, subject, parsed.predicate, name, parsed.base, False, None, sstart, False))
+        return b
+    b = _resolve_subject(text, m, clause, parsed, prev, prev_end, state)
+    if b.subject and not b.inherited:
+        # A share stays a share for the clauses after it (…占GDP比重14.5%，同比下降3个百分点).
+        share = b.predicate if b.predicate.startswith("占") else ""
+        state.subject, state.subject_start = b.subject + share, b.subject_start
+    return b
+
+
+def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Parsed) -> tuple[str, int] | None:
+    """The counted noun after the measure word, when the words before the figure are only verbs (组织开展
+    7场企业线上培训活动) or the figure opens an item of a figure-first list; None otherwise."""
+    if not (parsed.verb_only or m.start in clause.listed):
+        return None
+    noun = _tidy(_counted(text, m, clause.end))
+    if len(noun) < 2 or _PRED_START_RE.match(noun):
+        return None
+    # Generic verbs (组织开展, 实现) say nothing of what is counted; a content verb (解决) does.
+    verb = _GENERIC_VERB_RE.sub("", parsed.subject)
+    return (verb + noun if 0 < len(verb) <= 4 else noun), m.end
+
+
+def _resolve_subject(
+    text: str,
+    m: NumberMention,
+    clause: _Clause,
+    parsed: _Parsed,
+    prev: Binding | None,
+    prev_end: int,
+    state: _Sentence,
+) -> Binding:
+    """A figure's subject when the words before it are the indicator, or say nothing and leave it to the
+    previous figure or clause (an omitted subject), or name a part (其中A) or a bare head (投资)."""
+    subject, inherited, sstart = parsed.subject, False, parsed.start
+    predicate, ambiguous = parsed.predicate, False
+    if not subject or parsed.verb_only:
+        verb = _GENERIC_VERB_RE.sub("", subject) if subject else ""
+        if prev is not None and not subject and prev.subject:
+            # "由x提高到y", "x，增长y": the previous figure's indicator (a share stays a share).
+            subject, inherited, sstart = prev.subject, True, prev.subject_start
+            if not predicate and prev.predicate.startswith("占"):
+                predicate = prev.predicate
+        elif state.subject:
+            subject, inherited, sstart = _with_verb(state.subject, verb), True, state.subject_start
+        else:
+            ambiguous = True
+    elif text[prev_end : prev_end + 2] == "其中" or text[clause.start : clause.start + 2] == "其中":
+        subject = _part_of(subject, state.subject)
+    elif len(subject) <= 2 and state.subject:
+        # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元.
+        subject = _noun(state.subject) + subject
+    elif subject.startswith("占"):
+        # "…，占任务的85%": a share of something the text does not name as an indicator.
+        predicate, subject, ambiguous = subject, "", True
+    name = _name(subject, predicate, parsed.fall, m.unit)
+    if not predicate and not ambiguous:
+        name = _counted_name(name, m)
+    return _named(Binding(m, subject, predicate, name, parsed.base, ambiguous, None, sstart, inherited))
+
+
+def _named(b: Binding) -> Binding:
+    """The binding with its name tidied; a binding left without a name is ambiguous and shows its
+    predicate or its figure."""
+    name = _tidy(b.name)
+    if name:
+        return dataclasses.replace(b, name=name)
+    return dataclasses.replace(b, name=_tidy(b.predicate) or b.mention.text, ambiguous=True)
 
 
 def _figure_first_list(text: str, figures: Sequence[NumberMention]) -> set[int]:
