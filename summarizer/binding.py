@@ -93,7 +93,7 @@ _LEAD_RE = re.compile(
     r"其中|同时|另外|此外|与此同时|并且|而且|但是|因此|为此|总之|首先|其次|并|且|但|而|另|和|及|以及|又|还|也|再|均|都|"
     r"[一二三四五六七八九十]+是|第[一二三四五六七八九十\d]+[批期届次轮个项]?[，,、]?|"
     # scope
-    r"全年|全市|全县|全区|全旗|全省|全州|全镇|全乡|全盟|全国|本市|本县|本区|我国|我省|我市|我县|我区|我局|我委|本年度|本年|"
+    r"全年|全市|全县|全区|全旗|全省|全州|全镇|全乡|全盟|全国|本市|本县|本区|我(?:国|省|市|县|区|州|旗|镇|乡|局|委|厅|办)|本年度|本年|"
     # time
     r"今年以来|今年|去年|上年|明年|当年|年内|年初|年底|年末|底|末|上半年|下半年|前三季度|前两季度|"
     r"[一二三四]季度|第[一二三四]季度|目前|截至目前|截止目前|当前|近年来|近年|同期|"
@@ -135,6 +135,9 @@ _BASE_RE = re.compile(
     r"(?:比(?![重例率值])|较)(?:(?:19|20)\d\d年(?:末|底)?|上年|去年|上一年|上半年|一季度|年初|上期|基期|[\u4e00-\u9fff]{1,7}?)(?:同期)?)"
     rf"(?=(?:同比|年均|实际|名义)?(?:{_GROW}|{_FALL}|多|少|高|低)[^\u4e00-\u9fff]*$|(?:同比|年均|实际|名义)?(?:{_GROW}|{_FALL})了?$)"
 )
+_TASK_SHARE_RE = re.compile(
+    r"占(?P<of>[^占，,]{0,10}?)(?P<task>(?:目标|计划)?任务|目标|计划)(?:指标|数)?(?![\u4e00-\u9fff]{2})"
+)
 _SHARE_RE = re.compile(r"占(?P<of>[^占]{0,20}?)(?:的)?(?P<what>比重|比例|份额|的比重|的比例)")
 # Verbs that, alone before a count, leave the counted noun after the measure word to name the figure.
 _VERB_ONLY = sorted(
@@ -154,6 +157,7 @@ _VERB_ONLY = sorted(
     key=len,
     reverse=True,
 )
+_ADVERB_RE = re.compile(r"(?:基本|全部|全面|已|已经|首批|当年)+")
 _VERB_ONLY_RE = re.compile("^(?:" + "|".join(map(re.escape, _VERB_ONLY)) + ")+$")
 _VERB_ALT = "|".join(map(re.escape, _VERB_ONLY))
 _VERB_LEAD_RE = re.compile(f"^(?:{_VERB_ALT})+")
@@ -291,6 +295,8 @@ def _qualified(name: str) -> str:
     if m is None or m.start() == 0:
         return name
     before, inner = name[: m.start()], m.group()[1:-1]
+    if inner.endswith(before):  # 产值（规上工业产值）
+        return inner + name[m.end() :]
     merged = _part_of(inner, before)
     return merged + name[m.end() :] if merged != inner else name
 
@@ -505,6 +511,7 @@ class _Sentence:
 
     subject: str = ""
     subject_start: int = -1
+    bound: Binding | None = None  # the last figure bound
 
 
 @dataclass
@@ -562,6 +569,7 @@ def _bind_clause(
         else:
             prev = _bind_figure(text, m, clause, figures, prev, prev_end, state)
         out.append(prev)
+        state.bound = prev
         prev_end = m.end
     return out
 
@@ -650,6 +658,9 @@ def _resolve_subject(
     predicate, ambiguous = parsed.predicate, False
     if not subject or parsed.verb_only:
         verb = _GENERIC_VERB_RE.sub("", subject) if subject else ""
+        if _ADVERB_RE.fullmatch(verb):
+            # 基本完成: the verb was taken off as a link; the adverb alone says nothing of what was done.
+            verb = _tidy(text[parsed.start : m.start])
         if prev is not None and not subject and prev.subject:
             # "由x提高到y", "x，增长y": the previous figure's indicator (a share stays a share).
             subject, inherited, sstart = prev.subject, True, prev.subject_start
@@ -661,16 +672,36 @@ def _resolve_subject(
             ambiguous = True
     elif text[prev_end : prev_end + 2] == "其中" or text[clause.start : clause.start + 2] == "其中":
         subject = _part_of(subject, state.subject)
+    elif subject.startswith("占"):
+        # "x亿元，占地方财政总支出的47.5%": the share of the figure before it (its indicator omitted);
+        # without one, a share of something the text does not name as an indicator.
+        owner = prev or state.bound
+        predicate = _share_predicate(text[parsed.start : m.start] if parsed.start >= 0 else subject)
+        if owner is not None and owner.subject and not owner.predicate and not _is_rate(owner.mention):
+            subject, inherited, sstart = owner.subject, True, owner.subject_start
+        else:
+            subject, ambiguous = "", True
     elif len(subject) <= 2 and state.subject:
         # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元.
         subject = _noun(state.subject) + subject
-    elif subject.startswith("占"):
-        # "…，占任务的85%": a share of something the text does not name as an indicator.
-        predicate, subject, ambiguous = subject, "", True
+    elif not predicate and "占" in subject[1:] and _is_rate(m):
+        # "企业研发经费投入占销售收入3.6%": a share written without 比重.
+        at = subject.index("占", 1)
+        subject, predicate = subject[:at], _share_predicate(subject[at:])
     name = _name(subject, predicate, parsed.fall, m.unit)
     if not predicate and not ambiguous:
         name = _counted_name(name, m)
     return _named(Binding(m, subject, predicate, name, parsed.base, ambiguous, None, sstart, inherited))
+
+
+def _share_predicate(share: str) -> str:
+    """What a share written from 占 measures: a share of a task or target is its completion rate
+    (占全年任务66.66% -> 全年任务完成率); any other share is a 比重 unless the text says 比例/比重/份额."""
+    task = _TASK_SHARE_RE.match(share)
+    if task is not None:
+        return task.group("of") + task.group("task") + "完成率"
+    share = _strip_links(share)
+    return share if _SHARE_RE.search(share) else share + "比重"
 
 
 def _named(b: Binding) -> Binding:

@@ -187,7 +187,9 @@ def test_people_are_counted_as_people() -> None:
 def test_a_figure_inside_parentheses_is_bound_inside_them() -> None:
     got = bindings("完成170件科技成果登记（占市下达任务指标85%）。")
     share = next(b for b in got if b.mention.unit == "%")
-    assert share.predicate.startswith("占") and "科技成果登记" not in share.name
+    # the words inside the parenthesis say what the share is of (a task: a completion rate); the figure
+    # before it says whose share it is
+    assert share.name == "科技成果登记市下达任务完成率" and share.inherited
 
 
 # --------------------------------------------------------------------------------------------------
@@ -236,3 +238,54 @@ def test_bind_covers_every_mention_once_in_source_order() -> None:
     got = bind(text, mentions)
     assert [b.mention for b in got] == mentions
     assert [b.junk for b in got] == [None, None, "year", None]
+
+
+# --------------------------------------------------------------------------------------------------
+# Names that denote the indicator (issue 13, item 1): sentences written here
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_month_span_with_yue_fen_leaves_no_fragment_in_the_name() -> None:
+    assert named("全区1-8月份规上工业产值增长7.5%。") == {"7.5%": "规上工业产值增长"}
+    assert named("我镇三至五月份农产品出口额达到900万元。") == {"900万元": "农产品出口额"}
+
+
+def test_a_share_word_is_no_comparison_base() -> None:
+    b = bindings("民营经济增加值占全省生产总值比重提升至46.2%。")[0]
+    assert (b.name, b.base) == ("民营经济增加值占全省生产总值比重", None)
+    assert named("森林覆盖率由31%上升至33.5%，优质耕地比例提高到68%。")["68%"] == "优质耕地比例"
+    # a real base is still one
+    assert bindings("粮食产量比上年增长2.1%。")[0].base == "比上年"
+
+
+def test_settling_is_a_verb_and_its_count_is_people() -> None:
+    assert named("今年又有36万人在城镇落户。") == {"36万人": "城镇落户人口"}
+    assert named("力争全年新落户12万人。") == {"12万人": "新落户人口"}
+    # a household noun stays a household count
+    assert named("全镇脱贫户320户。") == {"320户": "脱贫户"}
+
+
+def test_an_adverb_before_the_verb_still_takes_the_object_of_the_clause_before() -> None:
+    assert named("开工建设公租房1200套，全部建成900套。") == {
+        "1200套": "开工建设公租房",
+        "900套": "全部建成公租房",
+    }
+    assert named("改造农村危房5000户，基本完成4200户。")["4200户"] == "基本完成农村危房"
+
+
+def test_a_parenthesis_that_narrows_its_noun_names_the_narrowed_noun() -> None:
+    assert named("全县产值（规上工业产值）增长12%。") == {"12%": "规上工业产值增长"}
+    # an aside stays out of the name
+    assert named("固定资产投资（不含农户）增长4.3%。") == {"4.3%": "固定资产投资增长"}
+
+
+def test_a_share_after_a_figure_is_that_figure_s_share() -> None:
+    assert named("全年教育支出达到12.4亿元，占一般公共预算支出的18.1%。")["18.1%"] == ("教育支出占一般公共预算支出比重")
+    # a share of a task or a target is its completion rate
+    assert named("发放创业担保贷款3.2亿元，占年度任务的75%。")["75%"] == "发放创业担保贷款年度任务完成率"
+    assert named("完成造林1.5万亩（占省下达目标任务92%）。")["92%"] == "造林省下达目标任务完成率"
+    # a share written without 比重
+    assert named("上半年全区财政科技支出占财政支出4.1%。") == {"4.1%": "财政科技支出占财政支出比重"}
+    # no figure before it: the text names no indicator
+    [b] = [b for b in bindings("占全省的10%。") if b.junk is None]
+    assert b.ambiguous
