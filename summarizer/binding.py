@@ -152,7 +152,7 @@ _VERB_ONLY = sorted(
 撮合 促成 推荐 推出 上线 铺设 种植 栽植 植树 新增加 再 又 还 先后 陆续 共计 开辟 引入
 输送 派出 派驻 组派 评审 立项 验收 考核 指导 协调 发动 动员 搭建 新培育 新认定 新引进
 新建成 新开通 发现 收集 梳理 宣传 举办了 开展了 组织了 完成了 实现了 帮助了 对 向 为 给
-与 和 在 基本 全部 首批 当年"""
+与 和 在 基本 全部 首批 当年 淘汰 退出 改建 改扩建 化解 压减 取消 下放 关停 削减 启动 扩招 增发 发行"""
     ),
     key=len,
     reverse=True,
@@ -571,7 +571,7 @@ def _bind_clause(
         out.append(prev)
         state.bound = prev
         prev_end = m.end
-    return out
+    return _list_head(text, out, ce)
 
 
 def _pair_split(
@@ -609,10 +609,11 @@ def _bind_figure(
     if m.start in clause.listed and prev is not None and m is not figures[0]:
         # "5个A、10万亩B": the words since the previous figure are its counted noun.
         lo = m.start
+    item = False  # the figure's words open an item of a 、 list whose first item came before
     if prev is not None and lo == prev_end:
         # "…4%左右安排、比上年提高1个百分点": what precedes the last 、 closes the previous item.
         sep = text.rfind("、", lo, m.start)
-        lo = sep + 1 if sep >= 0 else lo
+        lo, item = (sep + 1, True) if sep >= 0 else (lo, False)
     parsed = _parse_left(text, lo, m.start)
     counted = _counted_subject(text, m, clause, parsed)
     if counted is not None:
@@ -622,7 +623,13 @@ def _bind_figure(
             name += _count_suffix(m.unit)
         b = _named(Binding(m, subject, parsed.predicate, name, parsed.base, False, None, sstart, False))
         return b
-    b = _resolve_subject(text, m, clause, parsed, prev, prev_end, state)
+    list_verb = _list_verb(prev.subject) if item and prev is not None else ""
+    b = _resolve_subject(text, m, clause, parsed, prev, prev_end, state, list_verb)
+    own_verb = _VERB_LEAD_RE.match(b.subject) or _VERB_TRAIL_RE.search(b.subject)
+    if list_verb and b.subject and not (b.inherited or own_verb or b.predicate):
+        # An item of a list after a verb takes the verb the list opened with: 退出钢铁产能x吨、煤炭产能y吨
+        # -> 退出煤炭产能 (an item with its own verb, 棚户区改造, keeps it).
+        b = dataclasses.replace(b, subject=list_verb + b.subject, name=list_verb + b.name)
     if b.subject and not b.inherited:
         # A share stays a share for the clauses after it (…占GDP比重14.5%，同比下降3个百分点).
         share = b.predicate if b.predicate.startswith("占") else ""
@@ -640,7 +647,7 @@ def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Pars
         return None
     # Generic verbs (组织开展, 实现) say nothing of what is counted; a content verb (解决) does.
     verb = _GENERIC_VERB_RE.sub("", parsed.subject)
-    return (verb + noun if 0 < len(verb) <= 4 else noun), m.end
+    return (verb + noun if 0 < len(verb) <= 5 else noun), m.end
 
 
 def _resolve_subject(
@@ -651,6 +658,7 @@ def _resolve_subject(
     prev: Binding | None,
     prev_end: int,
     state: _Sentence,
+    list_verb: str = "",
 ) -> Binding:
     """A figure's subject when the words before it are the indicator, or say nothing and leave it to the
     previous figure or clause (an omitted subject), or name a part (其中A) or a bare head (投资)."""
@@ -681,8 +689,9 @@ def _resolve_subject(
             subject, inherited, sstart = owner.subject, True, owner.subject_start
         else:
             subject, ambiguous = "", True
-    elif len(subject) <= 2 and state.subject:
-        # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元.
+    elif len(subject) <= 2 and state.subject and not list_verb and not (prev and len(prev.subject) <= 2):
+        # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元 (after a
+        # bare item it is the next item: 小麦x吨、玉米y吨).
         subject = _noun(state.subject) + subject
     elif not predicate and "占" in subject[1:] and _is_rate(m):
         # "企业研发经费投入占销售收入3.6%": a share written without 比重.
@@ -692,6 +701,41 @@ def _resolve_subject(
     if not predicate and not ambiguous:
         name = _counted_name(name, m)
     return _named(Binding(m, subject, predicate, name, parsed.base, ambiguous, None, sstart, inherited))
+
+
+def _list_head(text: str, out: list[Binding], clause_end: int) -> list[Binding]:
+    """A list of figures closed by 等 and a noun (钢铁x吨、水泥y吨等落后产能) names each item with that noun
+    (钢铁落后产能, 水泥落后产能): the noun after 等 is what every item is a kind of."""
+    items = [b for b in out if b.junk is None]
+    if len(items) < 2 or any(_is_rate(b.mention) for b in items):
+        return out
+    last = items[-1].mention
+    tail = re.match(r"(?:以上|左右|多)?等", text[last.end : clause_end])
+    if tail is None:
+        return out
+    rest = text[last.end + tail.end() : clause_end]
+    cut = _COUNTED_STOP_RE.search(rest)
+    noun = rest[: cut.start()] if cut else rest
+    cut = _TOPIC_END_RE.search(noun)
+    noun = _tidy(noun[: cut.start()] if cut else noun)
+    run = [items[-1]]
+    for a, b in itertools.pairwise(reversed(items)):
+        between = text[b.mention.end : a.mention.start]
+        if "、" not in between or _CLAUSE_PUNCT_RE.search(between):
+            break
+        run.append(b)
+    if not 2 <= len(noun) <= 8 or len(run) < 2 or _PRED_START_RE.match(noun):
+        return out
+    named = {id(b): dataclasses.replace(b, name=b.name + noun) for b in run if not b.name.endswith(noun)}
+    return [named.get(id(b), b) for b in out]
+
+
+def _list_verb(first: str) -> str:
+    """The content verb a list's first item opens with (退出 in 退出钢铁产能), which the later items share;
+    '' for none or a generic verb (完成, 推进 say nothing of what is done)."""
+    lead = _VERB_LEAD_RE.match(first)
+    verb = _GENERIC_VERB_RE.sub("", lead.group()) if lead and lead.end() < len(first) else ""
+    return "" if _ADVERB_RE.fullmatch(verb) else verb
 
 
 def _share_predicate(share: str) -> str:

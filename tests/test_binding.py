@@ -289,3 +289,33 @@ def test_a_share_after_a_figure_is_that_figure_s_share() -> None:
     # no figure before it: the text names no indicator
     [b] = [b for b in bindings("占全省的10%。") if b.junk is None]
     assert b.ambiguous
+
+
+def test_items_of_a_list_share_the_verb_it_opens_with() -> None:
+    assert named("今年关停小煤矿120处、小化工企业45家。") == {
+        "120处": "关停小煤矿",
+        "45家": "关停小化工企业",
+    }
+    assert named("全年压减粗钢产能300万吨、焦炭产能150万吨。") == {
+        "300万吨": "压减粗钢产能",
+        "150万吨": "压减焦炭产能",
+    }
+    # a generic verb says nothing and is not shared; an item with its own verb keeps it
+    assert named("完成公路投资80亿元、水运投资12亿元。")["12亿元"] == "水运投资"
+    assert named("淘汰黄标车3万辆、新增公交车800辆。")["800辆"] == "新增公交车"
+
+
+def test_a_list_closed_by_deng_and_a_noun_names_each_item_with_that_noun() -> None:
+    got = named("全年削减煤炭500万吨、石油焦80万吨等高耗能燃料，确保完成任务。")
+    assert got == {"500万吨": "削减煤炭高耗能燃料", "80万吨": "削减石油焦高耗能燃料"}
+    # bare items stay apart: the second is not a head of the first
+    assert named("小麦300万吨、玉米450万吨等主要粮食作物产量稳定增长。") == {
+        "300万吨": "小麦主要粮食作物产量",
+        "450万吨": "玉米主要粮食作物产量",
+    }
+    # rates are no list of kinds
+    assert "等" not in "".join(named("出口增长5%、进口增长3%等。").values())
+
+
+def test_a_verb_pair_before_a_count_stays_in_the_name() -> None:
+    assert named("今年审批和备案56个投资项目。") == {"56个": "审批和备案投资项目数"}
