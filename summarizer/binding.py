@@ -164,7 +164,7 @@ _VERB_LEAD_RE = re.compile(f"^(?:{_VERB_ALT})+")
 _VERB_TRAIL_RE = re.compile(f"(?:基本|全部|全面|累计|共)?(?:{_VERB_ALT})+$")
 # Where a clause's opening noun phrase ends: an adverb or a predicate.
 _TOPIC_END_RE = re.compile(
-    r"再|又|继续|进一步|不断|稳步|持续|实现|完成|达到|突破|创|保持|稳定|大幅|明显|显著|有所|快速|较快|"
+    r"再|又|继续|进一步|不断|稳步|持续|实现|完成|达到|突破|创|保持|稳定|大幅|明显|显著|有所|快速|较快|安排|负增长|"
     r"增长|增加|下降|减少|提高|提升|上升|回落|降低|是|为|占|比|较|同比|逐步|全面|基本|均|都|已"
 )
 # A counted noun never starts with a predicate (…3项，增长…).
@@ -192,7 +192,8 @@ _PAREN_RE = re.compile(r"[（(][^（()）]*[)）]")
 _LIST_SPLIT_RE = re.compile(r"、|和|与|及|以及")
 # Indicator heads a list may write once, on its last item.
 _HEAD_NOUN_RE = re.compile(
-    r"(排放量|排放总量|排放|增加值|总产值|产值|收入|支出|投资|产量|总额|面积|人数|规模|价格|利润)$"
+    r"((?:人均)?(?:财政)?(?:补助|补贴)标准|排放量|排放总量|排放|增加值|总产值|产值|收入|支出|投资|产量|总额|面积|人数|"
+    r"规模|价格|利润)$"
 )
 _CITY_COUNTRY = ("城乡", ("城镇", "农村"))
 _FUNCTION_HEAD = "的了和与及对在为把被将并或等之、是"
@@ -804,12 +805,14 @@ def _topic(text: str, start: int, end: int) -> tuple[str, int]:
 
 
 def _part_of(part: str, whole: str) -> str:
-    """``其中高速铁路`` under 铁路营业里程 -> 高速铁路营业里程: the part keeps the whole's head."""
+    """``其中高速铁路`` under 铁路营业里程 -> 高速铁路营业里程: the part keeps the whole's head, and the
+    whole's modifier before the words they share (新增铁路里程, 其中高速铁路 -> 新增高速铁路里程)."""
     if not whole or part in whole or whole in part:
         return part
     for k in range(min(len(part), len(whole)) - 1, 1, -1):
-        if whole.startswith(part[-k:]):
-            return part + whole[k:]
+        at = whole.find(part[-k:])
+        if at >= 0 and at + k < len(whole):
+            return whole[:at] + part + whole[at + k :]
     return part
 
 

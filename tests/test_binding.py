@@ -319,3 +319,14 @@ def test_a_list_closed_by_deng_and_a_noun_names_each_item_with_that_noun() -> No
 
 def test_a_verb_pair_before_a_count_stays_in_the_name() -> None:
     assert named("今年审批和备案56个投资项目。") == {"56个": "审批和备案投资项目数"}
+
+
+def test_a_part_keeps_the_modifier_of_the_whole_before_their_shared_words() -> None:
+    assert named("新增城市道路长度85公里，其中主干道路31公里。")["31公里"] == "新增城市主干道路长度"
+
+
+def test_a_subsidy_standard_written_once_on_the_last_item_is_shared() -> None:
+    assert named("优抚对象和烈属人均补助标准分别提高300元和200元。") == {
+        "300元": "优抚对象人均补助标准提高",
+        "200元": "烈属人均补助标准提高",
+    }
