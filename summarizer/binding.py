@@ -191,6 +191,11 @@ _NEGATION_RE = re.compile(
 _PAREN_RE = re.compile(r"[（(][^（()）]*[)）]")
 _LIST_SPLIT_RE = re.compile(r"、|和|与|及|以及")
 # Indicator heads a list may write once, on its last item.
+# Spending named for its purpose: the verb alone before the sum, the purpose after it.
+_SPENDING = frozenset({"投资", "投入"})
+_PURPOSE_RE = re.compile(
+    r"(?:左右|以上|多)?[，,]?(?:用于|实施了?|建设|支持)(?P<what>[^，,；;。！？、（(\d\sxX×＊*]{2,24}?)(?=[\d，,；;。！？、（(\s]|$)"
+)
 _HEAD_NOUN_RE = re.compile(
     r"((?:人均)?(?:财政)?(?:补助|补贴)标准|排放量|排放总量|排放|增加值|总产值|产值|收入|支出|投资|产量|总额|面积|人数|"
     r"规模|价格|利润)$"
@@ -643,6 +648,8 @@ def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Pars
     7场企业线上培训活动) or the figure opens an item of a figure-first list; None otherwise."""
     if not (parsed.verb_only or m.start in clause.listed):
         return None
+    if parsed.subject in _SPENDING and m.kind == "money" and _purpose(text, m):
+        return _purpose(text, m) + parsed.subject, m.end  # 投入x元用于农村饮水工程
     noun = _tidy(_counted(text, m, clause.end))
     if len(noun) < 2 or _PRED_START_RE.match(noun):
         return None
@@ -690,6 +697,9 @@ def _resolve_subject(
             subject, inherited, sstart = owner.subject, True, owner.subject_start
         else:
             subject, ambiguous = "", True
+    elif subject in _SPENDING and m.kind == "money" and _purpose(text, m):
+        # "投资1.3亿元实施自来水管网改造工程": an investment is named for what it is spent on.
+        subject = _purpose(text, m) + subject
     elif len(subject) <= 2 and state.subject and not list_verb and not (prev and len(prev.subject) <= 2):
         # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元 (after a
         # bare item it is the next item: 小麦x吨、玉米y吨).
@@ -737,6 +747,13 @@ def _list_verb(first: str) -> str:
     lead = _VERB_LEAD_RE.match(first)
     verb = _GENERIC_VERB_RE.sub("", lead.group()) if lead and lead.end() < len(first) else ""
     return "" if _ADVERB_RE.fullmatch(verb) else verb
+
+
+def _purpose(text: str, m: NumberMention) -> str:
+    """What a sum is spent on, written after it in its sentence (…亿元，实施重点农牧业项目33个 -> 重点农牧业项目);
+    '' when the text does not say."""
+    found = _PURPOSE_RE.match(text, m.end)
+    return _tidy(found.group("what")) if found else ""
 
 
 def _share_predicate(share: str) -> str:

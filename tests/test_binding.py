@@ -330,3 +330,11 @@ def test_a_subsidy_standard_written_once_on_the_last_item_is_shared() -> None:
         "300元": "优抚对象人均补助标准提高",
         "200元": "烈属人均补助标准提高",
     }
+
+
+def test_an_investment_is_named_for_what_it_is_spent_on() -> None:
+    assert named("投资2.4亿元实施城区供热管网改造工程。") == {"2.4亿元": "城区供热管网改造工程投资"}
+    assert named("全年计划投资6.5亿元，实施重点文旅项目12个。")["6.5亿元"] == "重点文旅项目投资"
+    assert named("全县投入3000万元用于农村饮水安全巩固提升。") == {"3000万元": "农村饮水安全巩固提升投入"}
+    # nothing said after the sum: the verb alone
+    assert named("全年完成投资18亿元。") == {"18亿元": "投资"}
