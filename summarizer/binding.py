@@ -124,12 +124,13 @@ _LINK_RE = re.compile(
     + r"|每人每年|每年每人|每人|每户|每年|(?:19|20)\d\d年(?:底|末)?的?|去年的?|上年的?|今年的?|年底的?|年末的?"
     + ")$"
 )
-_GROW = "增长|增加|提高|提升|上升|上涨|增|扩大|翻番"
-_FALL = "下降|减少|降低|下跌|回落|下滑|压减|压缩|缩小|减|降"
+_GROW = "增长|增加|提高|提升|上升|上涨|上调|增|扩大|翻番"
+_FALL = "下降|减少|降低|下跌|回落|下滑|下调|压减|压缩|缩小|减|降"
 _PRED_RE = re.compile(
-    rf"(?P<mod>同比|环比|年均|平均|实际|名义|累计)?(?P<verb>{_GROW}|{_FALL})(?:了)?(?P<to>到|至|为)?$"
+    rf"(?P<mod>同比|环比|年均|平均|实际|名义|累计|再)?(?P<verb>{_GROW}|{_FALL})(?:了)?(?P<to>到|至|为)?$"
 )
 _FALL_RE = re.compile(rf"(?:{_FALL})$")
+_VERB_FIRST_RE = re.compile(r"(?P<verb>降低|下调|压减|减少|提高|上调|增加)(?P<what>[^占]{2,})")
 _BASE_RE = re.compile(
     r"(?P<base>同比|环比|与(?:上年|去年|上一年)(?:同期)?相比|"
     r"(?:比(?![重例率值])|较)(?:(?:19|20)\d\d年(?:末|底)?|上年|去年|上一年|上半年|一季度|年初|上期|基期|[\u4e00-\u9fff]{1,7}?)(?:同期)?)"
@@ -168,7 +169,8 @@ _TOPIC_END_RE = re.compile(
     r"增长|增加|下降|减少|提高|提升|上升|回落|降低|是|为|占|比|较|同比|逐步|全面|基本|均|都|已"
 )
 # A counted noun never starts with a predicate (…3项，增长…).
-_PRED_START_RE = re.compile(rf"(?:同比|比|较|{_GROW}|{_FALL}|占|达|为|是)")
+# (上调/下调 may open one: 两次下调存款准备金率 counts the cuts.)
+_PRED_START_RE = re.compile(rf"(?!上调|下调)(?:同比|比|较|{_GROW}|{_FALL}|占|达|为|是)")
 _PERSON_RE = re.compile(
     r"(?:人口|人员|人才|人数|人次|群众|居民|农民|学生|职工|干部|专家|员|者|师|生|工|人|(?<![落开入立])户|团队|家庭)$"
 )
@@ -708,7 +710,14 @@ def _resolve_subject(
         # "企业研发经费投入占销售收入3.6%": a share written without 比重.
         at = subject.index("占", 1)
         subject, predicate = subject[:at], _share_predicate(subject[at:])
-    name = _name(subject, predicate, parsed.fall, m.unit)
+    fall = parsed.fall
+    verb_first = _VERB_FIRST_RE.match(subject) if not (predicate or inherited) and _is_rate(m) else None
+    if verb_first is not None:
+        # "降低工商业电价5%": a rate whose change verb comes before what changes; "降低X至16%": the level.
+        level = text[m.start - 1 : m.start] in ("至", "到", "为")
+        subject, predicate = verb_first.group("what"), "" if level else verb_first.group("verb")
+        fall = _FALL_RE.search(predicate) is not None
+    name = _name(subject, predicate, fall, m.unit)
     if not predicate and not ambiguous:
         name = _counted_name(name, m)
     return _named(Binding(m, subject, predicate, name, parsed.base, ambiguous, None, sstart, inherited))

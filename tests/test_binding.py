@@ -338,3 +338,12 @@ def test_an_investment_is_named_for_what_it_is_spent_on() -> None:
     assert named("全县投入3000万元用于农村饮水安全巩固提升。") == {"3000万元": "农村饮水安全巩固提升投入"}
     # nothing said after the sum: the verb alone
     assert named("全年完成投资18亿元。") == {"18亿元": "投资"}
+
+
+def test_a_rate_whose_change_verb_comes_first_is_named_for_what_changes() -> None:
+    assert named("下调农村电网输配电价8%。") == {"8%": "农村电网输配电价降幅"}
+    assert named("今年提高城乡低保标准6%。") == {"6%": "城乡低保标准提高"}
+    # 至: the level reached, not a change
+    assert named("降低企业失业保险费率至1%。") == {"1%": "企业失业保险费率"}
+    # 再 before a one-character change verb
+    assert named("城市公交票价再降15%。") == {"15%": "城市公交票价降幅"}
