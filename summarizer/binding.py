@@ -247,6 +247,8 @@ def junk_reason(text: str, m: NumberMention, clause_start: int) -> str | None:
         return None
     if m.kind not in FIGURE_KINDS:
         return "not a figure"
+    if m.unit == "届" and m.numeral == "chinese":
+        return "ordinal"  # 十八届三中全会: a congress's term, counted by its ordinal
     small_cn = m.numeral == "chinese" and m.scaled is not None and m.scaled <= 10
     # 五年, 一季度, 两个月; an Arabic 5年 is a duration the text may mean as a figure (5年过渡期).
     if m.unit in CALENDAR_UNITS and (m.numeral == "chinese" or m.unit in ("季度", "月")):
@@ -648,13 +650,19 @@ def _bind_figure(
 def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Parsed) -> tuple[str, int] | None:
     """The counted noun after the measure word, when the words before the figure are only verbs (组织开展
     7场企业线上培训活动) or the figure opens an item of a figure-first list; None otherwise."""
-    if not (parsed.verb_only or m.start in clause.listed):
+    # Words before the figure that only modify the counted noun: a list of names (招引A、B、C 3家企业) or
+    # a phrase closed by 的 (新开通至X的3条航线).
+    modifier = m.unit in COUNT_UNITS and ("、" in parsed.subject or text[m.start - 1 : m.start] == "的")
+    if not (parsed.verb_only or m.start in clause.listed or modifier):
         return None
     if parsed.subject in _SPENDING and m.kind == "money" and _purpose(text, m):
         return _purpose(text, m) + parsed.subject, m.end  # 投入x元用于农村饮水工程
     noun = _tidy(_counted(text, m, clause.end))
     if len(noun) < 2 or _PRED_START_RE.match(noun):
         return None
+    if modifier and not (parsed.verb_only or m.start in clause.listed):
+        lead = _VERB_LEAD_RE.match(parsed.subject)
+        return (_GENERIC_VERB_RE.sub("", lead.group()) if lead else "") + noun, m.end
     # Generic verbs (组织开展, 实现) say nothing of what is counted; a content verb (解决) does.
     verb = _GENERIC_VERB_RE.sub("", parsed.subject)
     return (verb + noun if 0 < len(verb) <= 5 else noun), m.end

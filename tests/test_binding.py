@@ -347,3 +347,14 @@ def test_a_rate_whose_change_verb_comes_first_is_named_for_what_changes() -> Non
     assert named("降低企业失业保险费率至1%。") == {"1%": "企业失业保险费率"}
     # 再 before a one-character change verb
     assert named("城市公交票价再降15%。") == {"15%": "城市公交票价降幅"}
+
+
+def test_a_list_of_names_or_a_de_phrase_before_a_count_leaves_the_counted_noun_to_name_it() -> None:
+    assert named("今年引进华晨电子、恒远材料、启明光电3家高新技术企业。") == {"3家": "引进高新技术企业数"}
+    assert named("新开通本市至成都、重庆的4条国际货运航线。") == {"4条": "新开通国际货运航线数"}
+    # not a count: a list before a rate stays the subject
+    assert named("小麦、稻谷最低收购价提高3%。") == {"3%": "小麦、稻谷最低收购价提高"}
+
+
+def test_a_congress_term_is_an_ordinal() -> None:
+    assert junk("党的十九届五中全会提出了新的目标。") == {"十九届": "ordinal"}
