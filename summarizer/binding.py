@@ -203,6 +203,8 @@ _HEAD_NOUN_RE = re.compile(
     r"规模|价格|利润)$"
 )
 _CITY_COUNTRY = ("城乡", ("城镇", "农村"))
+_MEASURE_END_RE = re.compile(r"(?:耗|率|额|用水量|用量|消费量)$")
+_PER_UNIT_RE = re.compile(r"单位(?:国内生产总值|地区生产总值|生产总值|GDP|工业增加值|增加值)")
 _FUNCTION_HEAD = "的了和与及对在为把被将并或等之、是"
 _FUNCTION_TAIL = "的和与及对在把被将了等之“（(「《、从由向给-—~～"
 
@@ -449,13 +451,27 @@ def _list_items(subject: str, n: int) -> list[str] | None:
             shared = last[at + k :]
             break
     if not shared:
-        # A head noun on the last item only (二氧化硫、化学需氧量排放量): share its indicator head.
+        # A head noun on the last item only (二氧化硫、化学需氧量排放量): share its indicator head, unless
+        # the other items are measures themselves (用水量、能耗、二氧化碳排放量).
         head = _HEAD_NOUN_RE.search(last)
-        if head and all(not it.endswith(head.group(1)) for it in items[:-1]):
+        if head and all(not it.endswith(head.group(1)) and not _MEASURE_END_RE.search(it) for it in items[:-1]):
             shared = head.group(1)
     if shared:
         items = [it if it.endswith(shared) else it + shared for it in items[:-1]] + [last]
-    return items
+    return [_per_unit(items[0], it) for it in items]
+
+
+def _parallel(prev: Binding | None) -> bool:
+    """Whether a bare word after this figure's binding is the next item of a list rather than a head of it:
+    after a bare item (小麦) or a per-unit intensity (单位GDP用水量)."""
+    return prev is not None and (len(prev.subject) <= 2 or _PER_UNIT_RE.match(prev.subject) is not None)
+
+
+def _per_unit(first: str, item: str) -> str:
+    """A per-unit modifier written once on a list's first item is every item's: 单位国内生产总值能耗和二氧化碳
+    排放 -> 单位国内生产总值二氧化碳排放 (an intensity per unit of output, not the total)."""
+    per = _PER_UNIT_RE.match(first)
+    return per.group() + item if per and not item.startswith("单位") else item
 
 
 def _list_before(before: str, subject: str, n: int) -> list[str] | None:
@@ -635,6 +651,11 @@ def _bind_figure(
         return b
     list_verb = _list_verb(prev.subject) if item and prev is not None else ""
     b = _resolve_subject(text, m, clause, parsed, prev, prev_end, state, list_verb)
+    if item and prev is not None and not b.inherited and _per_unit(prev.subject, b.subject) != b.subject:
+        per = _per_unit(prev.subject, b.subject)
+        b = dataclasses.replace(
+            b, subject=per, name=per + b.name[len(b.subject) :] if b.name.startswith(b.subject) else b.name
+        )
     own_verb = _VERB_LEAD_RE.match(b.subject) or _VERB_TRAIL_RE.search(b.subject)
     if list_verb and b.subject and not (b.inherited or own_verb or b.predicate):
         # An item of a list after a verb takes the verb the list opened with: 退出钢铁产能x吨、煤炭产能y吨
@@ -710,9 +731,9 @@ def _resolve_subject(
     elif subject in _SPENDING and m.kind == "money" and _purpose(text, m):
         # "投资1.3亿元实施自来水管网改造工程": an investment is named for what it is spent on.
         subject = _purpose(text, m) + subject
-    elif len(subject) <= 2 and state.subject and not list_verb and not (prev and len(prev.subject) <= 2):
+    elif len(subject) <= 2 and state.subject and not list_verb and not _parallel(prev):
         # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元 (after a
-        # bare item it is the next item: 小麦x吨、玉米y吨).
+        # bare item or an intensity it is the next item: 小麦x吨、玉米y吨; 单位GDP用水量x%、能耗y%).
         subject = _noun(state.subject) + subject
     elif not predicate and "占" in subject[1:] and _is_rate(m):
         # "企业研发经费投入占销售收入3.6%": a share written without 比重.

@@ -358,3 +358,17 @@ def test_a_list_of_names_or_a_de_phrase_before_a_count_leaves_the_counted_noun_t
 
 def test_a_congress_term_is_an_ordinal() -> None:
     assert junk("党的十九届五中全会提出了新的目标。") == {"十九届": "ordinal"}
+
+
+def test_a_per_unit_modifier_on_the_first_item_is_every_item_s() -> None:
+    assert named("单位地区生产总值能耗和二氧化碳排放分别下降3.2%、4.1%。") == {
+        "3.2%": "单位地区生产总值能耗降幅",
+        "4.1%": "单位地区生产总值二氧化碳排放降幅",
+    }
+    assert named("单位工业增加值用水量下降5%、能耗下降3%。") == {
+        "5%": "单位工业增加值用水量降幅",
+        "3%": "单位工业增加值能耗降幅",
+    }
+    # measures listed before a head written once are not given that head
+    got = named("单位地区生产总值用水量、能耗、氮氧化物排放量分别下降6%、4%、5%。")
+    assert got["4%"] == "单位地区生产总值能耗降幅"
