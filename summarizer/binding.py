@@ -739,6 +739,8 @@ def _resolve_subject(
         # "企业研发经费投入占销售收入3.6%": a share written without 比重.
         at = subject.index("占", 1)
         subject, predicate = subject[:at], _share_predicate(subject[at:])
+        if len(subject) <= 2 and state.subject:
+            subject = _noun(state.subject) + subject  # 总量占比: the previous indicator's total
     fall = parsed.fall
     verb_first = _VERB_FIRST_RE.match(subject) if not (predicate or inherited) and _is_rate(m) else None
     if verb_first is not None:
@@ -801,7 +803,7 @@ def _share_predicate(share: str) -> str:
     if task is not None:
         return task.group("of") + task.group("task") + "完成率"
     share = _strip_links(share)
-    return share if _SHARE_RE.search(share) else share + "比重"
+    return share if _SHARE_RE.search(share) or share.endswith("占比") else share + "比重"
 
 
 def _named(b: Binding) -> Binding:
@@ -845,6 +847,7 @@ def _noun(subject: str) -> str:
     trail = _VERB_TRAIL_RE.search(noun)
     if trail and trail.start() > 0:
         noun = noun[: trail.start()]
+    noun = re.sub(r"(?<=.)(?:增速|增幅|增长率|涨幅|降幅)$", "", noun)  # 增加值增速 -> 增加值 (its total, its share)
     return noun or subject
 
 

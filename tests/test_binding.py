@@ -372,3 +372,8 @@ def test_a_per_unit_modifier_on_the_first_item_is_every_item_s() -> None:
     # measures listed before a head written once are not given that head
     got = named("单位地区生产总值用水量、能耗、氮氧化物排放量分别下降6%、4%、5%。")
     assert got["4%"] == "单位地区生产总值能耗降幅"
+
+
+def test_a_total_s_share_after_a_growth_rate_is_the_indicator_s_share() -> None:
+    got = named("上半年，全县数字经济核心产业增加值增速为9.5%，总量占比18%。")
+    assert got == {"9.5%": "数字经济核心产业增加值增速", "18%": "数字经济核心产业增加值总量占比"}
