@@ -153,7 +153,7 @@ _VERB_ONLY = sorted(
 撮合 促成 推荐 推出 上线 铺设 种植 栽植 植树 新增加 再 又 还 先后 陆续 共计 开辟 引入
 输送 派出 派驻 组派 评审 立项 验收 考核 指导 协调 发动 动员 搭建 新培育 新认定 新引进
 新建成 新开通 发现 收集 梳理 宣传 举办了 开展了 组织了 完成了 实现了 帮助了 对 向 为 给
-与 和 在 基本 全部 首批 当年 淘汰 退出 改建 改扩建 化解 压减 取消 下放 关停 削减 启动 扩招 增发 发行"""
+与 和 在 基本 全部 首批 当年 重新 淘汰 退出 改建 改扩建 化解 压减 取消 下放 关停 削减 启动 扩招 增发 发行"""
     ),
     key=len,
     reverse=True,
@@ -538,6 +538,7 @@ class _Sentence:
     subject: str = ""
     subject_start: int = -1
     bound: Binding | None = None  # the last figure bound
+    counted: str = ""  # the last counted noun (推荐申报xx家企业 -> 企业), for counts that omit it
 
 
 @dataclass
@@ -644,6 +645,7 @@ def _bind_figure(
     counted = _counted_subject(text, m, clause, parsed)
     if counted is not None:
         subject, sstart = counted
+        state.counted = _noun(subject)
         name = _counted_name(subject, m)
         if m.unit not in ("人", "名", "位", "人次", "场", "场次") and m.start not in clause.listed:
             name += _count_suffix(m.unit)
@@ -715,6 +717,9 @@ def _resolve_subject(
                 predicate = prev.predicate
         elif state.subject:
             subject, inherited, sstart = _with_verb(state.subject, verb), True, state.subject_start
+        elif state.counted and verb:
+            # "推荐申报xx家企业，其中新认定x家": the count omits the noun counted before it.
+            subject, inherited = verb + state.counted, True
         else:
             ambiguous = True
     elif text[prev_end : prev_end + 2] == "其中" or text[clause.start : clause.start + 2] == "其中":

@@ -377,3 +377,8 @@ def test_a_per_unit_modifier_on_the_first_item_is_every_item_s() -> None:
 def test_a_total_s_share_after_a_growth_rate_is_the_indicator_s_share() -> None:
     got = named("上半年，全县数字经济核心产业增加值增速为9.5%，总量占比18%。")
     assert got == {"9.5%": "数字经济核心产业增加值增速", "18%": "数字经济核心产业增加值总量占比"}
+
+
+def test_a_count_that_omits_its_noun_counts_the_noun_counted_before_it() -> None:
+    got = named("截至9月底，共推荐申报68家企业，其中认定41家，重新认定27家。")
+    assert got == {"68家": "推荐申报企业数", "41家": "认定企业", "27家": "重新认定企业"}
