@@ -96,7 +96,7 @@ _LEAD_RE = re.compile(
     r"全年|全市|全县|全区|全旗|全省|全州|全镇|全乡|全盟|全国|本市|本县|本区|我(?:国|省|市|县|区|州|旗|镇|乡|局|委|厅|办)|本年度|本年|"
     # time
     r"今年以来|今年|去年|上年|明年|当年|年内|年初|年底|年末|底|末|上半年|下半年|前三季度|前两季度|"
-    r"[一二三四]季度|第[一二三四]季度|目前|截至目前|截止目前|当前|近年来|近年|同期|"
+    r"[一二三四]季度|第[一二三四]季度|目前|截至目前|截止目前|当前|近年来|近年|同期|上旬|中旬|下旬|"
     r"(?:截至|截止|到|至)?(?:(?:19|20)\d\d年)?(?:(?:\d{1,2}|[一二三四五六七八九十]{1,2})(?:[-—–~～至到](?:\d{1,2}|[一二三四五六七八九十]{1,2}))?月份?(?:\d{1,2}日)?)?"
     r"(?:底|末|以来|止|前|以前)?(?<=[年月份日底末来止前])|"
     r"(?:过去|近|这|今后|未来)?[一二三四五六七八九十两]+年(?:来|以来|间|中)?|"
@@ -130,6 +130,11 @@ _PRED_RE = re.compile(
     rf"(?P<mod>同比|环比|年均|平均|实际|名义|累计|再)?(?P<verb>{_GROW}|{_FALL})(?:了)?(?P<to>到|至|为)?$"
 )
 _FALL_RE = re.compile(rf"(?:{_FALL})$")
+# What a share of units did, written after the per cent (企业100%复工): its rate.
+_RATE_OF_RE = re.compile(
+    r"(?P<verb>复工复产|复工|复产|开工|完工|竣工|投产|达产|到位|覆盖|参保|参合|就业|签约|入驻|脱贫|办结|上线|达标|合格|"
+    r"接种|通电|通网|通车|通邮)(?=[，,；;。！？]|$)"
+)
 _VERB_FIRST_RE = re.compile(r"(?P<verb>降低|下调|压减|减少|提高|上调|增加)(?P<what>[^占]{2,})")
 _BASE_RE = re.compile(
     r"(?P<base>同比|环比|与(?:上年|去年|上一年)(?:同期)?相比|"
@@ -153,7 +158,8 @@ _VERB_ONLY = sorted(
 撮合 促成 推荐 推出 上线 铺设 种植 栽植 植树 新增加 再 又 还 先后 陆续 共计 开辟 引入
 输送 派出 派驻 组派 评审 立项 验收 考核 指导 协调 发动 动员 搭建 新培育 新认定 新引进
 新建成 新开通 发现 收集 梳理 宣传 举办了 开展了 组织了 完成了 实现了 帮助了 对 向 为 给
-与 和 在 基本 全部 首批 当年 重新 淘汰 退出 改建 改扩建 化解 压减 取消 下放 关停 削减 启动 扩招 增发 发行"""
+与 和 在 基本 全部 首批 当年 重新 成功 招引 全市 全县 全区 全省 全国 全镇 全乡
+淘汰 退出 改建 改扩建 化解 压减 取消 下放 关停 削减 启动 扩招 增发 发行"""
     ),
     key=len,
     reverse=True,
@@ -179,12 +185,13 @@ _RANGE_GAP_RE = re.compile(r"\s*[-—–~～至到]\s*")
 _CLAUSE_PUNCT_RE = re.compile(r"[，,；;。：:（()）]")
 _LIST_TAIL_RE = re.compile(r"(?:、|和|及|与|以及)$")
 _GENERIC_VERB_RE = re.compile(
-    r"^(?:组织|开展|举办|召开|举行|实施|推进|推动|实现|完成|新增加|累计|共有|共计|共|再|又|还|先后|陆续|了|"
+    r"^(?:组织|开展|举办|召开|举行|实施|推进|推动|实现|完成|新增加|累计|共有|共计|共|再|又|还|先后|陆续|了|成功|"
+    r"对|向|在|全市|全县|全区|全省|全国|全镇|全乡|"
     r"重点|大力|积极|全力|深入|着力|加快|继续|全面|进一步|切实|扎实|稳步|有序|力争|争取)+|(?:了|对|向|为|给|与|和|在)+$"
 )
 # Where a counted noun after the measure word ends.
 _COUNTED_STOP_RE = re.compile(
-    r"[，,；;。：:、（(）)\s]|的(?!士)|以及|和|(?<![参给赋])与|及(?!时)|等|其中|分别|同比|比上年|较"
+    r"[，,；;。：:、（(）)\s]|的(?!士)|以及|和|(?<![参给赋])与|及(?!时)|等|其中|分别|同比|比上年|较|进行|得到"
 )
 # A count a negation denies: 未出现一例, 没有发生一起 (the negation governs a verb of occurring).
 _NEGATION_RE = re.compile(
@@ -753,6 +760,10 @@ def _resolve_subject(
         level = text[m.start - 1 : m.start] in ("至", "到", "为")
         subject, predicate = verb_first.group("what"), "" if level else verb_first.group("verb")
         fall = _FALL_RE.search(predicate) is not None
+    done = _RATE_OF_RE.match(text, m.end, clause.end) if m.unit == "%" and subject and not predicate else None
+    if done is not None:
+        # "规上高新技术企业100%复工": the share of the subject that did it, a rate (复工率).
+        predicate = done.group("verb") + "率"
     name = _name(subject, predicate, fall, m.unit)
     if not predicate and not ambiguous:
         name = _counted_name(name, m)

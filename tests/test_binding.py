@@ -382,3 +382,10 @@ def test_a_total_s_share_after_a_growth_rate_is_the_indicator_s_share() -> None:
 def test_a_count_that_omits_its_noun_counts_the_noun_counted_before_it() -> None:
     got = named("截至9月底，共推荐申报68家企业，其中认定41家，重新认定27家。")
     assert got == {"68家": "推荐申报企业数", "41家": "认定企业", "27家": "重新认定企业"}
+
+
+def test_a_scope_word_alone_before_a_count_says_nothing_of_what_is_counted() -> None:
+    assert named("对全县23个乡镇卫生院医护人员进行了轮训。") == {"23个": "乡镇卫生院医护人员数"}
+    assert named("5月中旬全区规上工业企业92%复产。") == {"92%": "规上工业企业复产率"}
+    # a noun after the per cent is no act: no rate is made of it
+    assert named("执行研发费用加计扣除75%政策。")["75%"] == "执行研发费用加计扣除"
