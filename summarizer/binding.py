@@ -83,6 +83,7 @@ COUNT_UNITS = frozenset(
 车次 台次 班次 架次 期次"""
     )
 )
+AREA_UNITS = frozenset({"亩", "平方米", "平方公里", "公顷", "平方千米"})
 # A small Chinese count of these is an article or a set phrase, not a figure (一批, 一系列, 一个, 一项).
 SET_PHRASE_UNITS = frozenset(_words("批 系列 公里 把手 站式 揽子 盘棋 张网 张图 条龙 些 番 步"))
 GENERIC_UNITS = frozenset({"个", "项", "件", "条", "种", "类", "批", "次", "场", "支", "组", "张"})
@@ -509,6 +510,8 @@ def _counted_name(subject: str, m: NumberMention) -> str:
         return subject + "场次"
     if unit in ("人", "名", "位") and not _PERSON_RE.search(subject):
         return subject + ("人口" if re.search(r"[万亿]", m.text) else "人数")
+    if unit in AREA_UNITS and subject and not re.search(r"面积|规模|用地|耕地|农田|草原|林地|湿地", subject):
+        return subject + "面积"  # 完成55万平方米旧有平房征收 -> 旧有平房征收面积
     return subject
 
 

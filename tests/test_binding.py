@@ -121,7 +121,7 @@ def test_figure_first_list_takes_each_figures_own_noun() -> None:
     # corpus (hailar): a list of figure + noun
     assert named("重点实施5个奶牛规模养殖场、10万亩马铃薯种薯基地、350万株花卉种植等项目建设。") == {
         "5个": "奶牛规模养殖场",
-        "10万亩": "马铃薯种薯基地",
+        "10万亩": "马铃薯种薯基地面积",
         "350万株": "花卉种植",
     }
     # written: joined by 和; the verb before the list says what was done to the first item
@@ -389,3 +389,11 @@ def test_a_scope_word_alone_before_a_count_says_nothing_of_what_is_counted() -> 
     assert named("5月中旬全区规上工业企业92%复产。") == {"92%": "规上工业企业复产率"}
     # a noun after the per cent is no act: no rate is made of it
     assert named("执行研发费用加计扣除75%政策。")["75%"] == "执行研发费用加计扣除"
+
+
+def test_an_area_is_named_as_an_area() -> None:
+    assert named("今年完成城中村拆迁32万平方米。") == {"32万平方米": "城中村拆迁面积"}
+    assert named("全年植树造林4.5万亩。") == {"4.5万亩": "植树造林面积"}
+    # a name that already says what the area is keeps it
+    assert named("新增建设用地1200亩。") == {"1200亩": "新增建设用地"}
+    assert named("耕地保有量稳定在56万亩。") == {"56万亩": "耕地保有量"}
