@@ -213,7 +213,7 @@ _HEAD_NOUN_RE = re.compile(
 _CITY_COUNTRY = ("城乡", ("城镇", "农村"))
 _MEASURE_END_RE = re.compile(r"(?:耗|率|额|用水量|用量|消费量)$")
 _PER_UNIT_RE = re.compile(r"单位(?:国内生产总值|地区生产总值|生产总值|GDP|工业增加值|增加值)")
-_FUNCTION_HEAD = "的了和与及对在为把被将并或等之、是"
+_FUNCTION_HEAD = "的了和与及对向给在为把被将并或等之、是"
 _FUNCTION_TAIL = "的和与及对在把被将了等之“（(「《、从由向给-—~～"
 
 
@@ -428,7 +428,9 @@ def _parse_left(text: str, lo: int, hi: int) -> _Parsed:
         after = stripped[at + 1 :]
         # 制造业等行业: a category after 等 names the list itself; otherwise what follows 等 is the subject.
         if not _CATEGORY_RE.match(after):
-            stripped = after
+            # the verb the examples are objects of stays (备案A、B等4家星创天地: what was counted was 备案)
+            lead = _VERB_LEAD_RE.match(stripped[:at]) if not after else None
+            stripped = lead.group() if lead and lead.end() < at else after
     stripped = _strip_links(_strip_lead(stripped))
     share = _SHARE_RE.search(stripped)
     if share is not None and not predicate:
@@ -686,13 +688,21 @@ def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Pars
     # Words before the figure that only modify the counted noun: a list of names (招引A、B、C 3家企业) or
     # a phrase closed by 的 (新开通至X的3条航线).
     modifier = m.unit in COUNT_UNITS and ("、" in parsed.subject or text[m.start - 1 : m.start] == "的")
-    if not (parsed.verb_only or m.start in clause.listed or modifier):
+    # A subject that ends in its verb (对种粮农民一次性发放200亿元补贴): the noun after the figure is its object.
+    object_after = (
+        m.kind in ("money", "count") and not parsed.verb_only and _VERB_TRAIL_RE.search(parsed.subject) is not None
+    )
+    if not (parsed.verb_only or m.start in clause.listed or modifier or object_after):
         return None
     if parsed.subject in _SPENDING and m.kind == "money" and _purpose(text, m):
         return _purpose(text, m) + parsed.subject, m.end  # 投入x元用于农村饮水工程
     noun = _tidy(_counted(text, m, clause.end))
     if len(noun) < 2 or _PRED_START_RE.match(noun):
         return None
+    if object_after and not modifier and m.start not in clause.listed:
+        if noun in ("目标", "任务", "计划", "指标", "水平", "规模"):
+            return None  # 扩招100万人目标: what the figure is, not what it counts
+        return parsed.subject + noun, parsed.start
     if modifier and not (parsed.verb_only or m.start in clause.listed):
         lead = _VERB_LEAD_RE.match(parsed.subject)
         return (_GENERIC_VERB_RE.sub("", lead.group()) if lead else "") + noun, m.end

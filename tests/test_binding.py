@@ -397,3 +397,16 @@ def test_an_area_is_named_as_an_area() -> None:
     # a name that already says what the area is keeps it
     assert named("新增建设用地1200亩。") == {"1200亩": "新增建设用地"}
     assert named("耕地保有量稳定在56万亩。") == {"56万亩": "耕地保有量"}
+
+
+def test_the_verb_before_a_list_of_examples_stays_with_the_counted_noun() -> None:
+    assert named("认定华丰、金源等12家市级专精特新企业。") == {"12家": "认定市级专精特新企业数"}
+    # a generic verb says nothing
+    assert named("组织华丰、金源等12家企业参展。") == {"12家": "企业参展数"}
+
+
+def test_the_noun_after_a_figure_is_the_object_of_a_verb_ending_the_subject() -> None:
+    assert named("向困难群众一次性发放3000万元生活补贴。") == {"3000万元": "困难群众一次性发放生活补贴"}
+    assert named("全县为退役军人办理12项优待服务。")["12项"] == "退役军人办理优待服务数"
+    # a target is what the figure is, not what it counts
+    assert named("实现农村劳动力转移就业5万人目标。") == {"5万人": "农村劳动力转移就业人口"}
