@@ -122,7 +122,8 @@ _LINK_RE = re.compile(
     "(?:"
     + "|".join(map(re.escape, _LINK_WORDS))
     # a rate's denominator and a time written between an indicator and its figure (由2007年的, 每人每年)
-    + r"|每人每年|每年每人|每人|每户|每年|(?:19|20)\d\d年(?:底|末)?的?|去年的?|上年的?|今年的?|年底的?|年末的?"
+    + r"|每人每年|每年每人|每人|每户|每年|年人均|人均|户均"
+    + r"|(?:19|20)\d\d年(?:底|末)?的?|去年的?|上年的?|今年的?|年底的?|年末的?"
     + ")$"
 )
 _GROW = "增长|增加|提高|提升|上升|上涨|上调|增|扩大|翻番"
@@ -198,6 +199,9 @@ _COUNTED_STOP_RE = re.compile(
 _NEGATION_RE = re.compile(
     r"(?:未|没有|无|不|杜绝)(?:再|曾)?(?:出现|发生|有|新增|造成|产生|报告|接到|收到)[^，,；;。]{0,4}$"
 )
+# "N的X问题" after a count: the problem the counted people have (解决6000万农村人口的饮水安全问题).
+_PROBLEM_RE = re.compile(r"的(?P<what>[\u4e00-\u9fff]{2,10}?(?:问题|困难))(?=[，,；;。！？]|$)")
+_PER_CAPITA_RE = re.compile(r"(?:年|每年)?(?:人均|每人|户均|每户)(?:每年|年)?$")
 _PAREN_RE = re.compile(r"[（(][^（()）]*[)）]")
 _LIST_SPLIT_RE = re.compile(r"、|和|与|及|以及")
 # Indicator heads a list may write once, on its last item.
@@ -348,8 +352,13 @@ def _tidy(name: str) -> str:
 def _counted(text: str, m: NumberMention, clause_end: int, limit: int = 24) -> str:
     """The noun after the figure's measure word, up to the next stop in the clause."""
     rest = text[m.end : clause_end]
+    lead = re.match(r"[多余]+(?=[\u4e00-\u9fff])", rest)  # 3亿多农村人口: the approximation, not the noun
+    rest = rest[lead.end() :] if lead else rest
     cut = _COUNTED_STOP_RE.search(rest)
     noun = rest[: cut.start()] if cut else rest
+    problem = _PROBLEM_RE.match(rest, len(noun)) if cut else None
+    if problem is not None:
+        noun += problem.group("what")  # 解决6000万农村人口的饮水安全问题: whose problem is what is counted
     # A quoted name inside the counted noun is kept whole.
     if noun.count("“") > noun.count("”"):
         close = rest.find("”", len(noun))
@@ -416,6 +425,10 @@ def _parse_left(text: str, lo: int, hi: int) -> _Parsed:
             if base is None and bm is not None and bm.end() >= len(stripped):
                 base = bm.group("base")
                 stripped = stripped[: bm.start()]
+            per = _PER_CAPITA_RE.search(stripped)
+            if per is not None and predicate:
+                # 年人均提高2556元: a change per head, named so (…人均提高额)
+                predicate, stripped = "人均" + predicate, stripped[: per.start()]
             stripped = _strip_links(stripped)
     if base is None:
         bm = re.search(r"(同比|环比)$", stripped)
@@ -522,7 +535,7 @@ def _name(subject: str, predicate: str, fall: bool, unit: str) -> str:
         return subject + predicate
     if fall and unit in ("%", "百分点"):
         return subject + "降幅"
-    if unit in MONEY_UNITS and predicate.endswith(("增加", "减少")):
+    if unit in MONEY_UNITS and predicate.endswith(("增加", "减少", "提高", "降低")):
         return subject + predicate + "额"  # 财政赤字增加额: the increment, not the deficit
     return subject + predicate
 

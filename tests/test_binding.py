@@ -327,8 +327,8 @@ def test_a_part_keeps_the_modifier_of_the_whole_before_their_shared_words() -> N
 
 def test_a_subsidy_standard_written_once_on_the_last_item_is_shared() -> None:
     assert named("优抚对象和烈属人均补助标准分别提高300元和200元。") == {
-        "300元": "优抚对象人均补助标准提高",
-        "200元": "烈属人均补助标准提高",
+        "300元": "优抚对象人均补助标准提高额",
+        "200元": "烈属人均补助标准提高额",
     }
 
 
@@ -410,3 +410,16 @@ def test_the_noun_after_a_figure_is_the_object_of_a_verb_ending_the_subject() ->
     assert named("全县为退役军人办理12项优待服务。")["12项"] == "退役军人办理优待服务数"
     # a target is what the figure is, not what it counts
     assert named("实现农村劳动力转移就业5万人目标。") == {"5万人": "农村劳动力转移就业人口"}
+
+
+def test_a_change_per_head_is_named_per_head() -> None:
+    got = named("城乡低保标准再次提高，年人均提高360元。")
+    assert got == {"360元": "城乡低保标准人均提高额"}
+    assert named("农民工工资每人每年增加1500元。") == {"1500元": "农民工工资人均增加额"}
+    # a level given per head leaves no fragment of 人均 in the name
+    assert named("医保财政补助从人均450元提高到480元。") == {"450元": "医保财政补助", "480元": "医保财政补助"}
+
+
+def test_whose_problem_a_counted_noun_has_stays_in_its_name() -> None:
+    assert named("今年再解决12万山区群众的出行难问题。") == {"12万": "解决山区群众出行难问题"}
+    assert named("帮助3万多农村劳动力转移就业。") == {"3万": "帮助农村劳动力转移就业"}
