@@ -173,7 +173,7 @@ _VERB_LEAD_RE = re.compile(f"^(?:{_VERB_ALT})+")
 _VERB_TRAIL_RE = re.compile(f"(?:基本|全部|全面|累计|共)?(?:{_VERB_ALT})+$")
 # Where a clause's opening noun phrase ends: an adverb or a predicate.
 _TOPIC_END_RE = re.compile(
-    r"再|又|继续|进一步|不断|稳步|持续|实现|完成|达到|突破|创|保持|稳定|大幅|明显|显著|有所|快速|较快|安排|负增长|"
+    r"再|又|继续|进一步|不断|稳步|持续|实现|完成|达到|突破|创|保持|稳定|大幅|明显|显著|有所|快速|较快|安排|负增长|逐年|"
     r"增长|增加|下降|减少|提高|提升|上升|回落|降低|是|为|占|比|较|同比|逐步|全面|基本|均|都|已"
 )
 # A counted noun never starts with a predicate (…3项，增长…).
@@ -201,6 +201,7 @@ _NEGATION_RE = re.compile(
 )
 # "N的X问题" after a count: the problem the counted people have (解决6000万农村人口的饮水安全问题).
 _PROBLEM_RE = re.compile(r"的(?P<what>[\u4e00-\u9fff]{2,10}?(?:问题|困难))(?=[，,；;。！？]|$)")
+_FUNCTION_WORDS_RE = re.compile(r"[对向为给与和在了再又还共]+")
 _PER_CAPITA_RE = re.compile(r"(?:年|每年)?(?:人均|每人|户均|每户)(?:每年|年)?$")
 _PAREN_RE = re.compile(r"[（(][^（()）]*[)）]")
 _LIST_SPLIT_RE = re.compile(r"、|和|与|及|以及")
@@ -263,6 +264,8 @@ def junk_reason(text: str, m: NumberMention, clause_start: int) -> str | None:
         return "not a figure"
     if m.unit == "届" and m.numeral == "chinese":
         return "ordinal"  # 十八届三中全会: a congress's term, counted by its ordinal
+    if m.unit == "次" and m.numeral == "chinese" and text[: m.start].endswith("届"):
+        return "ordinal"  # 三届二次全委会议: the term's second plenary
     small_cn = m.numeral == "chinese" and m.scaled is not None and m.scaled <= 10
     # 五年, 一季度, 两个月; an Arabic 5年 is a duration the text may mean as a figure (5年过渡期).
     if m.unit in CALENDAR_UNITS and (m.numeral == "chinese" or m.unit in ("季度", "月")):
@@ -700,10 +703,16 @@ def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Pars
     7场企业线上培训活动) or the figure opens an item of a figure-first list; None otherwise."""
     # Words before the figure that only modify the counted noun: a list of names (招引A、B、C 3家企业) or
     # a phrase closed by 的 (新开通至X的3条航线).
-    modifier = m.unit in COUNT_UNITS and ("、" in parsed.subject or text[m.start - 1 : m.start] == "的")
+    modifier = text[m.start - 1 : m.start] == "、" or (
+        m.unit in COUNT_UNITS and ("、" in parsed.subject or text[m.start - 1 : m.start] == "的")
+    )
     # A subject that ends in its verb (对种粮农民一次性发放200亿元补贴): the noun after the figure is its object.
+    trail = _VERB_TRAIL_RE.search(parsed.subject)
     object_after = (
-        m.kind in ("money", "count") and not parsed.verb_only and _VERB_TRAIL_RE.search(parsed.subject) is not None
+        m.kind in ("money", "count")
+        and not parsed.verb_only
+        and trail is not None
+        and _FUNCTION_WORDS_RE.fullmatch(trail.group()) is None
     )
     if not (parsed.verb_only or m.start in clause.listed or modifier or object_after):
         return None
@@ -769,6 +778,9 @@ def _resolve_subject(
     elif subject in _SPENDING and m.kind == "money" and _purpose(text, m):
         # "投资1.3亿元实施自来水管网改造工程": an investment is named for what it is spent on.
         subject = _purpose(text, m) + subject
+    elif subject in _CITY_COUNTRY[1] and (whole := _town_or_country(state.subject)):
+        # "城乡低保标准逐年提高，城镇年人均提高600元，农村…": the town (country) part of the indicator.
+        subject = state.subject.replace(whole, subject, 1)
     elif len(subject) <= 2 and state.subject and not list_verb and not _parallel(prev):
         # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元 (after a
         # bare item or an intensity it is the next item: 小麦x吨、玉米y吨; 单位GDP用水量x%、能耗y%).
@@ -836,6 +848,11 @@ def _purpose(text: str, m: NumberMention) -> str:
     '' when the text does not say."""
     found = _PURPOSE_RE.match(text, m.end)
     return _tidy(found.group("what")) if found else ""
+
+
+def _town_or_country(subject: str) -> str:
+    """The 城乡/城镇/农村 a subject is qualified by ('' for none)."""
+    return next((w for w in (_CITY_COUNTRY[0], *_CITY_COUNTRY[1]) if w in subject), "")
 
 
 def _share_predicate(share: str) -> str:

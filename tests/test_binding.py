@@ -423,3 +423,25 @@ def test_a_change_per_head_is_named_per_head() -> None:
 def test_whose_problem_a_counted_noun_has_stays_in_its_name() -> None:
     assert named("今年再解决12万山区群众的出行难问题。") == {"12万": "解决山区群众出行难问题"}
     assert named("帮助3万多农村劳动力转移就业。") == {"3万": "帮助农村劳动力转移就业"}
+
+
+def test_town_and_country_parts_take_the_indicator_they_qualify() -> None:
+    got = named("城乡居民医保补助标准逐年提高，城镇年人均提高80元，农村年人均提高60元。")
+    assert got == {"80元": "城镇居民医保补助标准人均提高额", "60元": "农村居民医保补助标准人均提高额"}
+    assert named("城镇居民消费支出增长6.1%，农村增长7.4%。")["7.4%"] == "农村居民消费支出增长"
+
+
+def test_a_figure_opening_a_list_item_is_named_by_the_noun_after_it() -> None:
+    got = named("推进老城片区、3.5平方公里滨江新区、高铁站前广场等重点项目征收。")
+    assert got == {"3.5平方公里": "滨江新区面积"}
+
+
+def test_a_plenary_counted_after_a_term_is_an_ordinal() -> None:
+    assert junk("认真贯彻省十二届五次全会精神。") == {"十二届": "ordinal", "五次": "ordinal"}
+    # a count of sessions is still a count
+    assert junk("全年召开常务会议五次。") == {}
+
+
+def test_a_function_word_ending_the_subject_is_no_verb_taking_an_object() -> None:
+    # (与 is no verb whose object 村 is: the name is not 组织专家与村)
+    assert "与" not in named("组织专家与56个村的种植户结对。")["56个"]
