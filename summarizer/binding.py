@@ -438,15 +438,7 @@ def _parse_left(text: str, lo: int, hi: int) -> _Parsed:
         if bm:
             base = bm.group(1)
             stripped = stripped[: bm.start()]
-    # 等 closes a list of examples: the subject is what follows it, or (at the end) the counted noun.
-    if "等" in stripped:
-        at = stripped.rfind("等")
-        after = stripped[at + 1 :]
-        # 制造业等行业: a category after 等 names the list itself; otherwise what follows 等 is the subject.
-        if not _CATEGORY_RE.match(after):
-            # the verb the examples are objects of stays (备案A、B等4家星创天地: what was counted was 备案)
-            lead = _VERB_LEAD_RE.match(stripped[:at]) if not after else None
-            stripped = lead.group() if lead and lead.end() < at else after
+    stripped = _after_examples(stripped)
     stripped = _strip_links(_strip_lead(stripped))
     share = _SHARE_RE.search(stripped)
     if share is not None and not predicate:
@@ -455,6 +447,20 @@ def _parse_left(text: str, lo: int, hi: int) -> _Parsed:
     verb_only = not stripped or _VERB_ONLY_RE.match(stripped) is not None
     sstart = hi - len(body) + body.find(stripped) if stripped else -1
     return _Parsed(stripped, predicate, base, level, fall, max(start, sstart), verb_only, from_marker)
+
+
+def _after_examples(stripped: str) -> str:
+    """等 closes a list of examples: the subject is what follows it, or (at the end) the counted noun; a
+    category after 等 names the list itself (制造业等行业), and the verb the examples are objects of stays
+    (备案A、B等4家星创天地: what was counted was 备案)."""
+    if "等" not in stripped:
+        return stripped
+    at = stripped.rfind("等")
+    after = stripped[at + 1 :]
+    if _CATEGORY_RE.match(after):
+        return stripped
+    lead = _VERB_LEAD_RE.match(stripped[:at]) if not after else None
+    return lead.group() if lead and lead.end() < at else after
 
 
 def _list_items(subject: str, n: int) -> list[str] | None:
@@ -733,6 +739,19 @@ def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Pars
     return (verb + noun if 0 < len(verb) <= 5 else noun), m.end
 
 
+@dataclass
+class _Reading:
+    """A figure's reading while its subject is settled: what it measures, whether that came from an
+    earlier figure or clause, where it starts, and what makes the figure a rate or change."""
+
+    subject: str
+    predicate: str
+    start: int
+    fall: bool
+    inherited: bool = False
+    ambiguous: bool = False
+
+
 def _resolve_subject(
     text: str,
     m: NumberMention,
@@ -745,67 +764,94 @@ def _resolve_subject(
 ) -> Binding:
     """A figure's subject when the words before it are the indicator, or say nothing and leave it to the
     previous figure or clause (an omitted subject), or name a part (其中A) or a bare head (投资)."""
-    subject, inherited, sstart = parsed.subject, False, parsed.start
-    predicate, ambiguous = parsed.predicate, False
-    if not subject or parsed.verb_only:
-        verb = _GENERIC_VERB_RE.sub("", subject) if subject else ""
-        if _ADVERB_RE.fullmatch(verb):
-            # 基本完成: the verb was taken off as a link; the adverb alone says nothing of what was done.
-            verb = _tidy(text[parsed.start : m.start])
-        if prev is not None and not subject and prev.subject:
-            # "由x提高到y", "x，增长y": the previous figure's indicator (a share stays a share).
-            subject, inherited, sstart = prev.subject, True, prev.subject_start
-            if not predicate and prev.predicate.startswith("占"):
-                predicate = prev.predicate
-        elif state.subject:
-            subject, inherited, sstart = _with_verb(state.subject, verb), True, state.subject_start
-        elif state.counted and verb:
-            # "推荐申报xx家企业，其中新认定x家": the count omits the noun counted before it.
-            subject, inherited = verb + state.counted, True
-        else:
-            ambiguous = True
-    elif text[prev_end : prev_end + 2] == "其中" or text[clause.start : clause.start + 2] == "其中":
-        subject = _part_of(subject, state.subject)
+    r = _Reading(parsed.subject, parsed.predicate, parsed.start, parsed.fall)
+    if not r.subject or parsed.verb_only:
+        _omitted(text, m, parsed, prev, state, r)
+    else:
+        _qualify(text, m, clause, parsed, prev, prev_end, state, list_verb, r)
+    _rate(text, m, clause, r)
+    name = _name(r.subject, r.predicate, r.fall, m.unit)
+    if not r.predicate and not r.ambiguous:
+        name = _counted_name(name, m)
+    b = Binding(m, r.subject, r.predicate, name, parsed.base, r.ambiguous, None, r.start, r.inherited)
+    return _named(b)
+
+
+def _omitted(text: str, m: NumberMention, parsed: _Parsed, prev: Binding | None, state: _Sentence, r: _Reading) -> None:
+    """No subject, or only verbs: the indicator is the previous figure's, the sentence's last subject (with
+    this clause's verb), or the noun counted before; else the text does not say."""
+    verb = _GENERIC_VERB_RE.sub("", r.subject) if r.subject else ""
+    if _ADVERB_RE.fullmatch(verb):
+        # 基本完成: the verb was taken off as a link; the adverb alone says nothing of what was done.
+        verb = _tidy(text[parsed.start : m.start])
+    if prev is not None and not r.subject and prev.subject:
+        # "由x提高到y", "x，增长y": the previous figure's indicator (a share stays a share).
+        r.subject, r.inherited, r.start = prev.subject, True, prev.subject_start
+        if not r.predicate and prev.predicate.startswith("占"):
+            r.predicate = prev.predicate
+    elif state.subject:
+        r.subject, r.inherited, r.start = _with_verb(state.subject, verb), True, state.subject_start
+    elif state.counted and verb:
+        # "推荐申报xx家企业，其中新认定x家": the count omits the noun counted before it.
+        r.subject, r.inherited = verb + state.counted, True
+    else:
+        r.ambiguous = True
+
+
+def _qualify(
+    text: str,
+    m: NumberMention,
+    clause: _Clause,
+    parsed: _Parsed,
+    prev: Binding | None,
+    prev_end: int,
+    state: _Sentence,
+    list_verb: str,
+    r: _Reading,
+) -> None:
+    """A subject the text writes, completed from the sentence where it is only part of the indicator."""
+    subject = r.subject
+    if text[prev_end : prev_end + 2] == "其中" or text[clause.start : clause.start + 2] == "其中":
+        r.subject = _part_of(subject, state.subject)
     elif subject.startswith("占"):
         # "x亿元，占地方财政总支出的47.5%": the share of the figure before it (its indicator omitted);
         # without one, a share of something the text does not name as an indicator.
         owner = prev or state.bound
-        predicate = _share_predicate(text[parsed.start : m.start] if parsed.start >= 0 else subject)
+        r.predicate = _share_predicate(text[parsed.start : m.start] if parsed.start >= 0 else subject)
         if owner is not None and owner.subject and not owner.predicate and not _is_rate(owner.mention):
-            subject, inherited, sstart = owner.subject, True, owner.subject_start
+            r.subject, r.inherited, r.start = owner.subject, True, owner.subject_start
         else:
-            subject, ambiguous = "", True
+            r.subject, r.ambiguous = "", True
     elif subject in _SPENDING and m.kind == "money" and _purpose(text, m):
         # "投资1.3亿元实施自来水管网改造工程": an investment is named for what it is spent on.
-        subject = _purpose(text, m) + subject
+        r.subject = _purpose(text, m) + subject
     elif subject in _CITY_COUNTRY[1] and (whole := _town_or_country(state.subject)):
         # "城乡低保标准逐年提高，城镇年人均提高600元，农村…": the town (country) part of the indicator.
-        subject = state.subject.replace(whole, subject, 1)
+        r.subject = state.subject.replace(whole, subject, 1)
     elif len(subject) <= 2 and state.subject and not list_verb and not _parallel(prev):
         # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元 (after a
         # bare item or an intensity it is the next item: 小麦x吨、玉米y吨; 单位GDP用水量x%、能耗y%).
-        subject = _noun(state.subject) + subject
-    elif not predicate and "占" in subject[1:] and _is_rate(m):
+        r.subject = _noun(state.subject) + subject
+    elif not r.predicate and "占" in subject[1:] and _is_rate(m):
         # "企业研发经费投入占销售收入3.6%": a share written without 比重.
         at = subject.index("占", 1)
-        subject, predicate = subject[:at], _share_predicate(subject[at:])
-        if len(subject) <= 2 and state.subject:
-            subject = _noun(state.subject) + subject  # 总量占比: the previous indicator's total
-    fall = parsed.fall
-    verb_first = _VERB_FIRST_RE.match(subject) if not (predicate or inherited) and _is_rate(m) else None
+        r.subject, r.predicate = subject[:at], _share_predicate(subject[at:])
+        if len(r.subject) <= 2 and state.subject:
+            r.subject = _noun(state.subject) + r.subject  # 总量占比: the previous indicator's total
+
+
+def _rate(text: str, m: NumberMention, clause: _Clause, r: _Reading) -> None:
+    """A per cent whose change verb comes before what changes, or whose act comes after it."""
+    verb_first = _VERB_FIRST_RE.match(r.subject) if not (r.predicate or r.inherited) and _is_rate(m) else None
     if verb_first is not None:
         # "降低工商业电价5%": a rate whose change verb comes before what changes; "降低X至16%": the level.
         level = text[m.start - 1 : m.start] in ("至", "到", "为")
-        subject, predicate = verb_first.group("what"), "" if level else verb_first.group("verb")
-        fall = _FALL_RE.search(predicate) is not None
-    done = _RATE_OF_RE.match(text, m.end, clause.end) if m.unit == "%" and subject and not predicate else None
+        r.subject, r.predicate = verb_first.group("what"), "" if level else verb_first.group("verb")
+        r.fall = _FALL_RE.search(r.predicate) is not None
+    done = _RATE_OF_RE.match(text, m.end, clause.end) if m.unit == "%" and r.subject and not r.predicate else None
     if done is not None:
         # "规上高新技术企业100%复工": the share of the subject that did it, a rate (复工率).
-        predicate = done.group("verb") + "率"
-    name = _name(subject, predicate, fall, m.unit)
-    if not predicate and not ambiguous:
-        name = _counted_name(name, m)
-    return _named(Binding(m, subject, predicate, name, parsed.base, ambiguous, None, sstart, inherited))
+        r.predicate = done.group("verb") + "率"
 
 
 def _list_head(text: str, out: list[Binding], clause_end: int) -> list[Binding]:
