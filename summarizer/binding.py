@@ -262,6 +262,8 @@ def junk_reason(text: str, m: NumberMention, clause_start: int) -> str | None:
         return None
     if m.kind not in FIGURE_KINDS:
         return "not a figure"
+    if m.unit == "周年":
+        return "anniversary"  # 成立60周年
     if m.unit == "届" and m.numeral == "chinese":
         return "ordinal"  # 十八届三中全会: a congress's term, counted by its ordinal
     if m.unit == "次" and m.numeral == "chinese" and text[: m.start].endswith("届"):
@@ -732,6 +734,8 @@ def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Pars
             return None  # 扩招100万人目标: what the figure is, not what it counts
         return parsed.subject + noun, parsed.start
     if modifier and not (parsed.verb_only or m.start in clause.listed):
+        if "、" not in parsed.subject and text[m.start - 1 : m.start] == "的":
+            return parsed.subject + noun, parsed.start  # 重大水利工程已开工的57个项目: the phrase narrows the noun
         lead = _VERB_LEAD_RE.match(parsed.subject)
         return (_GENERIC_VERB_RE.sub("", lead.group()) if lead else "") + noun, m.end
     # Generic verbs (组织开展, 实现) say nothing of what is counted; a content verb (解决) does.
@@ -817,7 +821,9 @@ def _qualify(
         # "x亿元，占地方财政总支出的47.5%": the share of the figure before it (its indicator omitted);
         # without one, a share of something the text does not name as an indicator.
         owner = prev or state.bound
-        r.predicate = _share_predicate(text[parsed.start : m.start] if parsed.start >= 0 else subject)
+        raw = text[parsed.start : m.start] if parsed.start >= 0 else subject
+        # (a change of a share keeps its change: 占国际市场份额比2007年提高2个百分点)
+        r.predicate = _share_predicate(raw if _TASK_SHARE_RE.match(raw) else subject) + r.predicate
         if owner is not None and owner.subject and not owner.predicate and not _is_rate(owner.mention):
             r.subject, r.inherited, r.start = owner.subject, True, owner.subject_start
         else:

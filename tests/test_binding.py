@@ -445,3 +445,16 @@ def test_a_plenary_counted_after_a_term_is_an_ordinal() -> None:
 def test_a_function_word_ending_the_subject_is_no_verb_taking_an_object() -> None:
     # (与 is no verb whose object 村 is: the name is not 组织专家与村)
     assert "与" not in named("组织专家与56个村的种植户结对。")["56个"]
+
+
+def test_a_phrase_closed_by_de_narrows_the_counted_noun() -> None:
+    assert named("今年已建成投产的26个重点项目。") == {"26个": "建成投产重点项目数"}
+
+
+def test_a_change_of_a_share_keeps_the_share_and_the_change() -> None:
+    got = named("高技术产业占工业比重比上年提高1.5个百分点。")
+    assert got == {"1.5个百分点": "高技术产业占工业比重提高"}
+
+
+def test_an_anniversary_is_no_metric() -> None:
+    assert junk("隆重纪念建市70周年。") == {"70周年": "anniversary"}
