@@ -133,6 +133,9 @@ _PRED_RE = re.compile(
 )
 _FALL_RE = re.compile(rf"(?:{_FALL})$")
 # What a share of units did, written after the per cent (企业100%复工): its rate.
+_RATIO_WORD_RE = re.compile(
+    r"率|比重|比例|占比|份额|幅|增速|增长|下降|贡献|之比|强度|水平|指数|价格|利率|税率|成数|程度"
+)
 _RATE_OF_RE = re.compile(
     r"(?P<verb>复工复产|复工|复产|开工|完工|竣工|投产|达产|到位|覆盖|参保|参合|就业|签约|入驻|脱贫|办结|上线|达标|合格|"
     r"接种|通电|通网|通车|通邮)(?=[，,；;。！？]|$)"
@@ -777,6 +780,8 @@ def _resolve_subject(
     name = _name(r.subject, r.predicate, r.fall, m.unit)
     if not r.predicate and not r.ambiguous:
         name = _counted_name(name, m)
+        if m.unit == "%" and r.subject and not _RATIO_WORD_RE.search(r.subject):
+            name += "比例"  # a per cent that is no change is a ratio (企业研发费用加计扣除75%)
     b = Binding(m, r.subject, r.predicate, name, parsed.base, r.ambiguous, None, r.start, r.inherited)
     return _named(b)
 

@@ -388,7 +388,7 @@ def test_a_scope_word_alone_before_a_count_says_nothing_of_what_is_counted() -> 
     assert named("对全县23个乡镇卫生院医护人员进行了轮训。") == {"23个": "乡镇卫生院医护人员数"}
     assert named("5月中旬全区规上工业企业92%复产。") == {"92%": "规上工业企业复产率"}
     # a noun after the per cent is no act: no rate is made of it
-    assert named("执行研发费用加计扣除75%政策。")["75%"] == "执行研发费用加计扣除"
+    assert named("执行研发费用加计扣除75%政策。")["75%"] == "执行研发费用加计扣除比例"
 
 
 def test_an_area_is_named_as_an_area() -> None:
@@ -458,3 +458,10 @@ def test_a_change_of_a_share_keeps_the_share_and_the_change() -> None:
 
 def test_an_anniversary_is_no_metric() -> None:
     assert junk("隆重纪念建市70周年。") == {"70周年": "anniversary"}
+
+
+def test_a_per_cent_that_is_no_change_is_a_ratio() -> None:
+    assert named("市级行政许可事项精简40%。") == {"40%": "市级行政许可事项精简比例"}
+    # a name that already says what ratio it is keeps its word
+    assert named("全县森林覆盖率达到63%。") == {"63%": "森林覆盖率"}
+    assert named("农村自来水普及率提高到92%。") == {"92%": "农村自来水普及率"}
