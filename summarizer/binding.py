@@ -578,6 +578,7 @@ class _Sentence:
     subject_start: int = -1
     bound: Binding | None = None  # the last figure bound
     counted: str = ""  # the last counted noun (推荐申报xx家企业 -> 企业), for counts that omit it
+    topic: str = ""  # the object of the last figure-less clause (继续实施退耕还林还草 -> 退耕还林还草)
 
 
 @dataclass
@@ -602,10 +603,12 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
         ms = [m for m in inside if cs <= m.start < ce]
         if ms:
             out.extend(_bind_clause(text, start, cs, ce, ms, state))
-        elif not state.subject:
+        else:
             # A clause without a figure may still name the topic the next clauses measure:
-            # 新农合参合率再创新高，达到98.5%.
-            state.subject, state.subject_start = _topic(text, cs, ce)
+            # 新农合参合率再创新高，达到98.5%; or the object they count: 继续实施退耕还林还草，今年拟安排500万亩.
+            if not state.subject:
+                state.subject, state.subject_start = _topic(text, cs, ce)
+            state.topic = _object(text, cs, ce) or state.topic
     return out
 
 
@@ -773,7 +776,7 @@ def _resolve_subject(
     previous figure or clause (an omitted subject), or name a part (其中A) or a bare head (投资)."""
     r = _Reading(parsed.subject, parsed.predicate, parsed.start, parsed.fall)
     if not r.subject or parsed.verb_only:
-        _omitted(text, m, parsed, prev, state, r)
+        _omitted(text, m, parsed, prev, state, r, clause.end)
     else:
         _qualify(text, m, clause, parsed, prev, prev_end, state, list_verb, r)
     _rate(text, m, clause, r)
@@ -786,7 +789,15 @@ def _resolve_subject(
     return _named(b)
 
 
-def _omitted(text: str, m: NumberMention, parsed: _Parsed, prev: Binding | None, state: _Sentence, r: _Reading) -> None:
+def _omitted(
+    text: str,
+    m: NumberMention,
+    parsed: _Parsed,
+    prev: Binding | None,
+    state: _Sentence,
+    r: _Reading,
+    clause_end: int,
+) -> None:
     """No subject, or only verbs: the indicator is the previous figure's, the sentence's last subject (with
     this clause's verb), or the noun counted before; else the text does not say."""
     verb = _GENERIC_VERB_RE.sub("", r.subject) if r.subject else ""
@@ -803,6 +814,12 @@ def _omitted(text: str, m: NumberMention, parsed: _Parsed, prev: Binding | None,
     elif state.counted and verb:
         # "推荐申报xx家企业，其中新认定x家": the count omits the noun counted before it.
         r.subject, r.inherited = verb + state.counted, True
+    elif m.unit == "%" and text[m.end : m.end + 1] == "的" and (share := _share_of(text, m, clause_end)):
+        # "71%的煤电机组实现超低排放": the per cent is of the units named after it.
+        r.subject, r.start = share, m.end + 1
+    elif state.topic and not r.subject:
+        # "继续实施退耕还林还草，今年拟安排500万亩": the object of the clause before.
+        r.subject, r.inherited = state.topic, True
     else:
         r.ambiguous = True
 
@@ -907,6 +924,17 @@ def _purpose(text: str, m: NumberMention) -> str:
     return _tidy(found.group("what")) if found else ""
 
 
+def _share_of(text: str, m: NumberMention, clause_end: int) -> str:
+    """The units a per cent written first is a share of, and what they do (90%以上的政务服务实现网上可办 ->
+    政务服务实现网上可办)."""
+    rest = text[m.end + 1 : clause_end]
+    cut = re.search(r"[，,；;。：:、（(）)\s]", rest)
+    noun = _tidy(rest[: cut.start()] if cut else rest)
+    if re.match(r"速度|增速|增长|幅度|水平|比例|比重", noun):
+        return ""  # 7%左右的速度: a rate of something else, not a share of units
+    return noun if 2 <= len(noun) <= 20 else ""
+
+
 def _town_or_country(subject: str) -> str:
     """The 城乡/城镇/农村 a subject is qualified by ('' for none)."""
     return next((w for w in (_CITY_COUNTRY[0], *_CITY_COUNTRY[1]) if w in subject), "")
@@ -976,6 +1004,17 @@ def _topic(text: str, start: int, end: int) -> tuple[str, int]:
     if 2 <= len(topic) <= 14 and not _VERB_LEAD_RE.match(topic):
         return topic, end - len(body) + body.find(topic)
     return "", -1
+
+
+def _object(text: str, start: int, end: int) -> str:
+    """The object of a figure-less clause that is a verb and its object (继续实施退耕还林还草 -> 退耕还林还草):
+    what a next figure without any subject measures ('' when the clause is not that shape)."""
+    body = re.sub(r"^(?:继续|进一步|大力|加快|全面|积极|深入)+", "", _strip_lead(text[start:end].strip()))
+    verb = _VERB_LEAD_RE.match(body)
+    obj = _tidy(body[verb.end() :]) if verb else ""
+    if 2 <= len(obj) <= 10 and not _TOPIC_END_RE.search(obj) and not _VERB_LEAD_RE.match(obj):
+        return obj
+    return ""
 
 
 def _part_of(part: str, whole: str) -> str:

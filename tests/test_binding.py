@@ -465,3 +465,15 @@ def test_a_per_cent_that_is_no_change_is_a_ratio() -> None:
     # a name that already says what ratio it is keeps its word
     assert named("全县森林覆盖率达到63%。") == {"63%": "森林覆盖率"}
     assert named("农村自来水普及率提高到92%。") == {"92%": "农村自来水普及率"}
+
+
+def test_a_per_cent_written_first_is_a_share_of_the_units_after_it() -> None:
+    assert named("全市85%的行政村实现集中供水。") == {"85%": "行政村实现集中供水比例"}
+    # a rate of something else is no share of units
+    assert named("保持6%左右的速度增长。") == {"6%左右": "6%左右"}
+
+
+def test_a_count_without_any_subject_takes_the_object_of_the_clause_before() -> None:
+    assert named("继续推进高标准农田建设，今年再安排80万亩。") == {"80万亩": "高标准农田建设"}
+    # a clause with its own subject keeps it
+    assert named("继续推进高标准农田建设，粮食产量达到60万吨。") == {"60万吨": "粮食产量"}
