@@ -804,7 +804,11 @@ def _omitted(
     if _ADVERB_RE.fullmatch(verb):
         # 基本完成: the verb was taken off as a link; the adverb alone says nothing of what was done.
         verb = _tidy(text[parsed.start : m.start])
-    if prev is not None and not r.subject and prev.subject:
+    share = _share_of(text, m, clause_end) if not r.subject else ""
+    if share:
+        # "71%的煤电机组实现超低排放": the per cent is of the units named after it.
+        r.subject, r.start = share, m.end + 1
+    elif prev is not None and not r.subject and prev.subject:
         # "由x提高到y", "x，增长y": the previous figure's indicator (a share stays a share).
         r.subject, r.inherited, r.start = prev.subject, True, prev.subject_start
         if not r.predicate and prev.predicate.startswith("占"):
@@ -814,9 +818,6 @@ def _omitted(
     elif state.counted and verb:
         # "推荐申报xx家企业，其中新认定x家": the count omits the noun counted before it.
         r.subject, r.inherited = verb + state.counted, True
-    elif m.unit == "%" and text[m.end : m.end + 1] == "的" and (share := _share_of(text, m, clause_end)):
-        # "71%的煤电机组实现超低排放": the per cent is of the units named after it.
-        r.subject, r.start = share, m.end + 1
     elif state.topic and not r.subject:
         # "继续实施退耕还林还草，今年拟安排500万亩": the object of the clause before.
         r.subject, r.inherited = state.topic, True
@@ -927,6 +928,8 @@ def _purpose(text: str, m: NumberMention) -> str:
 def _share_of(text: str, m: NumberMention, clause_end: int) -> str:
     """The units a per cent written first is a share of, and what they do (90%以上的政务服务实现网上可办 ->
     政务服务实现网上可办)."""
+    if m.unit != "%" or text[m.end : m.end + 1] != "的":
+        return ""
     rest = text[m.end + 1 : clause_end]
     cut = re.search(r"[，,；;。：:、（(）)\s]", rest)
     noun = _tidy(rest[: cut.start()] if cut else rest)

@@ -477,3 +477,5 @@ def test_a_count_without_any_subject_takes_the_object_of_the_clause_before() -> 
     assert named("继续推进高标准农田建设，今年再安排80万亩。") == {"80万亩": "高标准农田建设"}
     # a clause with its own subject keeps it
     assert named("继续推进高标准农田建设，粮食产量达到60万吨。") == {"60万吨": "粮食产量"}
+    # before the topic of the clause ahead
+    assert named("村级组织建设不断加强，80%的村级活动场所达到200平方米。")["80%"] == "村级活动场所达到200平方米比例"
