@@ -814,7 +814,11 @@ def _omitted(
         if not r.predicate and prev.predicate.startswith("占"):
             r.predicate = prev.predicate
     elif state.subject:
-        r.subject, r.inherited, r.start = _with_verb(state.subject, verb), True, state.subject_start
+        subject = state.subject
+        if m.unit == "%" and r.predicate and "占" in subject[1:]:
+            # "…占销售收入3.6%，较去年同期增长15%": a per cent growth is the level's (a share moves in 百分点).
+            subject = subject[: subject.index("占", 1)]
+        r.subject, r.inherited, r.start = _with_verb(subject, verb), True, state.subject_start
     elif state.counted and verb:
         # "推荐申报xx家企业，其中新认定x家": the count omits the noun counted before it.
         r.subject, r.inherited = verb + state.counted, True

@@ -479,3 +479,12 @@ def test_a_count_without_any_subject_takes_the_object_of_the_clause_before() -> 
     assert named("继续推进高标准农田建设，粮食产量达到60万吨。") == {"60万吨": "粮食产量"}
     # before the topic of the clause ahead
     assert named("村级组织建设不断加强，80%的村级活动场所达到200平方米。")["80%"] == "村级活动场所达到200平方米比例"
+
+
+def test_a_per_cent_growth_after_a_share_is_the_level_s_growth() -> None:
+    got = named("全市R&D经费支出占地区生产总值2.4%，比上年增长12%。")
+    assert got["12%"] == "R&D经费支出增长"
+    # a change in percentage points is the share's
+    assert named("民营经济增加值占全市生产总值比重58%，比上年提高1.2个百分点。")["1.2个百分点"] == (
+        "民营经济增加值占全市生产总值比重提高"
+    )
