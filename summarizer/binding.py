@@ -152,6 +152,8 @@ _PRED_RE = re.compile(
 )
 _FALL_RE = re.compile(rf"(?:{_FALL})$")
 # What a share of units did, written after the per cent (企业100%复工): its rate.
+# A share written right before its figure: 占 and what it is of, no list or clause inside (not 占比最高、…的税率).
+_SHARE_TAIL_RE = re.compile(r"占[^占、，,的]{0,16}$")
 _RATIO_WORD_RE = re.compile(
     r"率|比重|比例|占比|份额|幅|增速|增长|下降|贡献|之比|强度|水平|指数|价格|利率|税率|成数|程度"
 )
@@ -182,16 +184,20 @@ _VERB_ONLY = sorted(
 撮合 促成 推荐 推出 上线 铺设 种植 栽植 植树 新增加 再 又 还 先后 陆续 共计 开辟 引入
 输送 派出 派驻 组派 评审 立项 验收 考核 指导 协调 发动 动员 搭建 新培育 新认定 新引进
 新建成 新开通 发现 收集 梳理 宣传 举办了 开展了 组织了 完成了 实现了 帮助了 对 向 为 给
-与 和 在 基本 全部 首批 当年 重新 成功 招引 全市 全县 全区 全省 全国 全镇 全乡
+与 和 在 招引 全市 全县 全区 全省 全国 全镇 全乡
 淘汰 退出 改建 改扩建 化解 压减 取消 下放 关停 削减 启动 扩招 增发 发行"""
     ),
     key=len,
     reverse=True,
 )
 _ADVERB_RE = re.compile(r"(?:基本|全部|全面|已|已经|首批|当年)+")
-_VERB_ONLY_RE = re.compile("^(?:" + "|".join(map(re.escape, _VERB_ONLY)) + ")+$")
+# Adverbs before a verb (基本建成, 重新认定): words only with the verb, never an opening verb of a noun
+# (基本养老保险, 首批国家公园).
+_VERB_ADVERBS = "基本|全部|首批|当年|重新|成功"
+_VERB_ONLY_RE = re.compile(f"^(?:{_VERB_ADVERBS}|" + "|".join(map(re.escape, _VERB_ONLY)) + ")+$")
 _VERB_ALT = "|".join(map(re.escape, _VERB_ONLY))
 _VERB_LEAD_RE = re.compile(f"^(?:{_VERB_ALT})+")
+_ACT_LEAD_RE = re.compile(f"^(?:{_VERB_ADVERBS}|{_VERB_ALT})+")  # the verbs a clause opens with, adverbs too
 _VERB_TRAIL_RE = re.compile(f"(?:基本|全部|全面|累计|共)?(?:{_VERB_ALT})+$")
 # Where a clause's opening noun phrase ends: an adverb or a predicate.
 _TOPIC_END_RE = re.compile(
@@ -288,8 +294,9 @@ def junk_reason(text: str, m: NumberMention, clause_start: int) -> str | None:
         return "anniversary"  # 成立60周年
     if m.unit == "届" and m.numeral == "chinese":
         return "ordinal"  # 十八届三中全会: a congress's term, counted by its ordinal
-    if m.unit == "次" and m.numeral == "chinese" and text[: m.start].endswith("届"):
-        return "ordinal"  # 三届二次全委会议: the term's second plenary
+    session = "届" in text[max(0, m.start - 8) : m.start] and text.startswith("会议", m.end)
+    if m.unit == "次" and m.numeral == "chinese" and (text[: m.start].endswith("届") or session):
+        return "ordinal"  # 三届二次全委会议, 十三届全国人大五次会议: the term's plenary or session
     small_cn = m.numeral == "chinese" and m.scaled is not None and m.scaled <= 10
     # 五年, 一季度, 两个月; an Arabic 5年 is a duration the text may mean as a figure (5年过渡期).
     if m.unit in CALENDAR_UNITS and (m.numeral == "chinese" or m.unit in ("季度", "月")):
@@ -483,7 +490,7 @@ def _after_examples(stripped: str) -> str:
     after = stripped[at + 1 :]
     if _CATEGORY_RE.match(after):
         return stripped
-    lead = _VERB_LEAD_RE.match(stripped[:at]) if not after else None
+    lead = _ACT_LEAD_RE.match(stripped[:at]) if not after else None
     return lead.group() if lead and lead.end() < at else after
 
 
@@ -761,7 +768,7 @@ def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Pars
     if modifier and not (parsed.verb_only or m.start in clause.listed):
         if "、" not in parsed.subject and text[m.start - 1 : m.start] == "的":
             return parsed.subject + noun, parsed.start  # 重大水利工程已开工的57个项目: the phrase narrows the noun
-        lead = _VERB_LEAD_RE.match(parsed.subject)
+        lead = _ACT_LEAD_RE.match(parsed.subject)
         return (_GENERIC_VERB_RE.sub("", lead.group()) if lead else "") + noun, m.end
     # Generic verbs (组织开展, 实现) say nothing of what is counted; a content verb (解决) does.
     verb = _GENERIC_VERB_RE.sub("", parsed.subject)
@@ -800,7 +807,7 @@ def _resolve_subject(
         _qualify(text, m, clause, parsed, prev, prev_end, state, list_verb, r)
     _rate(text, m, clause, r)
     name = _name(r.subject, r.predicate, r.fall, m.unit)
-    if not r.predicate and not r.ambiguous:
+    if not r.predicate and (r.subject or not r.ambiguous):
         name = _counted_name(name, m)
         if m.unit == "%" and r.subject and not _RATIO_WORD_RE.search(r.subject):
             name += "比例"  # a per cent that is no change is a ratio (企业研发费用加计扣除75%)
@@ -884,7 +891,7 @@ def _qualify(
         # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元 (after a
         # bare item or an intensity it is the next item: 小麦x吨、玉米y吨; 单位GDP用水量x%、能耗y%).
         r.subject = _noun(state.subject) + subject
-    elif not r.predicate and "占" in subject[1:] and _is_rate(m):
+    elif not r.predicate and "占" in subject[1:] and _is_rate(m) and _SHARE_TAIL_RE.search(subject):
         # "企业研发经费投入占销售收入3.6%": a share written without 比重.
         at = subject.index("占", 1)
         r.subject, r.predicate = subject[:at], _share_predicate(subject[at:])
@@ -973,6 +980,8 @@ def _share_predicate(share: str) -> str:
     if task is not None:
         return task.group("of") + task.group("task") + "完成率"
     share = _strip_links(share)
+    if share == "占":
+        return "占比"  # 转移支付占70%左右: a share of what the sentence said before
     return share if _SHARE_RE.search(share) or share.endswith("占比") else share + "比重"
 
 

@@ -488,3 +488,23 @@ def test_a_per_cent_growth_after_a_share_is_the_level_s_growth() -> None:
     assert named("民营经济增加值占全市生产总值比重58%，比上年提高1.2个百分点。")["1.2个百分点"] == (
         "民营经济增加值占全市生产总值比重提高"
     )
+
+
+def test_an_adverb_is_no_opening_verb_of_a_noun() -> None:
+    # 基本 opens 基本养老保险 here, it is not the verb 覆盖 replaces
+    got = named("基本医疗保险参保人数增加2000万、覆盖13.6亿人。")
+    assert got["13.6亿人"] == "基本医疗保险参保人数覆盖人口"
+
+
+def test_a_share_is_only_what_is_written_right_before_the_figure() -> None:
+    got = named("将占比最高、涉及面最广的行业税率从16%降至13%。")
+    assert "比重" not in got["13%"]
+    assert named("财政民生支出占78%左右。") == {"78%左右": "财政民生支出占比"}
+
+
+def test_a_session_of_a_term_is_an_ordinal() -> None:
+    assert junk("贯彻落实十四届全国人大二次会议精神。") == {"十四届": "ordinal", "二次": "ordinal"}
+
+
+def test_a_count_after_a_verb_alone_still_says_what_is_counted() -> None:
+    assert named("累计扩招52万人。") == {"52万人": "扩招人口"}
