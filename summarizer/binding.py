@@ -231,6 +231,7 @@ _NEGATION_RE = re.compile(
 _PROBLEM_RE = re.compile(r"的(?P<what>[\u4e00-\u9fff]{2,10}?(?:问题|困难))(?=[，,；;。！？]|$)")
 _FUNCTION_WORDS_RE = re.compile(r"[对向为给与和在了再又还共]+")
 _PER_CAPITA_RE = re.compile(r"(?:年|每年)?(?:人均|每人|户均|每户)(?:每年|年)?$")
+_KIND_AFTER_DENG_RE = re.compile(r"等(?P<kind>[\u4e00-\u9fff]{1,3})(?=[，,；;。！？]|$)")
 _PAREN_RE = re.compile(r"[（(][^（()）]*[)）]")
 _LIST_SPLIT_RE = re.compile(r"、|和|与|及|以及")
 # Indicator heads a list may write once, on its last item.
@@ -393,6 +394,9 @@ def _counted(text: str, m: NumberMention, clause_end: int, limit: int = 24) -> s
     problem = _PROBLEM_RE.match(rest, len(noun)) if cut else None
     if problem is not None:
         noun += problem.group("what")  # 解决6000万农村人口的饮水安全问题: whose problem is what is counted
+    kind = _KIND_AFTER_DENG_RE.match(rest, len(noun)) if cut else None
+    if kind is not None and noun:
+        noun += kind.group("kind")  # 416项行政审批等事项: what the examples are (行政审批事项)
     # A quoted name inside the counted noun is kept whole.
     if noun.count("“") > noun.count("”"):
         close = rest.find("”", len(noun))
@@ -806,6 +810,11 @@ def _resolve_subject(
     else:
         _qualify(text, m, clause, parsed, prev, prev_end, state, list_verb, r)
     _rate(text, m, clause, r)
+    if r.subject and not r.predicate and m.unit in COUNT_UNITS and text[m.start - 1 : m.start] in ("到", "至"):
+        # "试点扩大到1000个县": the count reached is of the noun after its measure word.
+        noun = _counted(text, m, clause.end)
+        if 1 <= len(noun) <= 3 and m.end + len(noun) == clause.end and not r.subject.endswith(noun):
+            r.subject += noun
     name = _name(r.subject, r.predicate, r.fall, m.unit)
     if not r.predicate and (r.subject or not r.ambiguous):
         name = _counted_name(name, m)

@@ -508,3 +508,13 @@ def test_a_session_of_a_term_is_an_ordinal() -> None:
 
 def test_a_count_after_a_verb_alone_still_says_what_is_counted() -> None:
     assert named("累计扩招52万人。") == {"52万人": "扩招人口"}
+
+
+def test_the_kind_after_deng_stays_with_the_counted_noun() -> None:
+    assert named("全年取消了58项收费等事项。") == {"58项": "取消收费事项数"}
+
+
+def test_a_count_reached_is_of_the_noun_after_its_measure_word() -> None:
+    assert named("综合改革试点扩大到120个乡镇。") == {"120个": "综合改革试点乡镇"}
+    # a longer noun phrase after it is not taken
+    assert named("试点范围扩大到30个重点区县和园区。")["30个"] == "试点范围"
