@@ -608,7 +608,9 @@ class _Sentence:
     subject_start: int = -1
     bound: Binding | None = None  # the last figure bound
     counted: str = ""  # the last counted noun (推荐申报xx家企业 -> 企业), for counts that omit it
-    topic: str = ""  # the object of the last figure-less clause (继续实施退耕还林还草 -> 退耕还林还草)
+    # the last figure-less clauses, whose object (继续实施退耕还林还草 -> 退耕还林还草) a figure with no subject
+    # measures: read only when one needs it
+    bare: list[tuple[int, int]] = dataclasses.field(default_factory=list)
 
 
 @dataclass
@@ -638,7 +640,7 @@ def bind_sentence(text: str, start: int, end: int, mentions: Sequence[NumberMent
             # 新农合参合率再创新高，达到98.5%; or the object they count: 继续实施退耕还林还草，今年拟安排500万亩.
             if not state.subject:
                 state.subject, state.subject_start = _topic(text, cs, ce)
-            state.topic = _object(text, cs, ce) or state.topic
+            state.bare.append((cs, ce))
     return out
 
 
@@ -857,9 +859,9 @@ def _omitted(
     elif state.counted and verb:
         # "推荐申报xx家企业，其中新认定x家": the count omits the noun counted before it.
         r.subject, r.inherited = verb + state.counted, True
-    elif state.topic and not r.subject:
+    elif not r.subject and (topic := _last_object(text, state.bare)):
         # "继续实施退耕还林还草，今年拟安排500万亩": the object of the clause before.
-        r.subject, r.inherited = state.topic, True
+        r.subject, r.inherited = topic, True
     else:
         r.ambiguous = True
 
@@ -998,6 +1000,8 @@ def _named(b: Binding) -> Binding:
     """The binding with its name tidied; a binding left without a name is ambiguous and shows its
     predicate or its figure."""
     name = _tidy(b.name)
+    if name == b.name and name:
+        return b
     if name:
         return dataclasses.replace(b, name=name)
     return dataclasses.replace(b, name=_tidy(b.predicate) or b.mention.text, ambiguous=True)
@@ -1048,6 +1052,11 @@ def _topic(text: str, start: int, end: int) -> tuple[str, int]:
     if 2 <= len(topic) <= 14 and not _VERB_LEAD_RE.match(topic):
         return topic, end - len(body) + body.find(topic)
     return "", -1
+
+
+def _last_object(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The object of the last figure-less clause that is a verb and its object ('' for none)."""
+    return next((obj for cs, ce in reversed(spans) if (obj := _object(text, cs, ce))), "")
 
 
 def _object(text: str, start: int, end: int) -> str:
