@@ -1,6 +1,7 @@
 """LLM-bound benchmarks (issue 6, parts 1-3): throughput under latency, the cache, token cost.
 
     python bench/bench_llm.py throughput    # parts 1 + 2: 200 varied documents at concurrency 1, 4, 16, then again
+    python bench/bench_llm.py memory --docs 2000    # issue 19: RSS while the batch runs, and its end step
     python bench/bench_llm.py tokens        # part 3: prompt tokens sent per document / tokens of its cleaned text
                                             # (the recorded corpus requests; --source fake --budgets N for others)
 
@@ -19,6 +20,7 @@ import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -247,6 +249,82 @@ def throughput(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------------
+# Memory (issue 19): RSS while a batch runs, and what its end step (metrics table, cross-report outputs) adds
+# --------------------------------------------------------------------------------------------------
+
+
+def _rss_kb() -> int:
+    return proc_status().get("VmRSS", 0)
+
+
+def memory(args: argparse.Namespace) -> int:
+    """One batch of ``--docs`` varied copies in this process after a warm-up batch (imports, pyarrow, the
+    templates: nothing the end step loads once is counted as growth), RSS sampled every 0.25 s. The end step
+    (``Batch.write_metrics_table`` with the cross-report outputs) is timed and its peak read on its own (VmHWM
+    reset just before it), so what it adds over the processing part is measured, not inferred."""
+    print(machine_line())
+    print(core_reference(args.core_mb).line())
+    with tempfile.TemporaryDirectory(prefix="bench_mem_") as tmp_:
+        tmp = Path(tmp_)
+        files = varied_copies(args.docs, tmp / "docs")
+        warm = varied_copies(2, tmp / "warm", start=args.docs)
+        with ServerProcess(args.latency) as server:
+            with Summarizer(backend="llm", base_url=server.base_url, api_key="x", cache_dir=tmp / "wc") as s:
+                Batch(s, warm, tmp / "warm_out").run()
+            url, conc = server.base_url, args.concurrency
+            with Summarizer(backend="llm", base_url=url, api_key="x", cache_dir=tmp / "cache", concurrency=conc) as s:
+                batch = Batch(s, files, tmp / "out")
+                samples: list[tuple[float, int, int]] = []
+                stop = threading.Event()
+                end: dict[str, float] = {}
+                table = batch.write_metrics_table
+
+                def sample() -> None:
+                    while not stop.wait(0.25):
+                        samples.append((time.perf_counter() - t0, len(batch.statuses), _rss_kb()))
+
+                def end_step(*a: Any, **k: Any) -> Path | None:
+                    end["peak_before"] = proc_status().get("VmHWM", 0)
+                    end["rss_before"] = _rss_kb()
+                    reset_peak_rss()
+                    cpu0, w0 = cpu_seconds(), time.perf_counter()
+                    try:
+                        return table(*a, **k)
+                    finally:
+                        end["cpu"], end["wall"] = cpu_seconds() - cpu0, time.perf_counter() - w0
+                        end["peak"] = proc_status().get("VmHWM", 0)
+
+                batch.write_metrics_table = end_step  # type: ignore[method-assign]
+                reset_peak_rss()
+                start_kb = _rss_kb()
+                t0 = time.perf_counter()
+                sampler = threading.Thread(target=sample, daemon=True)
+                sampler.start()
+                statuses = batch.run()
+                stop.set()
+                sampler.join()
+                wall = time.perf_counter() - t0
+        ok = sum(st.status == "ok" for st in statuses)
+    print(
+        f"{args.docs} varied copies, concurrency {args.concurrency}, latency {args.latency * 1000:.0f} ms; "
+        f"{ok} ok; {wall:.1f} s; load {load_average()}"
+    )
+    print(f"  RSS at the start (after a warm-up batch): {start_kb / 1024:.1f} MB")
+    mark = 1
+    for t, done, kb in samples:
+        if done >= mark * args.docs / 10:
+            print(f"  {t:6.1f} s {done:>6} docs  RSS {kb / 1024:6.1f} MB")
+            while done >= mark * args.docs / 10:
+                mark += 1
+    print(
+        f"  processing: peak RSS {end['peak_before'] / 1024:.1f} MB; end step: RSS {end['rss_before'] / 1024:.1f} MB "
+        f"before it, peak {end['peak'] / 1024:.1f} MB during it (+{(end['peak'] - end['rss_before']) / 1024:.1f} MB), "
+        f"{end['wall']:.2f} s wall, {end['cpu']:.2f} s CPU"
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
 # Part 3: token cost
 # --------------------------------------------------------------------------------------------------
 
@@ -442,6 +520,11 @@ def main(argv: list[str] | None = None) -> int:
         default=50,
         help="documents for the concurrency-1 run (default 50: 200 would take ~10 min; 0 = --docs)",
     )
+    m = sub.add_parser("memory", help="issue 19: RSS while a batch runs, and its end step")
+    m.add_argument("--docs", type=int, default=200)
+    m.add_argument("--latency", type=float, default=0.05, help="seconds per answer (default 0.05)")
+    m.add_argument("--concurrency", type=int, default=16)
+    m.add_argument("--core-mb", type=float, default=10.0, help="MB of the bench_core reference run (default 10)")
     k = sub.add_parser("tokens", help="part 3")
     k.add_argument(
         "--source",
@@ -460,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.cmd == "tokens":
         use_tokenizer(args.tokenizer)
-    return throughput(args) if args.cmd == "throughput" else tokens(args)
+    return {"throughput": throughput, "memory": memory, "tokens": tokens}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import quote as url_quote
 
 from .indicators import IndicatorTable, default_table, figure_offset
-from .models import Metric, ReportSummary, Usage, Verification
+from .models import Metric, RelativeTarget, ReportSummary
 from .numbers import find_numbers, parse_number
 from .safety import neutralise_cell
 
@@ -111,22 +111,32 @@ class TargetRow:
     status: str  # met | missed | no_result | no_result_yet
 
 
-@dataclass
-class _Doc:
-    summary: ReportSummary
-    key: str  # what reports are grouped by (organization_key)
-    organization: str  # as the first report of the group writes it
-    order: tuple[str, str]  # (report start, document name)
+@dataclass(frozen=True)
+class _Source:
+    name: str
+    path: str | None
 
 
-def _summaries(results: Iterable[Any]) -> list[ReportSummary]:
-    out = []
-    for r in results:
-        summary = getattr(r, "summary", r)
-        if not isinstance(summary, ReportSummary):
-            raise TypeError(f"expected a Result or a ReportSummary, got {type(r).__name__}")
-        out.append(summary)
-    return out
+@dataclass(frozen=True)
+class _Report:
+    """What the outputs need of one report once its summary is read (its metrics are not kept): its place in
+    report order, its organization and names. The dashboard reads ``source``, ``organization`` and ``period``
+    as it would a summary's."""
+
+    order: tuple[str, str, int]  # (report start, document name, arrival): report order, ties as read
+    key: str  # organization_key
+    source: _Source
+    organization: str | None
+    period: str | None
+    period_start: str | None
+    html: str | None = None  # the report's page in the batch, for the dashboard's links
+
+
+def _summary(r: Any) -> ReportSummary:
+    summary = getattr(r, "summary", r)
+    if not isinstance(summary, ReportSummary):
+        raise TypeError(f"expected a Result or a ReportSummary, got {type(r).__name__}")
+    return summary
 
 
 def organization_key(summary: ReportSummary) -> str:
@@ -136,15 +146,6 @@ def organization_key(summary: ReportSummary) -> str:
         return _PUNCT_RE.sub("", unicodedata.normalize("NFKC", summary.organization))
     folder = os.path.dirname(summary.source.path or summary.source.name)
     return f"(未识别机构) {folder or '.'}"
-
-
-def _docs(summaries: Sequence[ReportSummary]) -> list[_Doc]:
-    docs = [_Doc(s, organization_key(s), "", (s.period_start or "", s.source.name)) for s in summaries]
-    docs.sort(key=lambda d: d.order)
-    shown: dict[str, str] = {}
-    for d in docs:
-        d.organization = shown.setdefault(d.key, (d.summary.organization or "").strip() or d.key)
-    return docs
 
 
 @dataclass(frozen=True)
@@ -210,73 +211,196 @@ def series(
 ) -> list[SeriesRow] | Any:
     """Every indicator's figures across the reports (see the module doc). ``results``: ``api.Result``s or
     ``ReportSummary``s, in any order."""
-    rows = _series(_docs(_summaries(results)), table or default_table())
+    reader = CrossReader(table)
+    for r in results:
+        reader.add(_summary(r))
+    rows = reader.series()
     return to_dataframe(rows) if dataframe else rows
 
 
-def _series(docs: Sequence[_Doc], table: IndicatorTable) -> list[SeriesRow]:
-    groups: dict[tuple[str, str, str, str, str], dict[tuple[float, float | None], list[tuple[_Doc, Metric, _Reading]]]]
-    groups = {}
-    for doc in docs:
-        s = doc.summary
-        for m in s.metrics:
-            if not _usable(m) or m.indicator not in table.indicators:
-                continue
-            assert m.indicator is not None and m.period_start and m.period_end
-            if m.kind == "target" and s.period_start and m.period_end < s.period_start:
-                continue  # "去年…回落到2.6%" in the plans part: last year's figure, not a target
-            reading = read_figure(m, table, m.indicator)
-            if reading is None:
-                continue
-            key = (doc.organization, m.indicator, m.period_start, m.period_end, m.kind)
-            value_key = (round(reading.low, 6), None if reading.high is None else round(reading.high, 6))
-            groups.setdefault(key, {}).setdefault(value_key, []).append((doc, m, reading))
-    rows: list[SeriesRow] = []
-    for (org, indicator, start, end, kind), values in groups.items():
-        documents = {d.summary.source.name for stated in values.values() for d, _, _ in stated}
-        revised = len(values) > 1 and len(documents) > 1
-        ind = table.indicators[indicator]
-        for stated in values.values():
-            doc, m, reading = stated[0]
-            s = doc.summary
-            others = tuple(dict.fromkeys(d.summary.source.name for d, _, _ in stated[1:] if d is not doc))
-            rows.append(
-                SeriesRow(
-                    organization=org,
-                    indicator=indicator,
-                    indicator_name=ind.name,
-                    period=m.period or "",
-                    period_start=start,
-                    period_end=end,
-                    kind=kind,
-                    value=reading.value,
-                    number=reading.low,
-                    high=reading.high,
-                    unit=table.families[ind.family].base,
-                    approx=reading.approx,
-                    revised=revised,
-                    document=s.source.name,
-                    report_period=s.period or "",
-                    report_start=s.period_start or "",
-                    metric=m.id,
-                    quote=m.evidence.quote,
-                    extra_documents=others,
-                )
-            )
-    order = {ident: n for n, ident in enumerate(table.indicators)}
-    rows.sort(
-        key=lambda r: (
-            r.organization,
-            order[r.indicator],
-            r.period_start,
-            r.period_end,
-            r.kind,
-            r.report_start,
-            r.document,
-            _position(r.metric),
+@dataclass(frozen=True)
+class _Stated:
+    """One usable figure as one report states it: all a series row takes from its report and its metric."""
+
+    report: _Report
+    position: int  # the metric's index in its summary (ids are numbered in that order)
+    metric: str
+    period: str
+    quote: str
+    reading: _Reading
+
+    @property
+    def rank(self) -> tuple[tuple[str, str, int], int]:
+        """Report order, then source order within the report: the first statement of a value wins."""
+        return (self.report.order, self.position)
+
+
+@dataclass
+class _Value:
+    """One distinct value of an indicator, period and kind: its first statement in report order, and the
+    reports stating it (report order -> document name). Only these are kept of a batch's summaries."""
+
+    first: _Stated
+    reports: dict[tuple[str, str, int], str]
+
+
+_GroupKey = tuple[str, str, str, str, str]  # organization key, indicator, period start, period end, kind
+_ValueKey = tuple[float, float | None]
+
+
+class CrossReader:
+    """Reads finished summaries one at a time and keeps only what the cross-report outputs need: per
+    organization, indicator, period and kind, each distinct value's first statement and the reports stating
+    it; per organization its name and latest report; each report's names for the dashboard; the relative
+    targets. A summary is dropped once read, so a batch's end step does not hold every summary at once (it
+    did: ~9 KB per document). The rows come out as if every summary had been read first, in report order."""
+
+    def __init__(self, table: IndicatorTable | None = None) -> None:
+        self.table = table or default_table()
+        self.reports: list[_Report] = []
+        self._groups: dict[_GroupKey, dict[_ValueKey, _Value]] = {}
+        self._shown: dict[str, tuple[tuple[str, str, int], str]] = {}  # key -> (order, name) of its first report
+        self._latest: dict[str, str] = {}  # key -> the latest report start of the organization
+        self._relative: list[tuple[_Report, int, RelativeTarget]] = []
+
+    def add(self, summary: ReportSummary, html: str | None = None) -> _Report:
+        """Read one summary (``html``: its page in the batch, for the dashboard's links)."""
+        key = organization_key(summary)
+        order = (summary.period_start or "", summary.source.name, len(self.reports))
+        report = _Report(
+            order,
+            key,
+            _Source(summary.source.name, summary.source.path),
+            summary.organization,
+            summary.period,
+            summary.period_start,
+            html,
         )
-    )
-    return rows
+        self.reports.append(report)
+        shown = (order, (summary.organization or "").strip() or key)
+        if key not in self._shown or order < self._shown[key][0]:
+            self._shown[key] = shown
+        if summary.period_start and summary.period_start > self._latest.get(key, ""):
+            self._latest[key] = summary.period_start
+        for n, m in enumerate(summary.metrics):
+            self._add_metric(report, n, m)
+        self._relative += [(report, n, rt) for n, rt in enumerate(summary.relative_targets) if self._judged(report, rt)]
+        return report
+
+    def _add_metric(self, report: _Report, position: int, m: Metric) -> None:
+        if not _usable(m) or m.indicator not in self.table.indicators:
+            return
+        assert m.indicator is not None and m.period_start and m.period_end
+        if m.kind == "target" and report.period_start and m.period_end < report.period_start:
+            return  # "去年…回落到2.6%" in the plans part: last year's figure, not a target
+        reading = read_figure(m, self.table, m.indicator)
+        if reading is None:
+            return
+        stated = _Stated(report, position, m.id, m.period or "", m.evidence.quote, reading)
+        values = self._groups.setdefault((report.key, m.indicator, m.period_start, m.period_end, m.kind), {})
+        value_key = (round(reading.low, 6), None if reading.high is None else round(reading.high, 6))
+        value = values.get(value_key)
+        if value is None:
+            values[value_key] = _Value(stated, {report.order: report.source.name})
+            return
+        if stated.rank < value.first.rank:
+            value.first = stated
+        value.reports.setdefault(report.order, report.source.name)
+
+    def _judged(self, report: _Report, rt: RelativeTarget) -> bool:
+        """A relative target the targets judge: dated, of a known indicator, not before its report began."""
+        if not (rt.period_start and rt.period_end and report.period_start) or rt.indicator not in self.table.indicators:
+            return False
+        return rt.period_end >= report.period_start  # dated before the report began: a misdated statement
+
+    def organization(self, key: str) -> str:
+        """An organization as the first report of its group (in report order) writes it."""
+        return self._shown[key][1]
+
+    def series(self) -> list[SeriesRow]:
+        rows = [
+            self._row(group, value, revised)
+            for group, values in self._groups.items()
+            for value, revised in _values_of(values)
+        ]
+        order = {ident: n for n, ident in enumerate(self.table.indicators)}
+        rows.sort(
+            key=lambda r: (
+                r.organization,
+                order[r.indicator],
+                r.period_start,
+                r.period_end,
+                r.kind,
+                r.report_start,
+                r.document,
+                _position(r.metric),
+            )
+        )
+        return rows
+
+    def links(self) -> dict[tuple[str, str], str]:
+        """(document name, metric id) -> the metric's row in its report's page, for every metric a series row
+        (and so a target) names: the page's metric rows are keyed by position (render/html.py: ``#row-m<n>``)."""
+        links: dict[tuple[str, str], str] = {}
+        for values in self._groups.values():
+            for v in values.values():
+                if v.first.report.html:
+                    href = f"{url_quote(v.first.report.html)}#row-m{v.first.position}"
+                    links[(v.first.report.source.name, v.first.metric)] = href
+        return links
+
+    def cross_report(self) -> CrossReport:
+        rows = self.series()
+        return CrossReport(rows, self.targets(rows))
+
+    def targets(self, rows: Sequence[SeriesRow]) -> list[TargetRow]:
+        """Each target of ``rows`` (this reader's ``series()``) and each relative target, judged."""
+        results = _results_by_period(rows)
+        latest = {self.organization(key): start for key, start in self._latest.items()}
+        out = [
+            _target_row(tr, results, latest.get(tr.organization, ""), self.table) for tr in rows if tr.kind == "target"
+        ]
+        for report, _, rt in sorted(self._relative, key=lambda x: (x[0].order, x[1])):
+            org = self.organization(report.key)
+            out.append(_relative_row(org, report, rt, results, latest.get(org, ""), self.table))
+        order = {ident: n for n, ident in enumerate(self.table.indicators)}
+        out.sort(key=lambda t: (t.organization, order[t.indicator], t.period_start, t.period_end, t.target_document))
+        return out
+
+    def _row(self, group: _GroupKey, value: _Value, revised: bool) -> SeriesRow:
+        key, indicator, start, end, kind = group
+        first, report = value.first, value.first.report
+        ind = self.table.indicators[indicator]
+        others = (name for order, name in sorted(value.reports.items()) if order != report.order)
+        return SeriesRow(
+            organization=self.organization(key),
+            indicator=indicator,
+            indicator_name=ind.name,
+            period=first.period,
+            period_start=start,
+            period_end=end,
+            kind=kind,
+            value=first.reading.value,
+            number=first.reading.low,
+            high=first.reading.high,
+            unit=self.table.families[ind.family].base,
+            approx=first.reading.approx,
+            revised=revised,
+            document=report.source.name,
+            report_period=report.period or "",
+            report_start=report.period_start or "",
+            metric=first.metric,
+            quote=first.quote,
+            extra_documents=tuple(dict.fromkeys(others)),
+        )
+
+
+def _values_of(values: dict[_ValueKey, _Value]) -> list[tuple[_Value, bool]]:
+    """A group's values in report order of their first statements, each with whether the group is revised
+    (reports state it with different values)."""
+    documents = {name for v in values.values() for name in v.reports.values()}
+    revised = len(values) > 1 and len(documents) > 1
+    return [(v, revised) for v in sorted(values.values(), key=lambda v: v.first.rank)]
 
 
 def _position(metric_id: str) -> int:
@@ -326,135 +450,116 @@ def targets(
     results: Iterable[Any], *, dataframe: bool = False, table: IndicatorTable | None = None
 ) -> list[TargetRow] | Any:
     """Each target paired with its result (see the module doc and ``TARGET_RULES``)."""
-    t = table or default_table()
-    docs = _docs(_summaries(results))
-    rows = _targets(docs, _series(docs, t), t)
+    reader = CrossReader(table)
+    for r in results:
+        reader.add(_summary(r))
+    rows = reader.targets(reader.series())
     return to_dataframe(rows) if dataframe else rows
 
 
-def _targets(docs: Sequence[_Doc], rows: Sequence[SeriesRow], table: IndicatorTable) -> list[TargetRow]:
-    results: dict[tuple[str, str, str, str], list[SeriesRow]] = {}
+_PeriodKey = tuple[str, str, str, str]  # organization, indicator, period start, period end
+
+
+def _results_by_period(rows: Sequence[SeriesRow]) -> dict[_PeriodKey, list[SeriesRow]]:
+    results: dict[_PeriodKey, list[SeriesRow]] = {}
     for r in rows:
         if r.kind == "result":
             results.setdefault((r.organization, r.indicator, r.period_start, r.period_end), []).append(r)
-    reports: dict[str, list[str]] = {}
-    for d in docs:
-        if d.summary.period_start:
-            reports.setdefault(d.organization, []).append(d.summary.period_start)
-    out: list[TargetRow] = []
-    for tr in rows:
-        if tr.kind != "target":
-            continue
-        ind = table.indicators[tr.indicator]
-        later = [
-            r
-            for r in results.get((tr.organization, tr.indicator, tr.period_start, tr.period_end), [])
-            if tr.report_start and r.report_start > tr.report_start
-        ]
-        bound = bound_of(tr.approx, tr.high, ind.direction)
-        tolerance = tolerance_of(tr.approx, tr.unit, tr.number)
-        if later:
-            # The earliest later report; when it states the figure twice differently, the first it states.
-            result = min(later, key=lambda r: (r.report_start, r.document, _position(r.metric)))
-            status = judge(bound, tr.number, tr.high, tolerance, result.number)
-        else:
-            result = None
-            later_reports = [p for p in reports.get(tr.organization, []) if tr.report_start and p > tr.report_start]
-            status = "no_result" if later_reports else "no_result_yet"
-        out.append(
-            TargetRow(
-                organization=tr.organization,
-                indicator=tr.indicator,
-                indicator_name=tr.indicator_name,
-                period=tr.period,
-                period_start=tr.period_start,
-                period_end=tr.period_end,
-                target=tr.value,
-                target_low=tr.number,
-                target_high=tr.high,
-                unit=tr.unit,
-                bound=bound,
-                tolerance=round(tolerance, 6),
-                target_document=tr.document,
-                target_metric=tr.metric,
-                target_quote=tr.quote,
-                result=result.value if result else "",
-                result_number=result.number if result else None,
-                result_document=result.document if result else "",
-                result_metric=result.metric if result else "",
-                result_quote=result.quote if result else "",
-                status=status,
-            )
-        )
-    out.extend(_relative_targets(docs, results, reports, table))
-    order = {ident: n for n, ident in enumerate(table.indicators)}
-    out.sort(key=lambda t: (t.organization, order[t.indicator], t.period_start, t.period_end, t.target_document))
-    return out
+    return results
 
 
-def _first_later(
-    results: dict[tuple[str, str, str, str], list[SeriesRow]], key: tuple[str, str, str], indicator: str, after: str
-) -> SeriesRow | None:
-    """The result for (organization, period) of ``indicator`` stated in the earliest report later than ``after``."""
-    org, start, end = key
-    later = [r for r in results.get((org, indicator, start, end), []) if r.report_start > after]
+def _first_later(results: dict[_PeriodKey, list[SeriesRow]], key: _PeriodKey, after: str) -> SeriesRow | None:
+    """The result for ``key`` stated in the earliest report later than ``after``; when that report states the
+    figure twice differently, the first it states."""
+    later = [r for r in results.get(key, []) if after and r.report_start > after]
     return min(later, key=lambda r: (r.report_start, r.document, _position(r.metric)), default=None)
 
 
-def _relative_targets(
-    docs: Sequence[_Doc],
-    results: dict[tuple[str, str, str, str], list[SeriesRow]],
-    reports: dict[str, list[str]],
+def _no_result(latest: str, after: str) -> str:
+    """A target without its result: ``no_result`` when a later report of the organization exists."""
+    return "no_result" if after and latest > after else "no_result_yet"
+
+
+def _target_row(
+    tr: SeriesRow, results: dict[_PeriodKey, list[SeriesRow]], latest: str, table: IndicatorTable
+) -> TargetRow:
+    """A target (a series row of kind target) against the result the earliest later report states."""
+    bound = bound_of(tr.approx, tr.high, table.indicators[tr.indicator].direction)
+    tolerance = tolerance_of(tr.approx, tr.unit, tr.number)
+    result = _first_later(results, (tr.organization, tr.indicator, tr.period_start, tr.period_end), tr.report_start)
+    if result is not None:
+        status = judge(bound, tr.number, tr.high, tolerance, result.number)
+    else:
+        status = _no_result(latest, tr.report_start)
+    return TargetRow(
+        organization=tr.organization,
+        indicator=tr.indicator,
+        indicator_name=tr.indicator_name,
+        period=tr.period,
+        period_start=tr.period_start,
+        period_end=tr.period_end,
+        target=tr.value,
+        target_low=tr.number,
+        target_high=tr.high,
+        unit=tr.unit,
+        bound=bound,
+        tolerance=round(tolerance, 6),
+        target_document=tr.document,
+        target_metric=tr.metric,
+        target_quote=tr.quote,
+        result=result.value if result else "",
+        result_number=result.number if result else None,
+        result_document=result.document if result else "",
+        result_metric=result.metric if result else "",
+        result_quote=result.quote if result else "",
+        status=status,
+    )
+
+
+def _relative_row(
+    organization: str,
+    report: _Report,
+    rt: RelativeTarget,
+    results: dict[_PeriodKey, list[SeriesRow]],
+    latest: str,
     table: IndicatorTable,
-) -> list[TargetRow]:
-    """Targets stated against another indicator (居民收入增长与经济增长基本同步): met when the indicator's result
+) -> TargetRow:
+    """A target stated against another indicator (居民收入增长与经济增长基本同步): met when the indicator's result
     is at least the other indicator's result for the same period (基本同步: less 0.5 percentage point), both
     from the earliest later report stating each."""
-    out = []
-    for doc in docs:
-        s = doc.summary
-        for rt in s.relative_targets:
-            if not (rt.period_start and rt.period_end and s.period_start) or rt.indicator not in table.indicators:
-                continue
-            if rt.period_end < s.period_start:
-                continue  # dated before the report began: a misdated statement, not a target
-
-            key = (doc.organization, rt.period_start, rt.period_end)
-            result = _first_later(results, key, rt.indicator, s.period_start)
-            reference = _first_later(results, key, rt.reference, s.period_start)
-            tolerance = RATE_TOLERANCE if rt.relation.startswith("基本") else 0.0
-            if result is not None and reference is not None:
-                status = "met" if result.number >= reference.number - tolerance - 1e-9 else "missed"
-            else:
-                later_reports = [p for p in reports.get(doc.organization, []) if p > s.period_start]
-                status = "no_result" if later_reports else "no_result_yet"
-            ind = table.indicators[rt.indicator]
-            out.append(
-                TargetRow(
-                    organization=doc.organization,
-                    indicator=rt.indicator,
-                    indicator_name=ind.name,
-                    period=rt.period or "",
-                    period_start=rt.period_start,
-                    period_end=rt.period_end,
-                    target=rt.evidence.quote,
-                    target_low=reference.number if reference is not None else None,
-                    target_high=None,
-                    unit=table.families[ind.family].base,
-                    bound="relative",
-                    tolerance=tolerance,
-                    target_document=s.source.name,
-                    target_metric="",
-                    target_quote=rt.evidence.quote,
-                    result=result.value if result is not None else "",
-                    result_number=result.number if result is not None else None,
-                    result_document=result.document if result is not None else "",
-                    result_metric=result.metric if result is not None else "",
-                    result_quote=result.quote if result is not None else "",
-                    status=status,
-                )
-            )
-    return out
+    assert rt.period_start and rt.period_end and report.period_start  # CrossReader._judged
+    start, end, after = rt.period_start, rt.period_end, report.period_start
+    result = _first_later(results, (organization, rt.indicator, start, end), after)
+    reference = _first_later(results, (organization, rt.reference, start, end), after)
+    tolerance = RATE_TOLERANCE if rt.relation.startswith("基本") else 0.0
+    if result is not None and reference is not None:
+        status = "met" if result.number >= reference.number - tolerance - 1e-9 else "missed"
+    else:
+        status = _no_result(latest, after)
+    ind = table.indicators[rt.indicator]
+    return TargetRow(
+        organization=organization,
+        indicator=rt.indicator,
+        indicator_name=ind.name,
+        period=rt.period or "",
+        period_start=start,
+        period_end=end,
+        target=rt.evidence.quote,
+        target_low=reference.number if reference is not None else None,
+        target_high=None,
+        unit=table.families[ind.family].base,
+        bound="relative",
+        tolerance=tolerance,
+        target_document=report.source.name,
+        target_metric="",
+        target_quote=rt.evidence.quote,
+        result=result.value if result is not None else "",
+        result_number=result.number if result is not None else None,
+        result_document=result.document if result is not None else "",
+        result_metric=result.metric if result is not None else "",
+        result_quote=result.quote if result is not None else "",
+        status=status,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -509,60 +614,42 @@ class CrossReport:
 
 
 def cross_report(summaries: Iterable[ReportSummary], table: IndicatorTable | None = None) -> CrossReport:
-    t = table or default_table()
-    docs = _docs(list(summaries))
-    rows = _series(docs, t)
-    return CrossReport(rows, _targets(docs, rows, t))
+    reader = CrossReader(table)
+    for s in summaries:
+        reader.add(s)
+    return reader.cross_report()
+
+
+def _read_index(out: Path) -> list[dict[str, Any]]:
+    try:
+        documents = json.loads((out / "index.json").read_text(encoding="utf-8")).get("documents", [])
+    except (OSError, ValueError):
+        return []
+    return documents if isinstance(documents, list) else []
 
 
 def write_across_reports(
     out: Path, summaries: Iterable[ReportSummary], table: IndicatorTable | None = None
 ) -> list[Path]:
     """A batch's cross-report outputs: ``OUT/series.csv``, ``OUT/targets.csv`` and ``OUT/index.html`` (next to
-    ``OUT/index.json``, whose documents the page lists). Only the metrics with an indicator are kept while
-    reading the summaries, so a large batch stays small in memory."""
+    ``OUT/index.json``, whose documents the page lists). Each summary is read into a ``CrossReader`` and
+    dropped, so the end of a large batch does not hold its summaries."""
     from .render.dashboard import render_dashboard
 
-    t = table or default_table()
-    try:
-        documents = json.loads((out / "index.json").read_text(encoding="utf-8")).get("documents", [])
-    except (OSError, ValueError):
-        documents = []
+    reader = CrossReader(table)
+    documents = _read_index(out)
     html_of = {
         str(d.get("source")): next((o for o in d.get("outputs") or [] if o.endswith(".html")), None) for d in documents
     }
-    slim: list[ReportSummary] = []
-    links: dict[tuple[str, str], str] = {}
     for s in summaries:
-        html = html_of.get(s.source.path or s.source.name)
-        kept = []
-        for n, m in enumerate(s.metrics):
-            if m.indicator is None:
-                continue
-            kept.append(m)
-            if html:
-                # The report page's metric rows are keyed by position (render/html.py): #row-m<n>.
-                links[(s.source.name, m.id)] = f"{url_quote(html)}#row-m{n}"
-        # Only what the series, the targets and the page read: a batch's summaries are held here all at once.
-        slim.append(
-            s.model_copy(
-                update={
-                    "metrics": kept,
-                    "sections": [],
-                    "overview": "",
-                    "highlights": [],
-                    "verification": Verification(),
-                    "usage": Usage(),
-                }
-            )
-        )
-    cross = cross_report(slim, t)
+        reader.add(s, html_of.get(s.source.path or s.source.name))
+    cross = reader.cross_report()
     written = [
         write_csv(out / "series.csv", cross.series, SERIES_COLUMNS),
         write_csv(out / "targets.csv", cross.targets, TARGET_COLUMNS),
     ]
     docs = [{**d, "outputs": [url_quote(o) for o in d.get("outputs") or []]} for d in documents]
-    page = render_dashboard(docs, slim, cross, links, t)
+    page = render_dashboard(docs, reader.reports, cross, reader.links(), reader.table)
     path = out / "index.html"
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(page, encoding="utf-8")

@@ -365,6 +365,52 @@ def test_a_result_from_the_same_report_or_an_unverified_figure_never_pairs() -> 
     assert [t.status for t in targets([r20, r21])] == ["no_result"]  # a later report exists, no figure in it
 
 
+def test_the_first_report_in_report_order_states_a_value_whatever_order_they_are_read_in() -> None:
+    # The same figure in three reports of one organization, read in every order: the row is the earliest
+    # report's (by report start, then name), the others are listed after it in that order.
+    r21 = summary("b.txt", 2021, [gdp("result", 2020, "5.6", "2020年增长5.6%"), gdp("result", 2020, "5.6", "增长5.6%")])
+    r21_copy = summary("a.txt", 2021, [gdp("result", 2020, "5.6", "增长5.6%")])
+    r22 = summary("c.txt", 2022, [gdp("result", 2020, "5.6", "2020年增长5.6%"), gdp("target", 2022, "6", "增长6%")])
+    r20 = summary("z.txt", 2020, [gdp("target", 2020, "6", "增长6%以上", "以上")])
+    orders = [[r21, r21_copy, r22, r20], [r20, r22, r21_copy, r21], [r22, r21, r20, r21_copy]]
+    for order in orders:
+        rows = [r for r in series(order) if r.kind == "result"]
+        assert [(r.document, r.metric, r.quote, r.extra_documents, r.revised) for r in rows] == [
+            ("a.txt", "m1", "增长5.6%", ("b.txt", "c.txt"), False)
+        ]
+        assert [(t.target_document, t.result_document, t.status) for t in targets(order)] == [
+            ("z.txt", "a.txt", "missed"),  # 5.6% against 6%以上
+            ("c.txt", "", "no_result_yet"),
+        ]
+
+
+def test_the_cross_report_outputs_drop_each_summary_once_read(tmp_path: Path) -> None:
+    # A batch's end step reads its summaries one at a time; holding them (or their metrics) until the page is
+    # written made it grow with the batch. Each summary's metrics must be gone when the next one is read.
+    import gc
+    import weakref
+
+    from summarizer.across import write_across_reports
+
+    alive: list[list[weakref.ref[Metric]]] = []
+
+    def stream() -> Any:
+        for year in range(2015, 2025):
+            gc.collect()
+            # The reader still names the summary it read last (its loop variable), none before it.
+            assert all(ref() is None for refs in alive[:-1] for ref in refs), "a summary read before is still held"
+            s = summary(
+                f"{year}.txt", year, [gdp("result", year - 1, "6.1", "增长6.1%"), gdp("target", year, "6", "6%")]
+            )
+            alive.append([weakref.ref(m) for m in s.metrics])
+            yield s
+            del s
+
+    written = write_across_reports(tmp_path, stream())
+    assert [p.name for p in written] == ["series.csv", "targets.csv", "index.html"]
+    assert len(read_csv(tmp_path / "targets.csv")) == 10
+
+
 def test_series_accepts_results_and_summaries_alike() -> None:
     with Summarizer(backend="offline") as s:
         results = [s.run(NATIONAL / f"national_{y}_gov_report.txt") for y in (2022, 2023)]
