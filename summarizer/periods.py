@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .sections import Outline, cn_to_int, path_at
@@ -489,7 +490,16 @@ def metric_period(text: str, outline: Outline, metric: Metric, report: Period | 
     period opener and the headings above it, the report's period and whether the figure is a target."""
     sentence, before, headings = figure_context(text, outline, metric, report)
     annual = report is not None and report.start.endswith("-01") and report.end.endswith("-12")
-    return figure_period(sentence, before, headings, report, kind=metric.kind, annual_report=annual)
+    return _figure_period_once(sentence, before, tuple(headings), report, metric.kind, annual)
+
+
+@lru_cache(maxsize=1024)
+def _figure_period_once(
+    sentence: str, before: str, headings: tuple[str, ...], report: Period | None, kind: str, annual: bool
+) -> Period | None:
+    """``figure_period`` read once per figure: merge dates every metric with it and verify reads the same
+    figure's date again to check it (the same sentence, headings, report and kind), a few ms per document."""
+    return figure_period(sentence, before, headings, report, kind=kind, annual_report=annual)
 
 
 def headings_end(outline: Outline, position: int) -> int:

@@ -314,3 +314,31 @@ def test_api_key_is_not_in_settings_repr() -> None:
 def test_replay_and_record_are_exclusive(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         LLMClient(Settings(model="m", record_dir=tmp_path), cassettes=tmp_path)
+
+
+def test_an_answer_is_read_as_openai_reads_it_whether_or_not_it_matches_the_types() -> None:
+    # Exactly typed: validated in one call; the same objects openai's construct builds.
+    from openai.types.chat import ChatCompletion
+
+    from summarizer.llm.client import _completion
+
+    typed = {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": '{"a": "答"}'}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15},
+    }
+    read = _completion(json.dumps(typed, ensure_ascii=False).encode())
+    assert read == ChatCompletion.construct(**typed)
+    assert read is not None and read.choices[0].message.content == '{"a": "答"}'
+    # A lenient endpoint's odd values stay as sent (no coercion: "12" is not counted as 12 tokens).
+    odd = {**typed, "created": 1.7e9, "usage": {"prompt_tokens": "12", "completion_tokens": 3}, "extra": [1]}
+    odd["choices"] = [{**typed["choices"][0], "finish_reason": "eos"}]
+    read = _completion(json.dumps(odd).encode())
+    assert read is not None
+    assert (read.created, read.usage.prompt_tokens, read.choices[0].finish_reason) == (1.7e9, "12", "eos")  # type: ignore[union-attr]
+    assert read.model_extra == {"extra": [1]}
+    # Not a JSON object: no answer (re-asked as empty).
+    assert [_completion(b) for b in (b"<html>", b"[1, 2]", b"", b'"text"')] == [None, None, None, None]
