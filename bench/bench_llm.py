@@ -2,6 +2,7 @@
 
     python bench/bench_llm.py throughput    # parts 1 + 2: 200 varied documents at concurrency 1, 4, 16, then again
     python bench/bench_llm.py memory --docs 2000    # issue 19: RSS while the batch runs, and its end step
+    python bench/bench_llm.py stages        # issue 19: thread CPU per pipeline stage, serially (where the CPU goes)
     python bench/bench_llm.py tokens        # part 3: prompt tokens sent per document / tokens of its cleaned text
                                             # (the recorded corpus requests; --source fake --budgets N for others)
 
@@ -325,6 +326,93 @@ def memory(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------------
+# Stages (issue 19): where the LLM path's CPU per document goes, without a profiler's distortion
+# --------------------------------------------------------------------------------------------------
+
+
+class _Inline:
+    """A chunk pool that runs each step at once in the calling thread: every stage's thread CPU is then the
+    document's own, not another thread's."""
+
+    def submit(self, fn: Any, *args: Any) -> Any:
+        from concurrent.futures import Future
+
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, **_: Any) -> None:
+        pass
+
+
+def stages(args: argparse.Namespace) -> int:
+    """Thread CPU per stage of ``Summarizer.run`` + JSON rendering, document after document in this thread
+    (chunk steps inline), against the fake endpoint in another process, no latency. Each stage is wrapped by
+    a timer (thread CPU, so waiting on the endpoint costs nothing); nested stages are indented."""
+    import summarizer.api as api
+    from summarizer import cache as cache_mod
+    from summarizer import summaries as summaries_mod
+    from summarizer.llm import client as client_mod
+    from summarizer.render import render
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t = time.thread_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[name] += time.thread_time() - t
+
+        return wrapper
+
+    patches = [
+        (api.Summarizer, "_chunk_pool", lambda self: _Inline()),
+        (api, "analyze", timed("core (analyze)", api.analyze)),
+        (api, "merge", timed("merge", api.merge)),
+        (api, "verify", timed("verify", api.verify)),
+        (client_mod.LLMClient, "complete", timed("client: complete", client_mod.LLMClient.complete)),
+        (client_mod.LLMClient, "_post", timed("  HTTP (_post)", client_mod.LLMClient._post)),
+        (client_mod.LLMClient, "_read", staticmethod(timed("  parse + validate (_read)", client_mod.LLMClient._read))),
+        (cache_mod.ResultCache, "set", timed("call cache: write", cache_mod.ResultCache.set)),
+        (cache_mod.ResultCache, "get", timed("call cache: read", cache_mod.ResultCache.get)),
+        (summaries_mod.SummaryCache, "put", timed("document cache: write", summaries_mod.SummaryCache.put)),
+    ]
+    for owner, name, value in patches:
+        setattr(owner, name, value)
+    print(machine_line())
+    print(core_reference(args.core_mb).line())
+    with tempfile.TemporaryDirectory(prefix="bench_stages_") as tmp_:
+        tmp = Path(tmp_)
+        files = varied_copies(args.docs, tmp / "docs")
+        warm = varied_copies(2, tmp / "warm", start=args.docs)
+        with ServerProcess(0.0) as server:
+            for label, batch in (("warm", warm), ("run", files)):
+                spent.clear()
+                with Summarizer(
+                    backend="llm", base_url=server.base_url, api_key="x", cache_dir=tmp / label, concurrency=1
+                ) as s:
+                    requests0, t0 = server.stats().requests, time.thread_time()
+                    for f in batch:
+                        result = s.run(load_path(f))
+                        t = time.thread_time()
+                        render(result, "json")
+                        spent["render JSON"] += time.thread_time() - t
+                    total = time.thread_time() - t0
+                    requests = server.stats().requests - requests0
+    n = len(files)
+    core = spent["core (analyze)"]
+    print(f"{n} documents, {requests} requests, serially: {1000 * total / n:.1f} ms/doc = {total / core:.2f}x the core")
+    for name, sec in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<28} {1000 * sec / n:7.2f} ms/doc {1000 * sec / requests:7.3f} ms/request")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
 # Part 3: token cost
 # --------------------------------------------------------------------------------------------------
 
@@ -525,6 +613,9 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--latency", type=float, default=0.05, help="seconds per answer (default 0.05)")
     m.add_argument("--concurrency", type=int, default=16)
     m.add_argument("--core-mb", type=float, default=10.0, help="MB of the bench_core reference run (default 10)")
+    g = sub.add_parser("stages", help="issue 19: thread CPU per pipeline stage, serially")
+    g.add_argument("--docs", type=int, default=40)
+    g.add_argument("--core-mb", type=float, default=10.0, help="MB of the bench_core reference run (default 10)")
     k = sub.add_parser("tokens", help="part 3")
     k.add_argument(
         "--source",
@@ -543,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.cmd == "tokens":
         use_tokenizer(args.tokenizer)
-    return {"throughput": throughput, "memory": memory, "tokens": tokens}[args.cmd](args)
+    return {"throughput": throughput, "memory": memory, "stages": stages, "tokens": tokens}[args.cmd](args)
 
 
 if __name__ == "__main__":
