@@ -2,6 +2,7 @@
 
     python bench/bench_llm.py throughput    # parts 1 + 2: 200 varied documents at concurrency 1, 4, 16, then again
     python bench/bench_llm.py memory --docs 2000    # issue 19: RSS while the batch runs, and its end step
+    python bench/bench_llm.py endstep --docs 2000 --part across   # issue 19: a batch's end step alone, fresh process
     python bench/bench_llm.py stages        # issue 19: thread CPU per pipeline stage, serially (where the CPU goes)
     python bench/bench_llm.py tokens        # part 3: prompt tokens sent per document / tokens of its cleaned text
                                             # (the recorded corpus requests; --source fake --budgets N for others)
@@ -17,6 +18,7 @@ instructor / httpx client stack, validation, cache, merge, verify, rendering, th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -325,6 +327,56 @@ def memory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _offline_batch(docs: int, base: Path) -> None:
+    """``docs`` varied copies summarized by the offline backend into ``base/out`` (a child's work: the process
+    that measures the end step starts without it)."""
+    files = varied_copies(docs, base / "docs")
+    with Summarizer(backend="offline") as s:
+        Batch(s, files, base / "out").run()
+
+
+def endstep(args: argparse.Namespace) -> int:
+    """A batch's end step alone (``--part``: the metrics table, the cross-report outputs, or both as the batch
+    runs them), in a fresh process on a finished batch of ``--docs`` varied copies (the offline backend's
+    summaries: more metrics per document than the fake endpoint's answers). pyarrow is imported first, so its
+    own ~30 MB is not counted; RSS before the step and its peak (VmHWM reset just before it)."""
+    import json
+    import multiprocessing
+
+    from summarizer.batch import DocStatus
+
+    print(machine_line())
+    with tempfile.TemporaryDirectory(prefix="bench_end_") as tmp_:
+        base = Path(tmp_)
+        child = multiprocessing.get_context("spawn").Process(target=_offline_batch, args=(args.docs, base))
+        child.start()
+        child.join()
+        with contextlib.suppress(ImportError):  # imported before the step: its import is not the step's growth
+            import pyarrow.parquet  # noqa: F401
+        from summarizer.render import dashboard  # noqa: F401  (the same for jinja and the dashboard's template)
+
+        files = sorted((base / "docs").glob("*.txt"))
+        with Summarizer(backend="offline") as s:
+            batch = Batch(s, files, base / "out")
+            entries = json.loads((base / "out" / "index.json").read_text(encoding="utf-8"))["documents"]
+            batch.statuses = {e["source"]: DocStatus(**e) for e in entries}
+            rss0 = _rss_kb()
+            reset_peak_rss()
+            cpu0 = cpu_seconds()
+            if args.part == "both":
+                batch.write_metrics_table(also=batch._write_across)
+            elif args.part == "table":
+                batch.write_metrics_table()
+            else:
+                batch.write_across_reports()
+            cpu, peak = cpu_seconds() - cpu0, proc_status().get("VmHWM", 0)
+    print(
+        f"{len(files)} documents, end step part {args.part}: RSS {rss0 / 1024:.1f} MB before it, peak "
+        f"{peak / 1024:.1f} MB during it (+{(peak - rss0) / 1024:.1f} MB), {cpu:.2f} s CPU"
+    )
+    return 0
+
+
 # --------------------------------------------------------------------------------------------------
 # Stages (issue 19): where the LLM path's CPU per document goes, without a profiler's distortion
 # --------------------------------------------------------------------------------------------------
@@ -613,6 +665,9 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--latency", type=float, default=0.05, help="seconds per answer (default 0.05)")
     m.add_argument("--concurrency", type=int, default=16)
     m.add_argument("--core-mb", type=float, default=10.0, help="MB of the bench_core reference run (default 10)")
+    e = sub.add_parser("endstep", help="issue 19: a batch's end step alone, in a fresh process")
+    e.add_argument("--docs", type=int, default=200)
+    e.add_argument("--part", choices=["both", "table", "across"], default="both")
     g = sub.add_parser("stages", help="issue 19: thread CPU per pipeline stage, serially")
     g.add_argument("--docs", type=int, default=40)
     g.add_argument("--core-mb", type=float, default=10.0, help="MB of the bench_core reference run (default 10)")
@@ -634,7 +689,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.cmd == "tokens":
         use_tokenizer(args.tokenizer)
-    return {"throughput": throughput, "memory": memory, "stages": stages, "tokens": tokens}[args.cmd](args)
+    commands = {"throughput": throughput, "memory": memory, "endstep": endstep, "stages": stages, "tokens": tokens}
+    return commands[args.cmd](args)
 
 
 if __name__ == "__main__":
