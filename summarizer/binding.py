@@ -778,7 +778,26 @@ def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Pars
         return (_GENERIC_VERB_RE.sub("", lead.group()) if lead else "") + noun, m.end
     # Generic verbs (组织开展, 实现) say nothing of what is counted; a content verb (解决) does.
     verb = _GENERIC_VERB_RE.sub("", parsed.subject)
+    noun = _narrowed(text, clause.sentence_start, m.start, noun)
     return (verb + noun if 0 < len(verb) <= 5 else noun), m.end
+
+
+def _narrowed(text: str, start: int, end: int, noun: str) -> str:
+    """A bare generic noun counted (企业, 项目, 团队) as the sentence wrote it earlier with its modifier:
+    启动高新技术企业培育工作，…共推荐申报12家企业 counts 高新技术企业. The modifier is the run of words
+    right before the noun's last earlier mention, without the verbs and time words that open it; a
+    mention right after a count (57个项目) or a verb alone (组织企业) narrows nothing."""
+    if len(noun) != 2:
+        return noun
+    at = text.rfind(noun, start, end)
+    run = re.search(r"[\u4e00-\u9fff]{1,12}$", text[start:at]) if at > start else None
+    if run is None:
+        return noun
+    words = _ACT_LEAD_RE.sub("", _strip_lead(run.group()))
+    words = re.sub(r"^(?:年度|年)", "", words)
+    if not 2 <= len(words) <= 8 or words[-1] in COUNT_UNITS or re.search(r"[的和与及或、]", words):
+        return noun
+    return words + noun
 
 
 @dataclass

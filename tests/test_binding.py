@@ -518,3 +518,14 @@ def test_a_count_reached_is_of_the_noun_after_its_measure_word() -> None:
     assert named("综合改革试点扩大到120个乡镇。") == {"120个": "综合改革试点乡镇"}
     # a longer noun phrase after it is not taken
     assert named("试点范围扩大到30个重点区县和园区。")["30个"] == "试点范围"
+
+
+def test_a_bare_counted_noun_takes_its_modifier_from_earlier_in_the_sentence() -> None:
+    # written: the noun's earlier mention carries what kind it is (高新技术企业, 新型研发机构, 专精特新企业)
+    got = named("年初启动2021年度高新技术企业培育工作，联合税务部门开展培训，共推荐申报20家企业，其中新认定6家。")
+    assert got == {"20家": "推荐申报高新技术企业数", "6家": "新认定高新技术企业"}
+    assert named("今年启动新型研发机构认定工作，全年认定8家机构。") == {"8家": "认定新型研发机构数"}
+    assert named("全面推进专精特新企业梯度培育，累计培育15家企业。") == {"15家": "培育专精特新企业数"}
+    # an earlier mention after a count or a verb alone says nothing of the kind
+    assert named("上半年已开工12个项目，下半年再开工9个项目。")["9个"] == "开工项目数"
+    assert named("组织企业开展培训，累计走访30家企业。") == {"30家": "走访企业数"}
