@@ -141,7 +141,7 @@ _LINK_RE = re.compile(
     "(?:"
     + "|".join(map(re.escape, _LINK_WORDS))
     # a rate's denominator and a time written between an indicator and its figure (由2007年的, 每人每年)
-    + r"|每人每年|每年每人|每人|每户|每年|年人均|人均|户均"
+    + r"|每人每年|每年每人|每人每月|每月每人|每人|每户|每年|每月|年人均|月人均|人均|户均"
     + r"|(?:19|20)\d\d年(?:底|末)?的?|去年的?|上年的?|今年的?|年底的?|年末的?"
     + ")$"
 )
@@ -245,6 +245,10 @@ _HEAD_NOUN_RE = re.compile(
     r"规模|价格|利润)$"
 )
 _CITY_COUNTRY = ("城乡", ("城镇", "农村"))
+# What a scheme pays or covers, named without the scheme (财政补助标准, 报销比例), and the verbs a clause
+# naming the scheme opens with (完善城乡居民基本医保).
+_SCHEME_ATTRIBUTE_RE = re.compile(r"(?:人均)?(?:财政)?(?:补助|补贴)(?:资金)?(?:标准)?|(?:报销|缴费)比例")
+_SCHEME_VERB_RE = re.compile(r"^(?:完善|健全|整合|深化|规范|落实)+")
 _MEASURE_END_RE = re.compile(r"(?:耗|率|额|用水量|用量|消费量)$")
 _PER_UNIT_RE = re.compile(r"单位(?:国内生产总值|地区生产总值|生产总值|GDP|工业增加值|增加值)")
 _FUNCTION_HEAD = "的了和与及对向给在为把被将并或等之、是"
@@ -914,6 +918,10 @@ def _qualify(
     elif subject in _SPENDING and m.kind == "money" and _purpose(text, m):
         # "投资1.3亿元实施自来水管网改造工程": an investment is named for what it is spent on.
         r.subject = _purpose(text, m) + subject
+    elif _SCHEME_ATTRIBUTE_RE.fullmatch(subject) and state.bound is None and (scheme := _scheme(text, state.bare)):
+        # "完善城乡居民基本医保，财政补助标准由320元提高到380元": the subsidy of the scheme the clause before
+        # names (a subsidy or a co-payment alone says nothing of whose it is).
+        r.subject = scheme + subject
     elif subject in _CITY_COUNTRY[1] and (whole := _town_or_country(state.subject)):
         # "城乡低保标准逐年提高，城镇年人均提高600元，农村…": the town (country) part of the indicator.
         r.subject = state.subject.replace(whole, subject, 1)
@@ -1087,6 +1095,19 @@ def _object(text: str, start: int, end: int) -> str:
     if 2 <= len(obj) <= 10 and not _TOPIC_END_RE.search(obj) and not _VERB_LEAD_RE.match(obj):
         return obj
     return ""
+
+
+def _scheme(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The scheme the figure-less clause right before names by a verb and its object (完善城乡居民基本医保
+    -> 城乡居民基本医保; 落实大病保险制度 -> 大病保险), whose subsidy or co-payment the next figure is ('' when
+    that clause is not that shape)."""
+    if not spans:
+        return ""
+    start, end = spans[-1]
+    body = _strip_lead(text[start:end].strip())
+    verb = _SCHEME_VERB_RE.match(body) or _VERB_LEAD_RE.match(body)
+    obj = re.sub(r"(?:制度|体系|工作)$", "", _tidy(body[verb.end() :])) if verb else ""
+    return obj if 2 <= len(obj) <= 12 and not re.search(r"[\d，,、的]", obj) else ""
 
 
 def _part_of(part: str, whole: str) -> str:

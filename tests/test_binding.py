@@ -529,3 +529,14 @@ def test_a_bare_counted_noun_takes_its_modifier_from_earlier_in_the_sentence() -
     # an earlier mention after a count or a verb alone says nothing of the kind
     assert named("上半年已开工12个项目，下半年再开工9个项目。")["9个"] == "开工项目数"
     assert named("组织企业开展培训，累计走访30家企业。") == {"30家": "走访企业数"}
+
+
+def test_a_subsidy_or_co_payment_is_of_the_scheme_the_clause_before_names() -> None:
+    # written: other schemes, other opening verbs, 制度 dropped from the scheme's name
+    got = named("健全城乡居民养老保险，财政补贴标准由每人每月100元提高到120元。")
+    assert got == {"100元": "城乡居民养老保险财政补贴标准", "120元": "城乡居民养老保险财政补贴标准"}
+    assert named("落实大病保险制度，报销比例由50%提高到60%。")["60%"] == "大病保险报销比例"
+    # no clause before, a clause that is no verb and its object, or a figure already bound: as written
+    assert named("财政补助标准由每人每年320元提高到380元。")["380元"] == "财政补助标准"
+    assert named("坚持稳中求进，财政补助标准提高到380元。")["380元"] == "财政补助标准"
+    assert named("居民收入增长8%，财政补助标准提高到380元。")["380元"] == "财政补助标准"
