@@ -1,5 +1,5 @@
-"""Helpers shared by several test modules: the environment a test must not inherit, and running the CLI
-in-process."""
+"""Helpers shared by several test modules: the environment a test must not inherit, running the CLI
+in-process, a synthetic summary, the chunk and answer the LLM-client tests share, and a real browser."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from summarizer.cli import main
+from summarizer.models import Evidence, Metric, ReportSummary, SourceInfo
+from summarizer.numbers import parse_number
 
 # Settings a developer's shell may hold; no test may see them (conftest clears them for every test).
 ENV_VARS = (
@@ -55,6 +57,58 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+# --------------------------------------------------------------------------------------------------
+# A synthetic summary: the cross-report steps (series, targets, the dashboard) read only these fields
+# --------------------------------------------------------------------------------------------------
+
+
+def report_summary(
+    name: str, year: int, metrics: list[dict[str, Any]], organization: str | None = "某市人民政府"
+) -> ReportSummary:
+    """A verified offline summary of report NAME for YEAR, one Metric per dict (indicator, kind, year, value,
+    unit, quote; optional name, approx, check), its number read from value + unit the way the pipeline reads it,
+    its evidence the whole quote."""
+    built = [_metric(n, m) for n, m in enumerate(metrics, 1)]
+    return ReportSummary(
+        source=SourceInfo(
+            path=f"/in/{name}",
+            name=name,
+            sha256="0" * 64,
+            format="txt",
+            encoding="utf-8",
+            raw_chars=1,
+            clean_chars=1,
+            script="simplified",
+        ),
+        organization=organization,
+        period=f"{year}年",
+        period_start=f"{year}-01",
+        period_end=f"{year}-12",
+        metrics=built,
+        backend="offline",
+        prompt_version="test",
+    )
+
+
+def _metric(n: int, m: dict[str, Any]) -> Metric:
+    quote = m["quote"]
+    return Metric(
+        id=f"m{n}",
+        name=m.get("name", m["indicator"]),
+        value=m["value"],
+        number=float(parse_number(m["value"] + m["unit"]).scaled),  # type: ignore[union-attr,arg-type]
+        unit=m["unit"],
+        kind=m["kind"],
+        approx=m.get("approx"),
+        period=f"{m['year']}年",
+        period_start=f"{m['year']}-01",
+        period_end=f"{m['year']}-12",
+        indicator=m["indicator"],
+        evidence=Evidence(quote=quote, start=0, end=len(quote), original_start=0, original_end=len(quote)),
+        check=m.get("check", "verified"),
+    )
 
 
 # --------------------------------------------------------------------------------------------------

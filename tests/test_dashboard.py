@@ -18,9 +18,9 @@ from summarizer import Summarizer
 from summarizer.across import cross_report
 from summarizer.batch import Batch
 from summarizer.load import discover
-from summarizer.models import Evidence, Metric, ReportSummary, SourceInfo
+from summarizer.models import ReportSummary
 from summarizer.render.dashboard import display_scale, nice_ticks, render_dashboard
-from tests.support import chrome, needs_browser
+from tests.support import chrome, needs_browser, report_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "tests" / "data" / "national"
@@ -90,40 +90,8 @@ HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 def _hostile_summary(name: str, year: int, kind: str, metric_year: int, value: str) -> ReportSummary:
     quote = f"{HOSTILE}国内生产总值增长{value}%"
-    return ReportSummary(
-        source=SourceInfo(
-            path=f"/in/{name}",
-            name=name,
-            sha256="0" * 64,
-            format="txt",
-            encoding="utf-8",
-            raw_chars=1,
-            clean_chars=1,
-            script="simplified",
-        ),
-        organization=HOSTILE,
-        period=f"{year}年",
-        period_start=f"{year}-01",
-        period_end=f"{year}-12",
-        metrics=[
-            Metric(
-                id="m1",
-                name=HOSTILE,
-                value=value,
-                number=float(value),
-                unit="%",
-                kind=kind,  # type: ignore[arg-type]
-                period=f"{metric_year}年",
-                period_start=f"{metric_year}-01",
-                period_end=f"{metric_year}-12",
-                indicator="gdp_growth",
-                evidence=Evidence(quote=quote, start=0, end=len(quote), original_start=0, original_end=len(quote)),
-                check="verified",
-            )
-        ],
-        backend="offline",
-        prompt_version="test",
-    )
+    metric = {"name": HOSTILE, "indicator": "gdp_growth", "kind": kind, "year": metric_year, "value": value}
+    return report_summary(name, year, [{**metric, "unit": "%", "quote": quote}], organization=HOSTILE)
 
 
 def hostile_page() -> str:

@@ -19,8 +19,9 @@ from summarizer.across import TARGET_COLUMNS, bound_of, judge, read_figure, tole
 from summarizer.batch import Batch
 from summarizer.indicators import default_table
 from summarizer.load import discover
-from summarizer.models import Evidence, Metric, ReportSummary, SourceInfo
+from summarizer.models import Evidence, Metric
 from summarizer.numbers import find_numbers, parse_number
+from tests.support import report_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "tests" / "data" / "national"
@@ -267,50 +268,6 @@ def test_the_batch_writes_the_cross_report_files_without_html_and_with_failures(
 # --------------------------------------------------------------------------------------------------
 
 
-def summary(
-    name: str, year: int, metrics: list[dict[str, Any]], organization: str | None = "某市人民政府"
-) -> ReportSummary:
-    built = []
-    for n, m in enumerate(metrics, 1):
-        quote = m["quote"]
-        built.append(
-            Metric(
-                id=f"m{n}",
-                name=m.get("name", m["indicator"]),
-                value=m["value"],
-                number=float(parse_number(m["value"] + m["unit"]).scaled),  # type: ignore[union-attr,arg-type]
-                unit=m["unit"],
-                kind=m["kind"],
-                approx=m.get("approx"),
-                period=f"{m['year']}年",
-                period_start=f"{m['year']}-01",
-                period_end=f"{m['year']}-12",
-                indicator=m["indicator"],
-                evidence=Evidence(quote=quote, start=0, end=len(quote), original_start=0, original_end=len(quote)),
-                check=m.get("check", "verified"),
-            )
-        )
-    return ReportSummary(
-        source=SourceInfo(
-            path=f"/in/{name}",
-            name=name,
-            sha256="0" * 64,
-            format="txt",
-            encoding="utf-8",
-            raw_chars=1,
-            clean_chars=1,
-            script="simplified",
-        ),
-        organization=organization,
-        period=f"{year}年",
-        period_start=f"{year}-01",
-        period_end=f"{year}-12",
-        metrics=built,
-        backend="offline",
-        prompt_version="test",
-    )
-
-
 def gdp(kind: str, year: int, value: str, quote: str, approx: str | None = None) -> dict[str, Any]:
     return {
         "indicator": "gdp_growth",
@@ -324,18 +281,18 @@ def gdp(kind: str, year: int, value: str, quote: str, approx: str | None = None)
 
 
 def test_targets_pair_with_the_earliest_later_report_of_the_same_organization() -> None:
-    r20 = summary("2020.txt", 2020, [gdp("target", 2020, "6", "地区生产总值增长6%左右", "左右")])
-    r21 = summary(
+    r20 = report_summary("2020.txt", 2020, [gdp("target", 2020, "6", "地区生产总值增长6%左右", "左右")])
+    r21 = report_summary(
         "2021.txt",
         2021,
         [gdp("result", 2020, "5.6", "地区生产总值增长5.6%"), gdp("target", 2021, "7", "增长7%以上", "以上")],
     )
-    r22 = summary(
+    r22 = report_summary(
         "2022.txt",
         2022,
         [gdp("result", 2020, "5.4", "2020年地区生产总值增长5.4%"), gdp("result", 2021, "6.8", "增长6.8%")],
     )
-    other = summary("other.txt", 2021, [gdp("result", 2020, "4", "增长4%")], organization="另一个县人民政府")
+    other = report_summary("other.txt", 2021, [gdp("result", 2020, "4", "增长4%")], organization="另一个县人民政府")
     rows = targets([r22, other, r20, r21])  # any order
     assert {(t.period, t.target, t.result, t.status, t.result_document) for t in rows} == {
         ("2020年", "6%左右", "5.6%", "met", "2021.txt"),  # 左右: 0.4 short of 6% is within 0.5 point
@@ -351,7 +308,7 @@ def test_targets_pair_with_the_earliest_later_report_of_the_same_organization() 
 
 
 def test_a_result_from_the_same_report_or_an_unverified_figure_never_pairs() -> None:
-    r20 = summary(
+    r20 = report_summary(
         "2020.txt",
         2020,
         [
@@ -359,19 +316,23 @@ def test_a_result_from_the_same_report_or_an_unverified_figure_never_pairs() -> 
             {**gdp("result", 2020, "7", "增长7%"), "check": "not_in_source"},
         ],
     )
-    r20b = summary("2020b.txt", 2020, [gdp("result", 2020, "8", "增长8%")])
+    r20b = report_summary("2020b.txt", 2020, [gdp("result", 2020, "8", "增长8%")])
     assert [t.status for t in targets([r20, r20b])] == ["no_result_yet"]  # same report period: not later
-    r21 = summary("2021.txt", 2021, [])
+    r21 = report_summary("2021.txt", 2021, [])
     assert [t.status for t in targets([r20, r21])] == ["no_result"]  # a later report exists, no figure in it
 
 
 def test_the_first_report_in_report_order_states_a_value_whatever_order_they_are_read_in() -> None:
     # The same figure in three reports of one organization, read in every order: the row is the earliest
     # report's (by report start, then name), the others are listed after it in that order.
-    r21 = summary("b.txt", 2021, [gdp("result", 2020, "5.6", "2020年增长5.6%"), gdp("result", 2020, "5.6", "增长5.6%")])
-    r21_copy = summary("a.txt", 2021, [gdp("result", 2020, "5.6", "增长5.6%")])
-    r22 = summary("c.txt", 2022, [gdp("result", 2020, "5.6", "2020年增长5.6%"), gdp("target", 2022, "6", "增长6%")])
-    r20 = summary("z.txt", 2020, [gdp("target", 2020, "6", "增长6%以上", "以上")])
+    r21 = report_summary(
+        "b.txt", 2021, [gdp("result", 2020, "5.6", "2020年增长5.6%"), gdp("result", 2020, "5.6", "增长5.6%")]
+    )
+    r21_copy = report_summary("a.txt", 2021, [gdp("result", 2020, "5.6", "增长5.6%")])
+    r22 = report_summary(
+        "c.txt", 2022, [gdp("result", 2020, "5.6", "2020年增长5.6%"), gdp("target", 2022, "6", "增长6%")]
+    )
+    r20 = report_summary("z.txt", 2020, [gdp("target", 2020, "6", "增长6%以上", "以上")])
     orders = [[r21, r21_copy, r22, r20], [r20, r22, r21_copy, r21], [r22, r21, r20, r21_copy]]
     for order in orders:
         rows = [r for r in series(order) if r.kind == "result"]
@@ -399,7 +360,7 @@ def test_the_cross_report_outputs_drop_each_summary_once_read(tmp_path: Path) ->
             gc.collect()
             # The reader still names the summary it read last (its loop variable), none before it.
             assert all(ref() is None for refs in alive[:-1] for ref in refs), "a summary read before is still held"
-            s = summary(
+            s = report_summary(
                 f"{year}.txt", year, [gdp("result", year - 1, "6.1", "增长6.1%"), gdp("target", year, "6", "6%")]
             )
             alive.append([weakref.ref(m) for m in s.metrics])
@@ -422,7 +383,7 @@ def test_series_accepts_results_and_summaries_alike() -> None:
 
 def test_dataframes_when_pandas_is_installed() -> None:
     pd = pytest.importorskip("pandas", reason="pandas is optional")
-    r20 = summary("2020.txt", 2020, [gdp("target", 2020, "6", "增长6%以上", "以上")])
+    r20 = report_summary("2020.txt", 2020, [gdp("target", 2020, "6", "增长6%以上", "以上")])
     frame = targets([r20], dataframe=True)
     assert isinstance(frame, pd.DataFrame) and list(frame.columns) == list(TARGET_COLUMNS)
 
