@@ -112,6 +112,44 @@ def _metric(n: int, m: dict[str, Any]) -> Metric:
 
 
 # --------------------------------------------------------------------------------------------------
+# One chunk and its answer for the LLM-client tests (faults, modes, re-asks, recording)
+# --------------------------------------------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+XIANNING_LINES = (DATA / "xianning_city_2020h1.txt").read_text(encoding="utf-8").splitlines()
+# A real paragraph: "一季度,全市实现高新技术产业增加值30.95亿元,同比下跌40.5%..."
+HI_TECH_CHUNK = next(ln for ln in XIANNING_LINES if ln.startswith("2.高新技术产业稳步发展"))
+
+
+def extract_messages(chunk: str) -> list[dict[str, str]]:
+    """The two messages an extraction request sends about CHUNK."""
+    return [
+        {"role": "system", "content": "你是政府工作报告的信息抽取助手。"},
+        {"role": "user", "content": f"请抽取以下原文:\n{chunk}"},
+    ]
+
+
+def hi_tech_answer(summary: str, text: str, value: str = "30.95亿", key: bool | None = None) -> dict[str, Any]:
+    """A ChunkExtraction answer about the high-tech value added: one item quoting "全市实现高新技术产业增加值
+    {value}元", one metric with that quote. Only value "30.95亿" is grounded in HI_TECH_CHUNK; the tests that
+    need an ungrounded answer pass another value. ``key`` is the metric's optional key-figure flag."""
+    quote = f"全市实现高新技术产业增加值{value}元"
+    metric: dict[str, Any] = {
+        "name": "高新技术产业增加值",
+        "value": value,
+        "unit": "元",
+        "kind": "result",
+        "quote": quote,
+    }
+    if key is not None:
+        metric["key"] = key
+    return {
+        "summaries": [summary],
+        "items": [{"text": text, "kind": "achievement", "quote": quote, "metrics": [metric]}],
+    }
+
+
+# --------------------------------------------------------------------------------------------------
 # A real browser: Debian's chromium and chromedriver, never a downloaded one
 # --------------------------------------------------------------------------------------------------
 

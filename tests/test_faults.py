@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,45 +18,18 @@ from summarizer.errors import LLMError
 from summarizer.llm.client import LLMClient
 from summarizer.models import ChunkExtraction, Grounding
 from summarizer.testing import fake_openai as fs
+from tests.support import HI_TECH_CHUNK, extract_messages, hi_tech_answer
 
 pytestmark = pytest.mark.usefixtures("no_external_network")
 
-DATA = Path(__file__).parent / "data"
 LABEL = "xianning_city_2020h1.txt chunk 3/7"
-
-
-def _chunk() -> str:
-    text = (DATA / "xianning_city_2020h1.txt").read_text(encoding="utf-8")
-    line = next(ln for ln in text.splitlines() if ln.startswith("2.高新技术产业稳步发展"))
-    return line
-
-
-CHUNK = _chunk()
+CHUNK = HI_TECH_CHUNK
 
 # Written by reading the chunk: "一季度,全市实现高新技术产业增加值30.95亿元,同比下跌40.5%"
-GOOD: dict[str, Any] = {
-    "summaries": ["受疫情影响,一季度咸宁高新技术产业增加值30.95亿元,同比下跌40.5%。"],
-    "items": [
-        {
-            "text": "一季度高新技术产业增加值30.95亿元",
-            "kind": "achievement",
-            "quote": "全市实现高新技术产业增加值30.95亿元",
-            "metrics": [
-                {
-                    "name": "高新技术产业增加值",
-                    "value": "30.95亿",
-                    "unit": "元",
-                    "kind": "result",
-                    "quote": "全市实现高新技术产业增加值30.95亿元",
-                }
-            ],
-        }
-    ],
-}
-MESSAGES = [
-    {"role": "system", "content": "你是政府工作报告的信息抽取助手。"},
-    {"role": "user", "content": f"请抽取以下原文:\n{CHUNK}"},
-]
+GOOD = hi_tech_answer(
+    "受疫情影响,一季度咸宁高新技术产业增加值30.95亿元,同比下跌40.5%。", "一季度高新技术产业增加值30.95亿元"
+)
+MESSAGES = extract_messages(CHUNK)
 
 
 def settings(server: fs.FakeOpenAI, **kw: Any) -> Settings:

@@ -17,48 +17,23 @@ from summarizer.errors import LLMError, SummarizerError
 from summarizer.llm.client import LLMClient
 from summarizer.models import ChunkExtraction, Grounding, OverviewDraft
 from summarizer.testing import fake_openai as fs
+from tests.support import HI_TECH_CHUNK, extract_messages, hi_tech_answer
 
 pytestmark = pytest.mark.usefixtures("no_external_network")
 
-DATA = Path(__file__).parent / "data"
 LABEL = "咸宁市科技局 xianning_city_2020h1.txt chunk 3/7"
-CHUNK = next(
-    ln
-    for ln in (DATA / "xianning_city_2020h1.txt").read_text(encoding="utf-8").splitlines()
-    if ln.startswith("2.高新技术产业稳步发展")
-)
-MESSAGES = [
-    {"role": "system", "content": "你是政府工作报告的信息抽取助手。"},
-    {"role": "user", "content": f"请抽取以下原文:\n{CHUNK}"},
-]
+CHUNK = HI_TECH_CHUNK
+MESSAGES = extract_messages(CHUNK)
 
 
-def extraction(value: str, quote: str) -> dict[str, Any]:
-    return {
-        "summaries": ["一季度高新技术产业增加值下降。"],
-        "items": [
-            {
-                "text": "高新技术产业增加值",
-                "kind": "achievement",
-                "quote": quote,
-                "metrics": [
-                    {
-                        "name": "高新技术产业增加值",
-                        "value": value,
-                        "unit": "元",
-                        "kind": "result",
-                        "quote": quote,
-                    }
-                ],
-            }
-        ],
-    }
+def extraction(value: str) -> dict[str, Any]:
+    return hi_tech_answer("一季度高新技术产业增加值下降。", "高新技术产业增加值", value)
 
 
-GOOD = extraction("30.95亿", "全市实现高新技术产业增加值30.95亿元")
+GOOD = extraction("30.95亿")
 # Neither quote is in the chunk (the source says 30.95亿元), so the grounding validator must reject them.
-BAD_1 = extraction("31.5亿", "全市实现高新技术产业增加值31.5亿元")
-BAD_2 = extraction("29.8亿", "全市实现高新技术产业增加值29.8亿元")
+BAD_1 = extraction("31.5亿")
+BAD_2 = extraction("29.8亿")
 
 
 def make_client(server: fs.FakeOpenAI, **kw: Any) -> LLMClient:

@@ -19,27 +19,10 @@ from summarizer.llm.client import LLMClient
 from summarizer.llm.replay import LABEL_HEADER, encode_label
 from summarizer.models import ChunkExtraction, Grounding, OverviewDraft, ReportExtraction
 from summarizer.testing import fake_openai as fs
+from tests.support import hi_tech_answer
 
 CHUNK = "全市实现高新技术产业增加值30.95亿元，同比增长12.5%。获国家级众创空间备案1家。"
-ANSWER: dict[str, Any] = {
-    "summaries": ["一季度高新技术产业增加值30.95亿元。"],
-    "items": [
-        {
-            "text": "增加值30.95亿元",
-            "kind": "achievement",
-            "quote": "全市实现高新技术产业增加值30.95亿元",
-            "metrics": [
-                {
-                    "name": "高新技术产业增加值",
-                    "value": "30.95亿",
-                    "unit": "元",
-                    "kind": "result",
-                    "quote": "全市实现高新技术产业增加值30.95亿元",
-                }
-            ],
-        }
-    ],
-}
+ANSWER = hi_tech_answer("一季度高新技术产业增加值30.95亿元。", "增加值30.95亿元")
 OVERVIEW: dict[str, Any] = {"title": "报告", "organization": None, "period": "2020年", "overview": "概述。"}
 MESSAGES = [
     {"role": "system", "content": "系统提示 {{ 不是模板 }}\n  缩进保留"},

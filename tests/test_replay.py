@@ -17,35 +17,17 @@ from summarizer.llm.client import LLMClient
 from summarizer.llm.replay import RecordTransport, ReplayTransport, request_hash
 from summarizer.models import ChunkExtraction, Grounding
 from summarizer.testing import fake_openai as fs
+from tests.support import HI_TECH_CHUNK, XIANNING_LINES, extract_messages, hi_tech_answer
 
 DATA = Path(__file__).parent / "data"
 SECRET = "sk-RECORD-SECRET-9f8e7d"
-LINES = (DATA / "xianning_city_2020h1.txt").read_text(encoding="utf-8").splitlines()
-CHUNK_A = next(ln for ln in LINES if ln.startswith("2.高新技术产业稳步发展"))
-CHUNK_B = next(ln for ln in LINES if ln.startswith("4.创新创业平台提质增效"))
+CHUNK_A = HI_TECH_CHUNK
+CHUNK_B = next(ln for ln in XIANNING_LINES if ln.startswith("4.创新创业平台提质增效"))
 LABEL_A = "xianning_city_2020h1.txt chunk 3/7"
 LABEL_B = "咸宁 xianning_city_2020h1.txt chunk 5/7"
 
 # Written from the source lines: "全市实现高新技术产业增加值30.95亿元" and "获国家级众创空间备案1家".
-ANSWER_A = {
-    "summaries": ["一季度高新技术产业增加值30.95亿元。"],
-    "items": [
-        {
-            "text": "高新技术产业增加值30.95亿元",
-            "kind": "achievement",
-            "quote": "全市实现高新技术产业增加值30.95亿元",
-            "metrics": [
-                {
-                    "name": "高新技术产业增加值",
-                    "value": "30.95亿",
-                    "unit": "元",
-                    "kind": "result",
-                    "quote": "全市实现高新技术产业增加值30.95亿元",
-                }
-            ],
-        }
-    ],
-}
+ANSWER_A = hi_tech_answer("一季度高新技术产业增加值30.95亿元。", "高新技术产业增加值30.95亿元")
 ANSWER_B = {
     "summaries": ["获国家级众创空间备案1家。"],
     "items": [
@@ -67,13 +49,6 @@ ANSWER_B = {
 }
 
 
-def messages(chunk: str) -> list[dict[str, str]]:
-    return [
-        {"role": "system", "content": "你是政府工作报告的信息抽取助手。"},
-        {"role": "user", "content": f"请抽取以下原文:\n{chunk}"},
-    ]
-
-
 def responder(body: dict[str, Any], n: int) -> fs.Behaviour:
     """A server without structured outputs or tool calling, so the recording also holds two mode fallbacks."""
     if (body.get("response_format") or {}).get("type") == "json_schema":
@@ -86,8 +61,8 @@ def responder(body: dict[str, Any], n: int) -> fs.Behaviour:
 
 def run_both(client: LLMClient) -> list[Any]:
     return [
-        client.complete(messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A),
-        client.complete(messages(CHUNK_B), ChunkExtraction, context=Grounding(CHUNK_B), label=LABEL_B),
+        client.complete(extract_messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A),
+        client.complete(extract_messages(CHUNK_B), ChunkExtraction, context=Grounding(CHUNK_B), label=LABEL_B),
     ]
 
 
@@ -159,7 +134,7 @@ def test_transient_answers_are_not_recorded(tmp_path: Path) -> None:
             model="m", base_url=server.base_url, mode="json", record_dir=tmp_path, backoff_initial=0.01
         )
         with LLMClient(settings) as client:
-            client.complete(messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A)
+            client.complete(extract_messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A)
         assert len(server.requests) == 2
     (file,) = tmp_path.glob("*.json")
     assert json.loads(file.read_text(encoding="utf-8"))["response"]["status"] == 200
@@ -185,7 +160,7 @@ def test_replay_miss_names_label_hash_and_fix(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(ReplayTransport, "handle_request", counting)
     settings = Settings(model="fake-model", transport_retries=3)
     with LLMClient(settings, cassettes=tmp_path) as client, pytest.raises(ReplayMissError) as info:
-        client.complete(messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_B)
+        client.complete(extract_messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_B)
     message = str(info.value)
     assert isinstance(info.value, LLMError)
     assert "\n" not in message
@@ -199,7 +174,7 @@ def test_replay_miss_names_label_hash_and_fix(tmp_path: Path, monkeypatch: pytes
 @pytest.mark.usefixtures("no_external_network")
 def test_changed_prompt_misses(tmp_path: Path) -> None:
     record(tmp_path)
-    changed = messages(CHUNK_A)
+    changed = extract_messages(CHUNK_A)
     changed[0]["content"] += " 请简洁。"
     with (
         LLMClient(Settings(model="fake-model"), cassettes=tmp_path) as client,
@@ -218,10 +193,10 @@ def test_recorded_error_replays_as_the_same_error(tmp_path: Path) -> None:
     with fs.FakeOpenAI([fs.status(401, message="invalid api key")]) as server:
         settings = Settings(model="m", base_url=server.base_url, mode="json", record_dir=tmp_path)
         with LLMClient(settings) as client, pytest.raises(LLMError):
-            client.complete(messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A)
+            client.complete(extract_messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A)
     replay = Settings(model="m", mode="json")
     with LLMClient(replay, cassettes=tmp_path) as client, pytest.raises(LLMError) as info:
-        client.complete(messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A)
+        client.complete(extract_messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_A)
     assert not isinstance(info.value, ReplayMissError)
     assert "401" in str(info.value) and "invalid api key" in str(info.value)
 

@@ -23,26 +23,17 @@ from summarizer.fingerprint import answer_fingerprint
 from summarizer.llm.client import LLMClient
 from summarizer.models import ChunkExtraction, Grounding
 from summarizer.testing import fake_openai as fs
+from tests.support import HI_TECH_CHUNK, extract_messages, hi_tech_answer
 
 pytestmark = pytest.mark.usefixtures("no_external_network")
 
 DATA = Path(__file__).parent / "data"
 LABEL = "xianning_city_2020h1.txt chunk 3/7"
-CHUNK = next(
-    ln
-    for ln in (DATA / "xianning_city_2020h1.txt").read_text(encoding="utf-8").splitlines()
-    if ln.startswith("2.高新技术产业稳步发展")
-)
-MESSAGES = [
-    {"role": "system", "content": "你是政府工作报告的信息抽取助手。"},
-    {"role": "user", "content": f"请抽取以下原文:\n{CHUNK}"},
-]
+CHUNK = HI_TECH_CHUNK
+MESSAGES = extract_messages(CHUNK)
 QUOTE = "全市实现高新技术产业增加值30.95亿元"
-METRIC = {"name": "高新技术产业增加值", "value": "30.95亿", "unit": "元", "kind": "result", "quote": QUOTE, "key": True}
-GOOD: dict[str, Any] = {
-    "summaries": ["一季度咸宁高新技术产业增加值30.95亿元。"],
-    "items": [{"text": "高新技术产业增加值30.95亿元", "kind": "achievement", "quote": QUOTE, "metrics": [METRIC]}],
-}
+GOOD = hi_tech_answer("一季度咸宁高新技术产业增加值30.95亿元。", "高新技术产业增加值30.95亿元", key=True)
+METRIC = GOOD["items"][0]["metrics"][0]
 # A careless model: prose around the JSON, a key nobody asked for, and a field left out.
 CARELESS = (
     "好的，以下是抽取结果：\n```json\n"
