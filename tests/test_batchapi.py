@@ -46,6 +46,13 @@ def write_corpus(folder: Path, n: int = 3) -> list[Path]:
     return paths
 
 
+def cli_args(tmp_path: Path, base_url: str, api_key: str | None = "sk-x") -> list[str]:
+    """`summarize` over tmp_path/docs into tmp_path/out, cache tmp_path/cache, the LLM backend at BUDGET."""
+    key = ["--api-key", api_key] if api_key is not None else []
+    folders = ["--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), str(tmp_path / "docs")]
+    return ["--backend", "llm", "--base-url", base_url, *key, "--chunk-size", str(BUDGET), *folders]
+
+
 def summarizer(base_url: str, cache: Path, **overrides: Any) -> Summarizer:
     settings: dict[str, Any] = {
         "backend": "llm",
@@ -282,23 +289,7 @@ def test_cancel_keeps_the_answers_so_far_and_a_rerun_sends_only_the_rest(
             if event.kind == "polled" and event.completed == event.total:
                 raise KeyboardInterrupt
 
-        args = [
-            "--backend",
-            "llm",
-            "--base-url",
-            server.base_url,
-            "--api-key",
-            "sk-x",
-            "--chunk-size",
-            str(BUDGET),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            "--out",
-            str(tmp_path / "out"),
-            "--batch-poll",
-            "0",
-            str(tmp_path / "docs"),
-        ]
+        args = [*cli_args(tmp_path, server.base_url), "--batch-poll", "0"]
         monkeypatch.setattr(BatchApiRun, "poll", _interrupting_poll(BatchApiRun.poll, stop))
         code, _out, err = run_cli(monkeypatch, capsys, *args, "--batch-api")
         assert code == 130
@@ -430,28 +421,8 @@ def test_a_request_without_a_valid_answer_fails_its_document_in_one_line(
         return fs.non_json() if "甲县0" in json.dumps(body, ensure_ascii=False) else fs.pipeline_answer(body)
 
     with FakeBatchOpenAI(responder) as server:
-        code, _out, err = run_cli(
-            monkeypatch,
-            capsys,
-            "--backend",
-            "llm",
-            "--base-url",
-            server.base_url,
-            "--api-key",
-            "sk-x",
-            "--chunk-size",
-            str(BUDGET),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            "--out",
-            str(tmp_path / "out"),
-            "--batch-api",
-            "--batch-poll",
-            "0",
-            "--validation-retries",
-            "1",
-            str(tmp_path / "docs"),
-        )
+        args = [*cli_args(tmp_path, server.base_url), "--batch-api", "--batch-poll", "0", "--validation-retries", "1"]
+        code, _out, err = run_cli(monkeypatch, capsys, *args)
     assert code == 2
     failed = [line for line in err.splitlines() if line.startswith("summarize: failed:")]
     assert len(failed) == 1 and "doc0.txt" in failed[0] and "no valid answer after 1 re-ask(s)" in failed[0]
@@ -504,19 +475,7 @@ def test_export_and_import_round_by_round_like_vllm_run_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     files = write_corpus(tmp_path / "docs")
-    base = [
-        "--backend",
-        "llm",
-        "--base-url",
-        "http://127.0.0.1:9/v1",
-        "--chunk-size",
-        str(BUDGET),
-        "--cache-dir",
-        str(tmp_path / "cache"),
-        "--out",
-        str(tmp_path / "out"),
-        str(tmp_path / "docs"),
-    ]
+    base = cli_args(tmp_path, "http://127.0.0.1:9/v1", api_key=None)
 
     def answer(body: dict[str, Any], n: int) -> fs.Behaviour:
         return fs.pipeline_answer(body)
