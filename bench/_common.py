@@ -16,12 +16,14 @@ import platform
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -252,40 +254,45 @@ class LeanFakeOpenAI(fs.FakeOpenAI):
 # --------------------------------------------------------------------------------------------------
 
 
-def _serve(conn: Connection, latency: float) -> None:
-    responder = Responder()
-    server = LeanFakeOpenAI(responder, latency=latency)
+def serve_over_pipe(conn: Connection, server: fs.FakeOpenAI, answer: Callable[[Any], Any]) -> None:
+    """The child side of a PipeServer: start SERVER, send its ``base_url``, then ``answer(message)`` for each
+    message until "stop"; the server and the pipe close however the loop ends."""
     server.start()
     conn.send(server.base_url)
     try:
-        while True:
-            cmd = conn.recv()
-            if cmd == "stop":
-                break
-            if isinstance(cmd, tuple) and cmd[0] == "arrivals":
-                with server._lock:
-                    conn.send([r.received_at for r in server._requests[cmd[1] :]])
-                continue
-            if cmd == "stats":
-                with server._lock:
-                    reqs = list(server._requests)
-                    repeats = list(responder.repeats)
-                    distinct = len(responder.first_seen)
-                usage = [r.usage for r in reqs if r.usage]
-                cpu = os.times()
-                conn.send(
-                    {
-                        "requests": len(reqs),
-                        "distinct": distinct,
-                        "repeats": repeats,
-                        "prompt_tokens": sum(u["prompt_tokens"] for u in usage),
-                        "completion_tokens": sum(u["completion_tokens"] for u in usage),
-                        "cpu": cpu.user + cpu.system,
-                    }
-                )
+        while (message := conn.recv()) != "stop":
+            conn.send(answer(message))
     finally:
         server.close()
         conn.close()
+
+
+def _serve(conn: Connection, latency: float) -> None:
+    responder = Responder()
+    server = LeanFakeOpenAI(responder, latency=latency)
+
+    def answer(cmd: Any) -> Any:
+        if isinstance(cmd, tuple) and cmd[0] == "arrivals":
+            with server._lock:
+                return [r.received_at for r in server._requests[cmd[1] :]]
+        if cmd != "stats":
+            raise ValueError(f"unknown message {cmd!r}")
+        with server._lock:
+            reqs = list(server._requests)
+            repeats = list(responder.repeats)
+            distinct = len(responder.first_seen)
+        usage = [r.usage for r in reqs if r.usage]
+        cpu = os.times()
+        return {
+            "requests": len(reqs),
+            "distinct": distinct,
+            "repeats": repeats,
+            "prompt_tokens": sum(u["prompt_tokens"] for u in usage),
+            "completion_tokens": sum(u["completion_tokens"] for u in usage),
+            "cpu": cpu.user + cpu.system,
+        }
+
+    serve_over_pipe(conn, server, answer)
 
 
 @dataclass
@@ -298,30 +305,28 @@ class ServerStats:
     cpu: float
 
 
-class ServerProcess:
-    """The fake endpoint in a child process (fork): ``base_url``, ``stats()``, ``close()``."""
+_Server = TypeVar("_Server", bound="PipeServer")
 
-    def __init__(self, latency: float = 0.0) -> None:
+
+class PipeServer:
+    """A fake endpoint in a forked child process that runs ``target(conn, *args)``: the child sends its
+    ``base_url`` first, then answers each message ``ask`` sends, until "stop". One process per server keeps its
+    CPU out of the benchmarked process's figures."""
+
+    def __init__(self, target: Callable[..., None], args: tuple[Any, ...], name: str) -> None:
         ctx = mp.get_context("fork")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child, latency), daemon=True, name="fake-openai")
+        self._proc = ctx.Process(target=target, args=(child, *args), daemon=True, name=name)
         self._proc.start()
         child.close()
-        self.latency = latency
         self.base_url: str = self._conn.recv()
         self._lock = threading.Lock()
 
-    def stats(self) -> ServerStats:
+    def ask(self, message: Any) -> Any:
+        """The child's answer to MESSAGE (one question at a time: the pipe is shared by threads)."""
         with self._lock:
-            self._conn.send("stats")
-            return ServerStats(**self._conn.recv())
-
-    def arrivals(self, start: int = 0) -> list[float]:
-        """``time.monotonic()`` (system-wide clock) at which requests ``start``, ``start + 1``... arrived."""
-        with self._lock:
-            self._conn.send(("arrivals", start))
-            result: list[float] = self._conn.recv()
-            return result
+            self._conn.send(message)
+            return self._conn.recv()
 
     def close(self) -> None:
         with contextlib.suppress(OSError, BrokenPipeError):
@@ -330,11 +335,46 @@ class ServerProcess:
         if self._proc.is_alive():
             self._proc.kill()
 
-    def __enter__(self) -> ServerProcess:
+    def __enter__(self: _Server) -> _Server:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ServerProcess(PipeServer):
+    """The fake endpoint in a child process (fork): ``base_url``, ``stats()``, ``close()``."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        super().__init__(_serve, (latency,), "fake-openai")
+        self.latency = latency
+
+    def stats(self) -> ServerStats:
+        return ServerStats(**self.ask("stats"))
+
+    def arrivals(self, start: int = 0) -> list[float]:
+        """``time.monotonic()`` (system-wide clock) at which requests ``start``, ``start + 1``... arrived."""
+        result: list[float] = self.ask(("arrivals", start))
+        return result
+
+
+def child_command(script: str, base: Path, url: str, *rest: str) -> list[str]:
+    """SCRIPT's ``_child`` mode over BASE/docs into BASE/out with BASE/cache, against URL: the run under
+    measure in a fresh process, so its RSS and CPU are its own."""
+    folders = [str(base / "docs"), str(base / "out"), str(base / "cache")]
+    return [sys.executable, script, "_child", *folders, url, *rest]
+
+
+@contextlib.contextmanager
+def work_folder(keep: Path | None, prefix: str) -> Iterator[Path]:
+    """The folder a benchmark works in: KEEP (made if missing, left in place to look at) or, without it, a
+    temporary folder removed at the end."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        yield Path(tmp)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -410,8 +450,10 @@ def fmt_s(x: float) -> str:
 __all__ = [
     "ROOT",
     "CoreReference",
+    "PipeServer",
     "Responder",
     "ServerProcess",
+    "child_command",
     "chunk_answer",
     "core_reference",
     "corpus",
@@ -421,5 +463,7 @@ __all__ = [
     "proc_status",
     "request_key",
     "reset_peak_rss",
+    "serve_over_pipe",
     "varied_copies",
+    "work_folder",
 ]

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import multiprocessing as mp
 import os
 import signal
 import subprocess
@@ -47,7 +46,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, Responder, ServerProcess, machine_line, proc_status
+from _common import (
+    ROOT,
+    PipeServer,
+    Responder,
+    ServerProcess,
+    child_command,
+    machine_line,
+    proc_status,
+    serve_over_pipe,
+    work_folder,
+)
 
 PHASES = ["planned", "uploaded", "created", "polled", "downloaded", "ingested", "assembling"]
 
@@ -62,52 +71,35 @@ def _serve(conn: Connection) -> None:
 
     responder = Responder()
     server = FakeBatchOpenAI(responder, keep_bodies=False, prefix_cache=PrefixCache(min_tokens=64, block=64))
-    server.start()
-    conn.send(server.base_url)
-    try:
-        while True:
-            cmd = conn.recv()
-            if cmd == "stop":
-                break
-            with server._lock:
-                posts: dict[str, int] = defaultdict(int)
-                for method, path in server.calls:
-                    if method == "POST":
-                        posts[path.rsplit("/", 1)[-1] if "cancel" in path else path] += 1
-                conn.send(
-                    {
-                        "requests": len(server._requests),
-                        "distinct": len(responder.first_seen),
-                        "repeats": len(responder.repeats),
-                        "uploads": posts["/v1/files"],
-                        "batches": posts["/v1/batches"],
-                    }
-                )
-    finally:
-        server.close()
-        conn.close()
+
+    def stats(cmd: Any) -> dict[str, int]:
+        if cmd != "stats":
+            raise ValueError(f"unknown message {cmd!r}")
+        with server._lock:
+            posts: dict[str, int] = defaultdict(int)
+            for method, path in server.calls:
+                if method == "POST":
+                    posts[path.rsplit("/", 1)[-1] if "cancel" in path else path] += 1
+            return {
+                "requests": len(server._requests),
+                "distinct": len(responder.first_seen),
+                "repeats": len(responder.repeats),
+                "uploads": posts["/v1/files"],
+                "batches": posts["/v1/batches"],
+            }
+
+    serve_over_pipe(conn, server, stats)
 
 
-class BatchServer:
+class BatchServer(PipeServer):
+    """The fake Batch API in a child process: ``base_url``, ``stats()``, ``close()``."""
+
     def __init__(self) -> None:
-        ctx = mp.get_context("fork")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="fake-batch")
-        self._proc.start()
-        child.close()
-        self.base_url: str = self._conn.recv()
+        super().__init__(_serve, (), "fake-batch")
 
     def stats(self) -> dict[str, int]:
-        self._conn.send("stats")
-        result: dict[str, int] = self._conn.recv()
+        result: dict[str, int] = self.ask("stats")
         return result
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, BrokenPipeError):
-            self._conn.send("stop")
-        self._proc.join(timeout=10)
-        if self._proc.is_alive():
-            self._proc.kill()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -211,17 +203,7 @@ def state_phase(out: Path) -> str:
 
 
 def run_child(args: argparse.Namespace, base: Path, url: str, kill: str) -> Run:
-    cmd = [
-        sys.executable,
-        __file__,
-        "_child",
-        str(base / "docs"),
-        str(base / "out"),
-        str(base / "cache"),
-        url,
-        kill if kill != "assembling" else "-",
-        str(args.max_requests),
-    ]
+    cmd = child_command(__file__, base, url, kill if kill != "assembling" else "-", str(args.max_requests))
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     peak = 0
@@ -269,18 +251,26 @@ def compare(base: Path) -> tuple[int, int, list[str]]:
     return total, same, differ
 
 
+def print_run(number: int, kill: str, run: Run, stats: dict[str, int]) -> None:
+    """One line per child run as it ends, so a long scale run shows its progress."""
+    what = f"killed in phase {kill}" if run.killed else f"ran to the end ({run.report.get('phase')})"
+    split = (
+        f" (at its end: heap {run.report['RssAnon'] / 1024:.0f} MB, mapped files {run.report['RssFile'] / 1024:.0f} MB)"
+        if "RssAnon" in run.report
+        else ""
+    )
+    print(
+        f"run {number}: {what} after {run.wall:.1f} s, peak RSS {run.peak_rss_kb / 1024:.0f} MB{split}; "
+        f"server: {stats}",
+        flush=True,
+    )
+
+
 def scale(args: argparse.Namespace) -> int:
     from bench_scale import calls_needed, make_docs
 
     print(machine_line())
-    tmp = None
-    if args.keep is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bench_batch_")
-        base = Path(tmp.name)
-    else:
-        base = args.keep
-        base.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_folder(args.keep, "bench_batch_") as base:
         t0 = time.perf_counter()
         paths = make_docs(args.docs, base / "docs")
         needed, most = calls_needed(paths)
@@ -289,28 +279,13 @@ def scale(args: argparse.Namespace) -> int:
             f"{time.perf_counter() - t0:.1f} s; {args.max_requests} requests per batch file",
             flush=True,
         )
-        server = BatchServer()
-        runs: list[Run] = []
-        try:
+        with BatchServer() as server:
+            runs: list[Run] = []
             for kill in [*(PHASES if not args.no_kills else []), ""]:
                 run = run_child(args, base, server.base_url, kill)
                 runs.append(run)
-                stats = server.stats()
-                what = f"killed in phase {kill}" if run.killed else f"ran to the end ({run.report.get('phase')})"
-                split = (
-                    f" (at its end: heap {run.report['RssAnon'] / 1024:.0f} MB, mapped files "
-                    f"{run.report['RssFile'] / 1024:.0f} MB)"
-                    if "RssAnon" in run.report
-                    else ""
-                )
-                print(
-                    f"run {len(runs)}: {what} after {run.wall:.1f} s, peak RSS {run.peak_rss_kb / 1024:.0f} MB{split}; "
-                    f"server: {stats}",
-                    flush=True,
-                )
+                print_run(len(runs), kill, run, server.stats())
             end = server.stats()
-        finally:
-            server.close()
         final = runs[-1].report
         # The synchronous path over the same documents, against a chat endpoint answering the same way.
         with ServerProcess(0.0) as chat:
@@ -325,9 +300,6 @@ def scale(args: argparse.Namespace) -> int:
             ]
             sync = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
         total, same, differ = compare(base)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
 
     print()
     kills = [r for r in runs if r.killed]

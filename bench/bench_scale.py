@@ -24,14 +24,13 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ServerProcess, core_reference, corpus, machine_line, proc_status
+from _common import ServerProcess, child_command, core_reference, corpus, machine_line, proc_status, work_folder
 
 SENTENCE = re.compile(r"[^。！？\n]{12,160}[。！？]")
 HEADING = re.compile(r"\s*(?:[一二三四五六七八九十]+[、是]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．)）])")
@@ -148,16 +147,7 @@ def cpu_of(pid: int) -> float:
 
 
 def run_batch(args: argparse.Namespace, base: Path, base_url: str, n: int, kill_at: int | None) -> dict[str, Any]:
-    cmd = [
-        sys.executable,
-        __file__,
-        "_child",
-        str(base / "docs"),
-        str(base / "out"),
-        str(base / "cache"),
-        base_url,
-        str(args.concurrency),
-    ]
+    cmd = child_command(__file__, base, base_url, str(args.concurrency))
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     samples: list[tuple[float, int, int]] = []  # (seconds, documents finished, RSS kB)
@@ -238,14 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     print(machine_line())
     print(core_reference().line())  # every time figure below moves with the machine's speed: read it against this
 
-    tmp = None
-    if args.keep is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bench_scale_")
-        base = Path(tmp.name)
-    else:
-        base = args.keep
-        base.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_folder(args.keep, "bench_scale_") as base:
         t0 = time.perf_counter()
         paths = make_docs(args.docs, base / "docs")
         needed, most_chunks = calls_needed(paths)
@@ -266,9 +249,6 @@ def main(argv: list[str] | None = None) -> int:
             end = server.stats()
             print(f"run 2: finished after {second['wall']:.1f} s; {second['report']}", flush=True)
         outputs = check_outputs(base, args.docs)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
 
     kill_time = first["killed_at"] or 0.0
     in_flight = [r for r in end.repeats if r[1] <= kill_time]
