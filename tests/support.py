@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from summarizer.cli import main
+from summarizer.config import Settings
 from summarizer.models import Evidence, Metric, ReportSummary, SourceInfo
 from summarizer.numbers import parse_number
+from summarizer.testing.fake_openai import FakeOpenAI
 
 # Settings a developer's shell may hold; no test may see them (conftest clears them for every test).
 ENV_VARS = (
@@ -127,6 +129,19 @@ def extract_messages(chunk: str) -> list[dict[str, str]]:
         {"role": "system", "content": "你是政府工作报告的信息抽取助手。"},
         {"role": "user", "content": f"请抽取以下原文:\n{chunk}"},
     ]
+
+
+def fake_settings(server: FakeOpenAI, **overrides: Any) -> Settings:
+    """Settings for a client of the fake server SERVER (its ``base_url``): a 5 s timeout and back-offs of
+    hundredths of a second, so that retries are counted quickly; OVERRIDES win."""
+    base: dict[str, Any] = {
+        "model": "fake-model",
+        "base_url": server.base_url,
+        "timeout": 5.0,
+        "backoff_initial": 0.01,
+        "backoff_max": 0.05,
+    }
+    return Settings(**{**base, **overrides})
 
 
 def hi_tech_answer(summary: str, text: str, value: str = "30.95亿", key: bool | None = None) -> dict[str, Any]:

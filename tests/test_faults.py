@@ -18,7 +18,7 @@ from summarizer.errors import LLMError
 from summarizer.llm.client import LLMClient
 from summarizer.models import ChunkExtraction, Grounding
 from summarizer.testing import fake_openai as fs
-from tests.support import HI_TECH_CHUNK, extract_messages, hi_tech_answer
+from tests.support import HI_TECH_CHUNK, extract_messages, fake_settings, hi_tech_answer
 
 pytestmark = pytest.mark.usefixtures("no_external_network")
 
@@ -33,16 +33,7 @@ MESSAGES = extract_messages(CHUNK)
 
 
 def settings(server: fs.FakeOpenAI, **kw: Any) -> Settings:
-    base: dict[str, Any] = {
-        "model": "fake-model",
-        "base_url": server.base_url,
-        "api_key": "sk-test-faults",
-        "timeout": 5.0,
-        "backoff_initial": 0.01,
-        "backoff_max": 0.05,
-    }
-    base.update(kw)
-    return Settings(**base)
+    return fake_settings(server, **{"api_key": "sk-test-faults", **kw})
 
 
 def run(server: fs.FakeOpenAI, **kw: Any) -> Any:

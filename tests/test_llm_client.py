@@ -17,7 +17,7 @@ from summarizer.errors import LLMError, SummarizerError
 from summarizer.llm.client import LLMClient
 from summarizer.models import ChunkExtraction, Grounding, OverviewDraft
 from summarizer.testing import fake_openai as fs
-from tests.support import HI_TECH_CHUNK, extract_messages, hi_tech_answer
+from tests.support import HI_TECH_CHUNK, extract_messages, fake_settings, hi_tech_answer
 
 pytestmark = pytest.mark.usefixtures("no_external_network")
 
@@ -37,15 +37,7 @@ BAD_2 = extraction("29.8亿")
 
 
 def make_client(server: fs.FakeOpenAI, **kw: Any) -> LLMClient:
-    base: dict[str, Any] = {
-        "model": "fake-model",
-        "base_url": server.base_url,
-        "timeout": 5.0,
-        "backoff_initial": 0.01,
-        "backoff_max": 0.05,
-    }
-    base.update(kw)
-    return LLMClient(Settings(**base))
+    return LLMClient(fake_settings(server, **kw))
 
 
 def call(client: LLMClient, messages: list[dict[str, str]] = MESSAGES) -> Any:

@@ -23,7 +23,7 @@ from summarizer.fingerprint import answer_fingerprint
 from summarizer.llm.client import LLMClient
 from summarizer.models import ChunkExtraction, Grounding
 from summarizer.testing import fake_openai as fs
-from tests.support import HI_TECH_CHUNK, extract_messages, hi_tech_answer
+from tests.support import HI_TECH_CHUNK, extract_messages, fake_settings, hi_tech_answer
 
 pytestmark = pytest.mark.usefixtures("no_external_network")
 
@@ -51,14 +51,7 @@ UNGROUNDED = {**GOOD, "items": [{**GOOD["items"][0], "quote": "全市实现高�
 
 
 def client(server: fs.FakeOpenAI, **kw: Any) -> LLMClient:
-    base: dict[str, Any] = {
-        "model": "fake-model",
-        "base_url": server.base_url,
-        "timeout": 5.0,
-        "backoff_initial": 0.01,
-        "backoff_max": 0.05,
-    }
-    return LLMClient(Settings(**{**base, **kw}))
+    return LLMClient(fake_settings(server, **kw))
 
 
 def call(c: LLMClient) -> Any:
