@@ -3,8 +3,10 @@ in-process, a synthetic summary, the chunk and answer the LLM-client tests share
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -177,8 +179,10 @@ needs_browser = pytest.mark.skipif(
 )
 
 
-def chrome(profile: Path, window: str = "1440,960") -> Any:
-    """A headless Chromium under selenium with the flags this machine's closed network needs."""
+@contextlib.contextmanager
+def chrome(profile: Path, window: str = "1440,960") -> Iterator[Any]:
+    """A headless Chromium under selenium with the flags this machine's closed network needs, quit however
+    the block ends (a browser left running would outlive the test run)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -198,4 +202,8 @@ def chrome(profile: Path, window: str = "1440,960") -> Any:
         f"--user-data-dir={profile}",
     ):
         opts.add_argument(arg)
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    try:
+        yield driver
+    finally:
+        driver.quit()

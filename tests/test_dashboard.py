@@ -134,11 +134,8 @@ def test_scales_and_ticks() -> None:
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    drv = chrome(tmp_path_factory.mktemp("chrome-profile"), window="1300,1000")
-    try:
+    with chrome(tmp_path_factory.mktemp("chrome-profile"), window="1300,1000") as drv:
         yield drv
-    finally:
-        drv.quit()
 
 
 CHARTS_JS = """

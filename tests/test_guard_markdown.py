@@ -109,8 +109,7 @@ def test_plain_reports_are_unchanged() -> None:
 @pytest.mark.browser
 @needs_browser
 def test_rendered_markdown_runs_no_script_in_chromium(page: str, tmp_path: Path) -> None:
-    driver = chrome(tmp_path / "profile")
-    try:
+    with chrome(tmp_path / "profile") as driver:
         path = tmp_path / "report.html"
         # Every alert() the page could call is counted instead of shown, so none is missed between checks; one in
         # a frame (which has its own alert) would still open a dialog and fail the next command.
@@ -122,5 +121,3 @@ def test_rendered_markdown_runs_no_script_in_chromium(page: str, tmp_path: Path)
         assert driver.execute_script("return window.__alerts") == 0
         assert driver.execute_script("return document.querySelectorAll('script').length") == 1  # the guard
         assert "alert(1)" in driver.find_element("tag name", "body").text
-    finally:
-        driver.quit()

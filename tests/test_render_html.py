@@ -265,11 +265,8 @@ return r.width > 0 && r.top >= p.top + head - 1 && r.bottom <= p.bottom + 1;
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    drv = chrome(tmp_path_factory.mktemp("chrome-profile"), window="1440,960")
-    try:
+    with chrome(tmp_path_factory.mktemp("chrome-profile"), window="1440,960") as drv:
         yield drv
-    finally:
-        drv.quit()
 
 
 @pytest.mark.browser
