@@ -14,9 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from summarizer import Summarizer
 from summarizer.across import cross_report
-from summarizer.batch import Batch
 from summarizer.load import discover
 from summarizer.models import ReportSummary
 from summarizer.render.dashboard import display_scale, nice_ticks, render_dashboard
@@ -27,19 +25,13 @@ NATIONAL = ROOT / "tests" / "data" / "national"
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("dashboard-out")
-    with Summarizer(backend="offline", cache_dir=tmp_path_factory.mktemp("cache")) as s:
-        Batch(s, discover(NATIONAL), target, root=NATIONAL, formats=("json", "html")).run()
-    return target
+def page(national_out: Path) -> BeautifulSoup:
+    return BeautifulSoup((national_out / "index.html").read_text(encoding="utf-8"), "html.parser")
 
 
-@pytest.fixture(scope="module")
-def page(out: Path) -> BeautifulSoup:
-    return BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "html.parser")
-
-
-def test_the_page_lists_every_document_with_its_status_period_and_share(out: Path, page: BeautifulSoup) -> None:
+def test_the_page_lists_every_document_with_its_status_period_and_share(
+    national_out: Path, page: BeautifulSoup
+) -> None:
     rows = page.select("#documents tbody tr")
     assert len(rows) == len(discover(NATIONAL))
     by_name = {r.select_one("td").get_text(strip=True): r for r in rows}
@@ -47,7 +39,7 @@ def test_the_page_lists_every_document_with_its_status_period_and_share(out: Pat
     cells = [td.get_text(strip=True) for td in row.select("td")]
     assert cells[1:5] == ["国务院", "2020年", "完成", "100%"]
     link = row.select_one("a.doc-link")
-    assert link is not None and (out / unquote(str(link["href"]))).is_file()
+    assert link is not None and (national_out / unquote(str(link["href"]))).is_file()
 
 
 def test_a_chart_per_indicator_with_results_and_targets(page: BeautifulSoup) -> None:
@@ -64,7 +56,7 @@ def test_a_chart_per_indicator_with_results_and_targets(page: BeautifulSoup) -> 
     assert "万亿元" in page.select_one('article.chart[data-indicator="gdp"] h3').get_text()
 
 
-def test_every_point_links_to_an_existing_anchor(out: Path, page: BeautifulSoup) -> None:
+def test_every_point_links_to_an_existing_anchor(national_out: Path, page: BeautifulSoup) -> None:
     hrefs = [str(a["href"]) for a in page.select("svg a.pt")]
     assert len(hrefs) > 100
     pages: dict[str, BeautifulSoup] = {}
@@ -72,14 +64,14 @@ def test_every_point_links_to_an_existing_anchor(out: Path, page: BeautifulSoup)
         path, _, anchor = href.partition("#")
         assert anchor.startswith("row-m"), href
         if path not in pages:
-            pages[path] = BeautifulSoup((out / unquote(path)).read_text(encoding="utf-8"), "html.parser")
+            pages[path] = BeautifulSoup((national_out / unquote(path)).read_text(encoding="utf-8"), "html.parser")
         row = pages[path].find(id=anchor)
         assert row is not None, href
         assert row.select_one(".ev-link")["data-ev"] == anchor.removeprefix("row-")
 
 
-def test_the_page_is_self_contained(out: Path, page: BeautifulSoup) -> None:
-    text = (out / "index.html").read_text(encoding="utf-8")
+def test_the_page_is_self_contained(national_out: Path, page: BeautifulSoup) -> None:
+    text = (national_out / "index.html").read_text(encoding="utf-8")
     assert page.find("link") is None and page.find("script") is None
     assert all(not tag.get("src") for tag in page.find_all(True))
     assert "http://" not in text and "https://" not in text
@@ -159,13 +151,13 @@ RESOURCES_JS = "return performance.getEntriesByType('resource').map(e => e.name)
 
 @pytest.mark.browser
 @needs_browser
-def test_browser_charts_render_and_every_point_reaches_its_evidence(driver: object, out: Path) -> None:
+def test_browser_charts_render_and_every_point_reaches_its_evidence(driver: object, national_out: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
     from selenium.webdriver.support.ui import WebDriverWait
 
     assert isinstance(driver, WebDriver)
-    driver.get((out / "index.html").as_uri())
+    driver.get((national_out / "index.html").as_uri())
     charts = driver.execute_script(CHARTS_JS)
     assert len(charts) >= 20
     for c in charts:
@@ -186,7 +178,7 @@ def test_browser_charts_render_and_every_point_reaches_its_evidence(driver: obje
         assert missing == [], (url, missing)
 
     # A real click on a point: the report opens at the metric and highlights its evidence.
-    driver.get((out / "index.html").as_uri())
+    driver.get((national_out / "index.html").as_uri())
     point = driver.find_element(By.CSS_SELECTOR, 'article.chart[data-indicator="gdp_growth"] svg a.pt-result')
     href = point.get_dom_attribute("href") or ""
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", point)

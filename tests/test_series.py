@@ -48,15 +48,6 @@ def number(value: str, unit: str) -> float:
     return float(mention.scaled)
 
 
-@pytest.fixture(scope="module")
-def national_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The offline backend's batch over tests/data/national, with the per-report HTML pages."""
-    out = tmp_path_factory.mktemp("national-out")
-    with Summarizer(backend="offline", cache_dir=tmp_path_factory.mktemp("cache")) as s:
-        Batch(s, discover(NATIONAL), out, root=NATIONAL, formats=("json", "html")).run()
-    return out
-
-
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
