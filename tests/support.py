@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
 from summarizer.cli import main
 from summarizer.config import Settings
+from summarizer.llm.replay import ReplayTransport
 from summarizer.models import Evidence, Metric, ReportSummary, SourceInfo
 from summarizer.numbers import parse_number
 from summarizer.testing.fake_openai import FakeOpenAI
@@ -144,6 +146,20 @@ def fake_settings(server: FakeOpenAI, **overrides: Any) -> Settings:
         "backoff_max": 0.05,
     }
     return Settings(**{**base, **overrides})
+
+
+def replayed_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The list the replay transport appends each request's path to as it serves it (hit or miss): how many
+    requests a run made, counted where no client code can miscount them."""
+    served: list[str] = []
+    real = ReplayTransport.handle_request
+
+    def counting(self: ReplayTransport, request: httpx2.Request) -> httpx2.Response:
+        served.append(request.url.path)
+        return real(self, request)
+
+    monkeypatch.setattr(ReplayTransport, "handle_request", counting)
+    return served
 
 
 def hi_tech_answer(summary: str, text: str, value: str = "30.95亿", key: bool | None = None) -> dict[str, Any]:

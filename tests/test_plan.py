@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 
 from summarizer import Summarizer, analyze, load_path, load_text
@@ -18,8 +17,8 @@ from summarizer.config import Settings
 from summarizer.dryrun import dry_run
 from summarizer.extract import ChunkResult
 from summarizer.llm.client import LLMClient
-from summarizer.llm.replay import ReplayTransport
 from summarizer.plan import first_requests, plan_document, request_for
+from tests.support import replayed_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -32,15 +31,7 @@ TWO_CHUNKS = DATA / "mini" / "two_chunk_report.txt"
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Paths of the HTTP requests the replay transport serves, in order."""
-    served: list[str] = []
-    real = ReplayTransport.handle_request
-
-    def counting(self: ReplayTransport, request: httpx2.Request) -> httpx2.Response:
-        served.append(request.url.path)
-        return real(self, request)
-
-    monkeypatch.setattr(ReplayTransport, "handle_request", counting)
-    return served
+    return replayed_paths(monkeypatch)
 
 
 @pytest.mark.parametrize("stem", STEMS)

@@ -17,7 +17,7 @@ from summarizer.llm.client import LLMClient
 from summarizer.llm.replay import RecordTransport, ReplayTransport, request_hash
 from summarizer.models import ChunkExtraction, Grounding
 from summarizer.testing import fake_openai as fs
-from tests.support import HI_TECH_CHUNK, XIANNING_LINES, extract_messages, hi_tech_answer
+from tests.support import HI_TECH_CHUNK, XIANNING_LINES, extract_messages, hi_tech_answer, replayed_paths
 
 DATA = Path(__file__).parent / "data"
 SECRET = "sk-RECORD-SECRET-9f8e7d"
@@ -150,14 +150,7 @@ def test_same_request_same_cassette(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("no_network")
 def test_replay_miss_names_label_hash_and_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lookups: list[str] = []
-    real = ReplayTransport.handle_request
-
-    def counting(self: ReplayTransport, request: httpx2.Request) -> httpx2.Response:
-        lookups.append(request.url.path)
-        return real(self, request)
-
-    monkeypatch.setattr(ReplayTransport, "handle_request", counting)
+    lookups = replayed_paths(monkeypatch)
     settings = Settings(model="fake-model", transport_retries=3)
     with LLMClient(settings, cassettes=tmp_path) as client, pytest.raises(ReplayMissError) as info:
         client.complete(extract_messages(CHUNK_A), ChunkExtraction, context=Grounding(CHUNK_A), label=LABEL_B)
