@@ -30,7 +30,7 @@ DATA = ROOT / "tests" / "data"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from summarizer.numbers import find_numbers  # noqa: E402
+from summarizer.numbers import NumberMention, find_numbers  # noqa: E402
 from summarizer.testing import fake_openai as fs  # noqa: E402
 from summarizer.tokens import estimate_tokens  # noqa: E402
 
@@ -145,13 +145,7 @@ def _metric_for(sentence: str) -> dict[str, Any] | None:
         if m.kind not in FIGURE_KINDS:
             continue
         if m.redacted:
-            return {
-                "name": sentence[: max(1, min(12, m.start))],
-                "value": None,
-                "unit": m.unit,
-                "kind": "result",
-                "quote": sentence,
-            }
+            return _figure(sentence, m, None)
         if m.numeral != "arabic" or m.value is None:
             continue
         written = _WRITTEN_RE.search(m.text)
@@ -160,14 +154,20 @@ def _metric_for(sentence: str) -> dict[str, Any] | None:
         value = written.group(0)
         if "," in value:
             continue
-        return {
-            "name": sentence[: max(1, min(12, m.start))],
-            "value": value,
-            "unit": m.unit,
-            "kind": "result",
-            "quote": sentence,
-        }
+        return _figure(sentence, m, value)
     return None
+
+
+def _figure(sentence: str, m: NumberMention, value: str | None) -> dict[str, Any]:
+    """A metric of the extraction schema for figure M of SENTENCE: named by the words before it, quoting the
+    whole sentence."""
+    return {
+        "name": sentence[: max(1, min(12, m.start))],
+        "value": value,
+        "unit": m.unit,
+        "kind": "result",
+        "quote": sentence,
+    }
 
 
 def chunk_answer(chunk: str, parts: int = 1) -> dict[str, Any]:
