@@ -418,10 +418,11 @@ class ExtractedMetric(_PromptModel):
 def _sentence_bindings(sentence: str) -> tuple[Any, ...]:
     """A sentence's bindings, read once however many of its figures are validated (every metric of an
     answer quotes into a few sentences)."""
-    from .binding import bind
+    from .binding import bind_alone
     from .numbers import find_numbers
 
-    return tuple(bind(sentence, find_numbers(sentence)))
+    # bind_alone is shared with verification, which binds the same sentences inside the cleaned document.
+    return bind_alone(sentence, tuple(find_numbers(sentence)))
 
 
 def binding_problem(name: str, value: str, unit: str, quote: str, chunk: str) -> str | None:

@@ -64,7 +64,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
 
-from .binding import Binding, bind, misattribution, name_similarity
+from .binding import Binding, bind, bind_alone, misattribution, name_similarity
 from .highlights import fill_highlights
 from .models import REDACTION_RE, Check, Metric, ReportSummary, Verification, VerificationFailure
 from .numbers import NumberMention, find_numbers, fold_unit, parse_number, units_compatible, written_marks
@@ -310,8 +310,20 @@ class _TextContext:
         span = self.sentence(start, end)
         if span not in self._bound:
             inside = self.mentions[bisect_left(self._starts, span[0]) : bisect_left(self._starts, span[1])]
-            self._bound[span] = bind(self.text, inside, *span)
+            self._bound[span] = _bind_span(self.text, inside, *span)
         return self._bound[span]
+
+
+def _bind_span(text: str, inside: Sequence[NumberMention], lo: int, hi: int) -> list[Binding]:
+    """``bind(text, inside, lo, hi)`` read as the sentence alone (``binding.bind_alone``), so the grounding
+    validator's binding of the same sentence, in a chunk, is reused; shifted back to the text's offsets."""
+    if any(m.end > hi for m in inside):  # a figure running past the sentence's end: bound in place
+        return bind(text, inside, lo, hi)
+    own = {replace(m, start=m.start - lo, end=m.end - lo): m for m in inside}
+    return [
+        replace(b, mention=own[b.mention], subject_start=b.subject_start + lo if b.subject_start >= 0 else -1)
+        for b in bind_alone(text[lo:hi], tuple(own))
+    ]
 
 
 _SENTENCE_END_RE = re.compile(r"[。！？!?；;\n]")
