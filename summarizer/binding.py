@@ -114,7 +114,7 @@ _LEAD_RE = re.compile(
     r"其中|同时|另外|此外|与此同时|并且|而且|但是|因此|为此|总之|首先|其次|并|且|但|而|另|和|及|以及|又|还|也|再|均|都|"
     r"[一二三四五六七八九十]+是|第[一二三四五六七八九十\d]+[批期届次轮个项]?[，,、]?|"
     # scope
-    r"全年|全市|全县|全区|全旗|全省|全州|全镇|全乡|全盟|全国|本市|本县|本区|我(?:国|省|市|县|区|州|旗|镇|乡|局|委|厅|办)|本年度|本年|"
+    r"全年|全市|全县|全区|全旗|全省|全州|全镇|全乡|全盟|全国|本市|本县|本区|各地区|各地|我(?:国|省|市|县|区|州|旗|镇|乡|局|委|厅|办)|本年度|本年|"
     # time
     r"今年以来|今年|去年|上年|明年|当年|年内|年初|年底|年末|底|末|上半年|下半年|前三季度|前两季度|"
     r"[一二三四]季度|第[一二三四]季度|目前|截至目前|截止目前|当前|近年来|近年|同期|上旬|中旬|下旬|"
@@ -131,7 +131,7 @@ _LINK_WORDS = sorted(
         """达到 达 为 是 有 共有 拥有 实现 完成 共计 共 累计 合计 总计 计 突破 超过 超 逾 约 近
 接近 将近 大约 左右 分别 已 已经 将 预计 预期 要 拟 拟按 拟定为 按 安排 力争 争取 确保
 保持在 稳定在 控制在 维持在 保持 稳定 控制 维持 在 到 至 了 的 可 再 又 还 均 都
-仍 也 继续 进一步 同比 年均 平均 实际 新 增至 增到 降至 降到 升至 升到 回落到 回落至
+仍 也 继续 进一步 统一 同比 年均 平均 实际 新 增至 增到 降至 降到 升至 升到 回落到 回落至
 提高到 提高至 提升到 提升至 增加到 增加至 上升到 上升至 下降到 下降至 减少到 减少至 降低到
 降低至 扩大到 扩大至 缩小到 缩小至 由 从 目标 预期目标 任务"""
     ),
@@ -249,8 +249,21 @@ _CITY_COUNTRY = ("城乡", ("城镇", "农村"))
 # What a scheme pays or covers, named without the scheme (财政补助标准, 报销比例), and the verbs a clause
 # naming the scheme opens with (完善城乡居民基本医保).
 _SCHEME_ATTRIBUTE_RE = re.compile(r"(?:人均)?(?:财政)?(?:补助|补贴)(?:资金)?(?:标准)?|(?:报销|缴费)比例")
+# A clause that changes a rate or a standard (下调X缴费比例, 提高X补助标准): the figures after it are its levels.
+_CHANGED_RE = re.compile(
+    r"^(?:下调|上调|降低|提高|调低|调高|调整)(?P<what>[^，,、\d]{2,20}(?:比例|费率|税率|利率|标准|上限|下限|门槛|起征点))$"
+)
+# A clause that only says more effort goes into something (加大保障性安居工程建设力度, 加快X建设步伐): X.
+_FRAME_RE = re.compile(
+    r"^(?:继续|进一步|持续|大力)*(?:加大|加强|加快|加速|加紧)(?:对)?(?P<what>[^，,、]{2,20}?)"
+    r"(?:的)?(?:建设|改造|实施|推进|治理|投入)?(?:工作)?(?:力度|步伐|进度|速度|进程)$"
+)
 _SCHEME_VERB_RE = re.compile(r"^(?:完善|健全|整合|深化|规范|落实)+")
 _MEASURE_END_RE = re.compile(r"(?:耗|率|额|用水量|用量|消费量)$")
+# A subject that is only an act and the field it measures (新投产里程, 新改建里程, 新投运容量), and the heads of
+# a sum whose owner such a field belongs to (铁路投资 -> 铁路).
+_ACT_FIELD_RE = re.compile(f"^[新再]?(?:{_VERB_ALT}|通车|投运|运营)+(?:里程|长度|面积|规模|容量|产能|能力)$")
+_OWNED_SUM_RE = re.compile(r"(?:建设)?(?:投资|投入|资金)$")
 _PER_UNIT_RE = re.compile(r"单位(?:国内生产总值|地区生产总值|生产总值|GDP|工业增加值|增加值)")
 _FUNCTION_HEAD = "的了和与及对向给在为把被将并或等之、是"
 _FUNCTION_TAIL = "的和与及对在把被将了等之“（(「《、从由向给-—~～"
@@ -595,9 +608,16 @@ def _name(subject: str, predicate: str, fall: bool, unit: str) -> str:
 
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    out, at = [], start
+    """Clause spans of a sentence. A comma or colon inside a parenthesis belongs to the aside, not to the
+    sentence: 广义货币M2（注：M2为…）预期增长12% is one clause."""
+    out, at, depth = [], start, 0
     for i in range(start, end):
-        if text[i] in CLAUSE_DELIMS:
+        ch = text[i]
+        if ch in "（(" and re.search(r"[)）]", text[i:end]):  # an unclosed one is no aside
+            depth += 1
+        elif ch in ")）":
+            depth = max(0, depth - 1)
+        elif ch in CLAUSE_DELIMS and depth == 0:
             out.append((at, i))
             at = i + 1
     out.append((at, end))
@@ -874,6 +894,10 @@ def _omitted(
         r.subject, r.inherited, r.start = prev.subject, True, prev.subject_start
         if not r.predicate and prev.predicate.startswith("占"):
             r.predicate = prev.predicate
+    elif (near := _nearer(text, state))[0]:
+        # "以…为目标，加大保障性安居工程建设力度，今年新开工700万套": the clause nearest the figure names what
+        # it measures, not the sentence's opening words.
+        r.subject, r.inherited, r.start = _with_verb(near[0], verb), True, near[1]
     elif state.subject:
         subject = state.subject
         if m.unit == "%" and r.predicate and "占" in subject[1:]:
@@ -923,6 +947,9 @@ def _qualify(
         # "完善城乡居民基本医保，财政补助标准由320元提高到380元": the subsidy of the scheme the clause before
         # names (a subsidy or a co-payment alone says nothing of whose it is).
         r.subject = scheme + subject
+    elif _ACT_FIELD_RE.match(subject) and (spent_on := _sum_owner(state.subject)):
+        # "铁路投资保持在8000亿元，新投产里程8000公里": the field of what the sum before is spent on.
+        r.subject = spent_on + subject
     elif subject in _CITY_COUNTRY[1] and (whole := _town_or_country(state.subject)):
         # "城乡低保标准逐年提高，城镇年人均提高600元，农村…": the town (country) part of the indicator.
         r.subject = state.subject.replace(whole, subject, 1)
@@ -1075,10 +1102,31 @@ def _topic(text: str, start: int, end: int) -> tuple[str, int]:
     """The noun phrase a figure-less clause opens with, up to its first predicate word ('' when none or
     when it is not short enough to be an indicator)."""
     body = _strip_lead(text[start:end].strip())
+    changed = _CHANGED_RE.match(body)
+    if changed is not None:
+        # "下调城镇职工基本养老保险单位缴费比例，各地可降至16%": the rate the clause changes.
+        return changed.group("what"), end - len(body) + changed.start("what")
     cut = _TOPIC_END_RE.search(body)
     topic = _tidy(body[: cut.start()] if cut else "")
     if 2 <= len(topic) <= 14 and not _VERB_LEAD_RE.match(topic):
         return topic, end - len(body) + body.find(topic)
+    return "", -1
+
+
+def _nearer(text: str, state: _Sentence) -> tuple[str, int]:
+    """The subject of the figure-less clause nearest the figure among those written after the sentence's
+    last subject and last figure: the topic it opens with, or the X of a 加大X建设力度 frame ('' when none of
+    them names one)."""
+    anchor = max(state.subject_start, state.bound.mention.end if state.bound else -1)
+    for cs, ce in reversed(state.bare):
+        if cs <= anchor:
+            break
+        framed = _FRAME_RE.match(_strip_lead(text[cs:ce].strip()))
+        if framed is not None and 2 <= len(what := _tidy(framed.group("what"))) <= 14:
+            return what, text.find(what, cs, ce)
+        topic = _topic(text, cs, ce)
+        if topic[0]:
+            return topic
     return "", -1
 
 
@@ -1109,6 +1157,14 @@ def _scheme(text: str, spans: Sequence[tuple[int, int]]) -> str:
     verb = _SCHEME_VERB_RE.match(body) or _VERB_LEAD_RE.match(body)
     obj = re.sub(r"(?:制度|体系|工作)$", "", _tidy(body[verb.end() :])) if verb else ""
     return obj if 2 <= len(obj) <= 12 and not re.search(r"[\d，,、的]", obj) else ""
+
+
+def _sum_owner(subject: str) -> str:
+    """What a sum is spent on, as its subject writes it before the head (铁路投资 -> 铁路, 农村电网改造资金
+    -> 农村电网改造); '' when the subject is no such sum or names no owner."""
+    head = _OWNED_SUM_RE.search(subject)
+    owner = subject[: head.start()] if head else ""
+    return owner if 2 <= len(owner) <= 8 and not _VERB_LEAD_RE.match(owner) else ""
 
 
 def _part_of(part: str, whole: str) -> str:

@@ -540,3 +540,41 @@ def test_a_subsidy_or_co_payment_is_of_the_scheme_the_clause_before_names() -> N
     assert named("财政补助标准由每人每年320元提高到380元。")["380元"] == "财政补助标准"
     assert named("坚持稳中求进，财政补助标准提高到380元。")["380元"] == "财政补助标准"
     assert named("居民收入增长8%，财政补助标准提高到380元。")["380元"] == "财政补助标准"
+
+
+def test_a_comma_inside_a_parenthesis_does_not_cut_the_clause() -> None:
+    # written: a note in parentheses with a colon and a comma, between an indicator and its change
+    assert named("社会融资规模余额（注：含地方政府专项债券，下同）预期增长11%左右。") == {"11%左右": "社会融资规模余额增长"}
+    # an unclosed parenthesis is no aside: the clauses after it are still cut
+    got = named("地区生产总值（初步核算，达到120亿元，增长6%。")
+    assert got["6%"].endswith("增长") and "核算" not in got["6%"]
+
+
+def test_an_act_on_a_field_after_a_sum_takes_what_the_sum_is_spent_on() -> None:
+    # written: other sums, other acts, other fields
+    assert named("公路投资完成1.2万亿元，新改建里程25万公里。")["25万公里"] == "公路新改建里程"
+    assert named("电网建设投资达到300亿元，新投产容量1200万千瓦。")["1200万千瓦"] == "电网新投产容量"
+    # a field with its own noun, or a sum that is not spent on something, keeps its words
+    assert named("水利投资达到500亿元，新增有效灌溉面积800万亩。")["800万亩"] == "新增有效灌溉面积"
+    assert named("铁路营业里程达到12万公里，新投产里程3000公里。")["3000公里"] == "新投产里程"
+
+
+def test_the_clause_nearest_a_figure_names_it_over_the_sentence_opening() -> None:
+    # written: an opening clause with a topic, then an effort frame (加大/加快 X 建设力度 or 步伐) nearer
+    got = named("城市面貌持续改善，加快农村危房改造步伐，全年新开工45万户。")
+    assert got["45万户"] == "农村危房新开工"
+    got = named("群众居住条件明显改善，加大棚户区改造力度，今年再开工300万套。")
+    assert got["300万套"] == "棚户区开工"
+    # a nearer clause with no subject of its own leaves the sentence's subject
+    got = named("保障房建设稳步推进，坚持分类指导，今年新开工80万套。")
+    assert got["80万套"] == "保障房新开工"
+
+
+def test_a_level_after_a_clause_that_changes_a_rate_is_that_rate() -> None:
+    # written: other rates and standards, other scope words before the level
+    assert named("下调失业保险总费率，各地可降至1%。") == {"1%": "失业保险总费率"}
+    got = named("提高个人所得税基本减除费用标准，由每月3500元提高到5000元。")
+    assert got == {"3500元": "个人所得税基本减除费用标准", "5000元": "个人所得税基本减除费用标准"}
+    assert named("提高城乡居民基础养老金最低标准，全国统一提高到每人每月100元。")["100元"] == "城乡居民基础养老金最低标准"
+    # a clause that changes something that is no rate or standard names nothing
+    assert named("降低企业负担，各地可降至16%。")["16%"] != "企业负担"
