@@ -233,6 +233,7 @@ _PROBLEM_RE = re.compile(r"的(?P<what>[\u4e00-\u9fff]{2,10}?(?:问题|困难))(
 _FUNCTION_WORDS_RE = re.compile(r"[对向为给与和在了再又还共]+")
 _PER_CAPITA_RE = re.compile(r"(?:年|每年)?(?:人均|每人|户均|每户)(?:每年|年)?$")
 _KIND_AFTER_DENG_RE = re.compile(r"等(?P<kind>[\u4e00-\u9fff]{1,3})(?=[，,；;。！？]|$)")
+_ABBREVIATION_RE = re.compile(r"[A-Za-z][A-Za-z0-9.&]*")
 _PAREN_RE = re.compile(r"[（(][^（()）]*[)）]")
 _LIST_SPLIT_RE = re.compile(r"、|和|与|及|以及")
 # Indicator heads a list may write once, on its last item.
@@ -249,6 +250,9 @@ _CITY_COUNTRY = ("城乡", ("城镇", "农村"))
 # What a scheme pays or covers, named without the scheme (财政补助标准, 报销比例), and the verbs a clause
 # naming the scheme opens with (完善城乡居民基本医保).
 _SCHEME_ATTRIBUTE_RE = re.compile(r"(?:人均)?(?:财政)?(?:补助|补贴)(?:资金)?(?:标准)?|(?:报销|缴费)比例")
+# A subsidy named without its standard, and the per-head words that make a sum of it the standard.
+_SUBSIDY_END_RE = re.compile(r"(?:补助|补贴)$")
+_PER_HEAD_RE = re.compile(r"每人|人均|每户|户均")
 # A clause that changes a rate or a standard (下调X缴费比例, 提高X补助标准): the figures after it are its levels.
 _CHANGED_RE = re.compile(
     r"^(?:下调|上调|降低|提高|调低|调高|调整)(?P<what>[^，,、\d]{2,20}(?:比例|费率|税率|利率|标准|上限|下限|门槛|起征点))$"
@@ -380,7 +384,7 @@ def _qualified(name: str) -> str:
 
 def _tidy(name: str) -> str:
     """Balanced quotes and brackets, no function word at either end."""
-    name = _PAREN_RE.sub("", _qualified(name)).strip()
+    name = _PAREN_RE.sub(_aside, _qualified(name)).strip()
     # An unclosed bracket: what follows it is an aside (or the name is cut): keep the part before it, or
     # after a stray closing one.
     for opening, closing in (("（", "）"), ("(", ")")):
@@ -400,6 +404,13 @@ def _tidy(name: str) -> str:
     while name and name[-1] in _FUNCTION_TAIL:
         name = name[:-1]
     return name
+
+
+def _aside(paren: re.Match[str]) -> str:
+    """A parenthesis is an aside and leaves the name, unless it gives the noun before it in letters
+    (细颗粒物（PM2.5）: the name readers and labels use) — that one stays."""
+    inner = paren.group()[1:-1]
+    return paren.group() if _ABBREVIATION_RE.fullmatch(inner) and paren.start() > 0 else ""
 
 
 def _counted(text: str, m: NumberMention, clause_end: int, limit: int = 24) -> str:
@@ -855,6 +866,9 @@ def _resolve_subject(
         _omitted(text, m, parsed, prev, state, r, clause.end)
     else:
         _qualify(text, m, clause, parsed, prev, prev_end, state, list_verb, r)
+        if m.kind == "money" and _SUBSIDY_END_RE.search(r.subject) and _PER_HEAD_RE.search(text, parsed.start, m.start):
+            # "财政补助由每人每年380元提高到420元": a subsidy paid per head is its standard.
+            r.subject += "标准"
     _rate(text, m, clause, r)
     if r.subject and not r.predicate and m.unit in COUNT_UNITS and text[m.start - 1 : m.start] in ("到", "至"):
         # "试点扩大到1000个县": the count reached is of the noun after its measure word.

@@ -417,7 +417,8 @@ def test_a_change_per_head_is_named_per_head() -> None:
     assert got == {"360元": "城乡低保标准人均提高额"}
     assert named("农民工工资每人每年增加1500元。") == {"1500元": "农民工工资人均增加额"}
     # a level given per head leaves no fragment of 人均 in the name
-    assert named("医保财政补助从人均450元提高到480元。") == {"450元": "医保财政补助", "480元": "医保财政补助"}
+    # (and a subsidy given per head is its standard)
+    assert named("医保财政补助从人均450元提高到480元。") == {"450元": "医保财政补助标准", "480元": "医保财政补助标准"}
 
 
 def test_whose_problem_a_counted_noun_has_stays_in_its_name() -> None:
@@ -544,7 +545,8 @@ def test_a_subsidy_or_co_payment_is_of_the_scheme_the_clause_before_names() -> N
 
 def test_a_comma_inside_a_parenthesis_does_not_cut_the_clause() -> None:
     # written: a note in parentheses with a colon and a comma, between an indicator and its change
-    assert named("社会融资规模余额（注：含地方政府专项债券，下同）预期增长11%左右。") == {"11%左右": "社会融资规模余额增长"}
+    got = named("社会融资规模余额（注：含地方政府专项债券，下同）预期增长11%左右。")
+    assert got == {"11%左右": "社会融资规模余额增长"}
     # an unclosed parenthesis is no aside: the clauses after it are still cut
     got = named("地区生产总值（初步核算，达到120亿元，增长6%。")
     assert got["6%"].endswith("增长") and "核算" not in got["6%"]
@@ -575,6 +577,23 @@ def test_a_level_after_a_clause_that_changes_a_rate_is_that_rate() -> None:
     assert named("下调失业保险总费率，各地可降至1%。") == {"1%": "失业保险总费率"}
     got = named("提高个人所得税基本减除费用标准，由每月3500元提高到5000元。")
     assert got == {"3500元": "个人所得税基本减除费用标准", "5000元": "个人所得税基本减除费用标准"}
-    assert named("提高城乡居民基础养老金最低标准，全国统一提高到每人每月100元。")["100元"] == "城乡居民基础养老金最低标准"
+    got = named("提高城乡居民基础养老金最低标准，全国统一提高到每人每月100元。")
+    assert got["100元"] == "城乡居民基础养老金最低标准"
     # a clause that changes something that is no rate or standard names nothing
     assert named("降低企业负担，各地可降至16%。")["16%"] != "企业负担"
+
+
+def test_a_subsidy_paid_per_head_is_its_standard() -> None:
+    # written: other schemes, other per-head words, a level reached after 提高到
+    got = named("新农合财政补助由每人每年200元提高到240元。")
+    assert got == {"200元": "新农合财政补助标准", "240元": "新农合财政补助标准"}
+    assert named("困难群众取暖补贴从户均300元提高到500元。")["500元"] == "困难群众取暖补贴标准"
+    # a subsidy that is a total sum stays the sum
+    assert named("安排农机购置补贴200亿元。") == {"200亿元": "农机购置补贴"}
+
+
+def test_an_abbreviation_in_parentheses_stays_with_its_noun() -> None:
+    # written: other abbreviations; an aside in Chinese still leaves the name
+    got = named("可吸入颗粒物（PM10）平均浓度下降6.2%，居民消费价格（CPI）上涨2%。")
+    assert got == {"6.2%": "可吸入颗粒物（PM10）平均浓度降幅", "2%": "居民消费价格（CPI）上涨"}
+    assert named("地区生产总值（初步核算）增长5%。") == {"5%": "地区生产总值增长"}
