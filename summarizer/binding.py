@@ -111,7 +111,7 @@ GENERIC_UNITS = frozenset({"个", "项", "件", "条", "种", "类", "批", "次
 _LEAD_RE = re.compile(
     r"^(?:"
     # connectives and enumerations
-    r"其中|同时|另外|此外|与此同时|并且|而且|但是|因此|为此|总之|首先|其次|并|且|但|而|另|和|及|以及|又|还|也|再|均|都|"
+    r"其中|同时|另外|此外|与此同时|并且|而且|但是|因此|为此|总之|首先|其次|并|且|但|而|另|和|及|以及|又|还|也|再|均(?![衡匀等])|都|"
     r"[一二三四五六七八九十]+是|第[一二三四五六七八九十\d]+[批期届次轮个项]?[，,、]?|"
     # scope
     r"全年|全市|全县|全区|全旗|全省|全州|全镇|全乡|全盟|全国|本市|本县|本区|各地区|各地|我(?:国|省|市|县|区|州|旗|镇|乡|局|委|厅|办)|本年度|本年|"
@@ -211,6 +211,7 @@ _PRED_START_RE = re.compile(rf"(?!上调|下调)(?:同比|比|较|{_GROW}|{_FALL
 _PERSON_RE = re.compile(
     r"(?:人口|人员|人才|人数|人次|群众|居民|农民|学生|职工|干部|专家|员|者|师|生|工|人|(?<![落开入立])户|团队|家庭)$"
 )
+_LIST_MEASURE_RE = re.compile(r"增幅|增速|增长率|涨幅|降幅|比重|占比|比例")
 _CATEGORY_RE = re.compile(r"行业|企业|领域|地区|部门|单位|产业|城市|省份|国家")
 _RANGE_GAP_RE = re.compile(r"\s*[-—–~～至到]\s*")
 _CLAUSE_PUNCT_RE = re.compile(r"[，,；;。：:（()）]")
@@ -222,7 +223,7 @@ _GENERIC_VERB_RE = re.compile(
 )
 # Where a counted noun after the measure word ends.
 _COUNTED_STOP_RE = re.compile(
-    r"[，,；;。：:、（(）)\s]|的(?!士)|以及|和|(?<![参给赋])与|及(?!时)|等|其中|分别|同比|比上年|较|进行|得到"
+    r"[，,；;。：:、（(）)\s]|的(?!士)|以及|和|(?<![参给赋])与|及(?!时)|等|其中|分别|同比|比上年|较|进行|得到|并(?![购网轨])"
 )
 # A count a negation denies: 未出现一例, 没有发生一起 (the negation governs a verb of occurring).
 _NEGATION_RE = re.compile(
@@ -521,8 +522,8 @@ def _after_examples(stripped: str) -> str:
         return stripped
     at = stripped.rfind("等")
     after = stripped[at + 1 :]
-    if _CATEGORY_RE.match(after):
-        return stripped
+    if _CATEGORY_RE.match(after) or _LIST_MEASURE_RE.fullmatch(after):
+        return stripped  # 制造业等行业; A、B等增幅: the list's measure, of every example
     lead = _ACT_LEAD_RE.match(stripped[:at]) if not after else None
     return lead.group() if lead and lead.end() < at else after
 

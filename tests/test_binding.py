@@ -597,3 +597,20 @@ def test_an_abbreviation_in_parentheses_stays_with_its_noun() -> None:
     got = named("可吸入颗粒物（PM10）平均浓度下降6.2%，居民消费价格（CPI）上涨2%。")
     assert got == {"6.2%": "可吸入颗粒物（PM10）平均浓度降幅", "2%": "居民消费价格（CPI）上涨"}
     assert named("地区生产总值（初步核算）增长5%。") == {"5%": "地区生产总值增长"}
+
+
+def test_a_rate_after_examples_is_the_rate_of_the_listed_examples() -> None:
+    # written: other examples, other rates after 等
+    assert named("教育、科技等增速均达到8%。") == {"8%": "教育、科技等增速"}
+    assert named("工业、服务业等占比均达到30%。") == {"30%": "工业、服务业等占比"}
+    # 均衡 is a word, not the adverb 均
+    assert named("均衡性转移支付增长9%。") == {"9%": "均衡性转移支付增长"}
+    # a category after 等 still names the list (as before)
+    assert named("制造业等行业增值税税率降至13%。")["13%"] == "制造业等行业增值税税率"
+
+
+def test_a_counted_noun_ends_at_a_connective() -> None:
+    # written: a figure with no measure word followed by 并 and another predicate
+    got = named("外贸进出口总额年均增长7%，突破5000亿元并连续三年居全省首位。")
+    assert got["5000亿元"] == "外贸进出口总额"
+    assert named("引进5家企业并全部投产。") == {"5家": "引进企业数"}
