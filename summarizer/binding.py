@@ -240,6 +240,7 @@ _LIST_SPLIT_RE = re.compile(r"、|和|与|及|以及")
 # Indicator heads a list may write once, on its last item.
 # Spending named for its purpose: the verb alone before the sum, the purpose after it.
 _SPENDING = frozenset({"投资", "投入"})
+_FUND_RE = re.compile(r"(?:国债|债券|基金|专项资金)$")
 _PURPOSE_RE = re.compile(
     r"(?:左右|以上|多)?[，,]?(?:用于|实施了?|建设|支持)(?P<what>[^，,；;。！？、（(\d\sxX×＊*]{2,24}?)(?=[\d，,；;。！？、（(\s]|$)"
 )
@@ -958,6 +959,11 @@ def _qualify(
     elif subject in _SPENDING and m.kind == "money" and _purpose(text, m):
         # "投资1.3亿元实施自来水管网改造工程": an investment is named for what it is spent on.
         r.subject = _purpose(text, m) + subject
+    elif _FUND_RE.search(subject) and m.kind == "money" and (use := _purpose(text, m, funded=True)):
+        # "安排超长期特别国债3000亿元支持消费品以旧换新": a fund is named for what the sum of it supports
+        # (after the verb it opens with: 发行棚户区改造专项债券).
+        at = lead.end() if (lead := _ACT_LEAD_RE.match(subject)) and lead.end() < len(subject) else 0
+        r.subject = subject[:at] + use + subject[at:]
     elif _SCHEME_ATTRIBUTE_RE.fullmatch(subject) and state.bound is None and (scheme := _scheme(text, state.bare)):
         # "完善城乡居民基本医保，财政补助标准由320元提高到380元": the subsidy of the scheme the clause before
         # names (a subsidy or a co-payment alone says nothing of whose it is).
@@ -968,6 +974,10 @@ def _qualify(
     elif subject in _CITY_COUNTRY[1] and (whole := _town_or_country(state.subject)):
         # "城乡低保标准逐年提高，城镇年人均提高600元，农村…": the town (country) part of the indicator.
         r.subject = state.subject.replace(whole, subject, 1)
+    elif len(subject) <= 4 and not _VERB_LEAD_RE.match(subject) and (verb := _counted_alike(m, state.bound)):
+        # "新增蔬菜大棚2500座，温室320座": a bare noun counted as the figure before, which opened with a verb, is
+        # the next thing that verb counts, not a head of it.
+        r.subject = verb + subject
     elif len(subject) <= 2 and state.subject and not list_verb and not _parallel(prev):
         # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元 (after a
         # bare item or an intensity it is the next item: 小麦x吨、玉米y吨; 单位GDP用水量x%、能耗y%).
@@ -1021,6 +1031,14 @@ def _list_head(text: str, out: list[Binding], clause_end: int) -> list[Binding]:
     return [named.get(id(b), b) for b in out]
 
 
+def _counted_alike(m: NumberMention, before: Binding | None) -> str:
+    """The verb the figure before opened with, when that figure is a level counted in the same measure word
+    (新增蔬菜大棚2500座 before 温室320座): two things the verb counts alike ('' otherwise)."""
+    if before is None or m.unit not in COUNT_UNITS or before.mention.unit != m.unit or before.predicate:
+        return ""
+    return _list_verb(before.subject)
+
+
 def _list_verb(first: str) -> str:
     """The content verb a list's first item opens with (退出 in 退出钢铁产能), which the later items share;
     '' for none or a generic verb (完成, 推进 say nothing of what is done)."""
@@ -1029,11 +1047,14 @@ def _list_verb(first: str) -> str:
     return "" if _ADVERB_RE.fullmatch(verb) else verb
 
 
-def _purpose(text: str, m: NumberMention) -> str:
+def _purpose(text: str, m: NumberMention, funded: bool = False) -> str:
     """What a sum is spent on, written after it in its sentence (…亿元，实施重点农牧业项目33个 -> 重点农牧业项目);
-    '' when the text does not say."""
+    '' when the text does not say. A sum of a fund (``funded``) is spent on what 用于/支持 says right after
+    it, in the same clause."""
     found = _PURPOSE_RE.match(text, m.end)
-    return _tidy(found.group("what")) if found else ""
+    if found is None or (funded and not re.match(r"(?:左右|以上|多)?(?:用于|支持)", found.group())):
+        return ""
+    return _tidy(found.group("what"))
 
 
 def _share_of(text: str, m: NumberMention, clause_end: int) -> str:

@@ -614,3 +614,24 @@ def test_a_counted_noun_ends_at_a_connective() -> None:
     got = named("外贸进出口总额年均增长7%，突破5000亿元并连续三年居全省首位。")
     assert got["5000亿元"] == "外贸进出口总额"
     assert named("引进5家企业并全部投产。") == {"5家": "引进企业数"}
+
+
+def test_a_bare_noun_counted_alike_after_a_verb_is_the_next_thing_counted() -> None:
+    # written: other verbs, other things, other measure words
+    assert named("建成标准化厂房12栋，仓库3栋。") == {"12栋": "建成标准化厂房", "3栋": "建成仓库"}
+    assert named("新增充电桩800个，换电站40个。")["40个"] == "新增换电站"
+    # a noun with its own verb keeps it
+    assert named("新增充电桩800个，建成换电站40个。")["40个"] == "建成换电站"
+    # another measure word, or a figure before with no verb: a head of the subject before (as before)
+    assert named("新建学校5所，教室120间。")["120间"] == "学校教室"
+    assert named("商贸类项目11个，完成投资10.2亿元。")["10.2亿元"] == "商贸类项目投资"
+
+
+def test_a_fund_is_named_for_what_its_sum_supports() -> None:
+    # written: other funds, 用于 as well as 支持, a verb opening the fund's name
+    got = named("发行地方政府专项债券2000亿元用于棚户区改造。")
+    assert got == {"2000亿元": "发行棚户区改造地方政府专项债券"}
+    assert named("设立产业引导基金50亿元支持先进制造业。")["50亿元"].startswith("设立先进制造业产业引导基金")
+    # a purpose in the next clause, or a sum that is no fund: as written
+    assert named("发行地方政府专项债券2000亿元，支持在建项目。")["2000亿元"] == "发行地方政府专项债券"
+    assert named("安排财政资金5亿元支持乡村振兴。")["5亿元"] == "财政资金"
