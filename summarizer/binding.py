@@ -221,14 +221,20 @@ _GENERIC_VERB_RE = re.compile(
     r"对|向|在|全市|全县|全区|全省|全国|全镇|全乡|"
     r"重点|大力|积极|全力|深入|着力|加快|继续|全面|进一步|切实|扎实|稳步|有序|力争|争取)+|(?:了|对|向|为|给|与|和|在)+$"
 )
-# Where a counted noun after the measure word ends.
+# Where a counted noun after the measure word ends (参加省、市级大赛: levels after a verb that takes one are one
+# modifier, not a list).
 _COUNTED_STOP_RE = re.compile(
-    r"[，,；;。：:、（(）)\s]|的(?!士)|以及|和|(?<![参给赋])与|及(?!时)|等|其中|分别|同比|比上年|较|进行|得到|并(?![购网轨])"
+    r"[，,；;。：:（(）)\s]|(?<!(?:参加|参与|入选|列入|获得|荣获)[省市县区乡镇])、|、(?![省市县区乡镇])|"
+    r"的(?!士)|以及|和|(?<![参给赋])与|及(?!时)|等|其中|分别|同比|比上年|较|进行|得到|并(?![购网轨])"
 )
 # A count a negation denies: 未出现一例, 没有发生一起 (the negation governs a verb of occurring).
 _NEGATION_RE = re.compile(
     r"(?:未|没有|无|不|杜绝)(?:再|曾)?(?:出现|发生|有|新增|造成|产生|报告|接到|收到)[^，,；;。]{0,4}$"
 )
+# Heads a two-character verb may carry in its second character (增产 of 产量, 减排 of 排放, 增收 of 收入).
+_ACT_OWN_HEADS = frozenset({"产量", "排放", "收入", "用水", "用地"})
+# What follows 和/及 in a counted noun when the two nouns share an act written once after the second.
+_SHARED_ACT_RE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:改造|建设|治理|整治|改建|维修|修复)(?=[，,；;。、（(\s等]|$)")
 # "N的X问题" after a count: the problem the counted people have (解决6000万农村人口的饮水安全问题).
 _PROBLEM_RE = re.compile(r"的(?P<what>[\u4e00-\u9fff]{2,10}?(?:问题|困难))(?=[，,；;。！？]|$)")
 _FUNCTION_WORDS_RE = re.compile(r"[对向为给与和在了再又还共]+")
@@ -421,6 +427,10 @@ def _counted(text: str, m: NumberMention, clause_end: int, limit: int = 24) -> s
     lead = re.match(r"[多余]+(?=[\u4e00-\u9fff])", rest)  # 3亿多农村人口: the approximation, not the noun
     rest = rest[lead.end() :] if lead else rest
     cut = _COUNTED_STOP_RE.search(rest)
+    joined = _SHARED_ACT_RE.match(rest, cut.end()) if cut and cut.group() in ("和", "及", "与", "以及") else None
+    if joined is not None:
+        # "68公里二级和三级管网改造", "10公里雨水管网及泵站改造": two nouns joined under the act written once.
+        cut = _COUNTED_STOP_RE.search(rest, joined.end())
     noun = rest[: cut.start()] if cut else rest
     problem = _PROBLEM_RE.match(rest, len(noun)) if cut else None
     if problem is not None:
@@ -981,7 +991,7 @@ def _qualify(
     elif len(subject) <= 2 and state.subject and not list_verb and not _parallel(prev):
         # A bare head (投资, 税率) names the previous subject's: 商贸类项目11个，完成投资10.2亿元 (after a
         # bare item or an intensity it is the next item: 小麦x吨、玉米y吨; 单位GDP用水量x%、能耗y%).
-        r.subject = _noun(state.subject) + subject
+        r.subject = _fused(_noun(state.subject), subject)
     elif not r.predicate and "占" in subject[1:] and _is_rate(m) and _SHARE_TAIL_RE.search(subject):
         # "企业研发经费投入占销售收入3.6%": a share written without 比重.
         at = subject.index("占", 1)
@@ -1114,12 +1124,22 @@ def _with_verb(subject: str, verb: str) -> str:
     城镇保障性住房新开工; 申报高新技术企业 + 认定 -> 认定高新技术企业."""
     if not verb or verb in subject:
         return subject
+    if (fused := _fused(subject, verb)) != subject + verb:
+        return fused
     lead = _VERB_LEAD_RE.match(subject)
     if lead and lead.end() < len(subject):
         return verb + subject[lead.end() :]
     trail = _VERB_TRAIL_RE.search(subject)
     if trail and trail.start() > 0:
         return subject[: trail.start()] + verb
+    return subject + verb
+
+
+def _fused(subject: str, verb: str) -> str:
+    """subject + verb, where a two-character verb that carries the subject's head in its second character
+    replaces it: 粮食产量 + 增产 -> 粮食增产, 农民收入 + 增收 -> 农民增收 (not 粮食产量增产)."""
+    if len(verb) == 2 and len(subject) > 3 and subject[-2] == verb[1] and subject[-2:] in _ACT_OWN_HEADS:
+        return subject[:-2] + verb
     return subject + verb
 
 

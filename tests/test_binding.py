@@ -635,3 +635,27 @@ def test_a_fund_is_named_for_what_its_sum_supports() -> None:
     # a purpose in the next clause, or a sum that is no fund: as written
     assert named("发行地方政府专项债券2000亿元，支持在建项目。")["2000亿元"] == "发行地方政府专项债券"
     assert named("安排财政资金5亿元支持乡村振兴。")["5亿元"] == "财政资金"
+
+
+def test_levels_after_a_verb_that_takes_one_are_one_modifier() -> None:
+    # written: other verbs that take a level, other levels
+    assert named("推荐8个项目入选省、市重点项目库。") == {"8个": "推荐项目入选省、市重点项目库数"}
+    assert named("组织12家企业参与县、乡技能竞赛。") == {"12家": "企业参与县、乡技能竞赛数"}
+    # levels that end nouns of a list are still a list
+    assert named("建成5个省级示范区、市级示范区3个。") == {"5个": "建成省级示范区数", "3个": "建成市级示范区"}
+
+
+def test_two_nouns_under_one_act_stay_one_counted_noun() -> None:
+    # written: other acts written once after two nouns joined by 和/及
+    assert named("完成200户危房和旱厕改造。") == {"200户": "危房和旱厕改造数"}
+    assert named("实施15公里污水管网及泵站建设。") == {"15公里": "污水管网及泵站建设"}
+    # without a shared act the conjunction still ends the noun
+    assert named("新建30公里农村公路和桥梁。") == {"30公里": "新建农村公路"}
+
+
+def test_a_verb_that_carries_its_head_replaces_it() -> None:
+    # written: other heads a two-character verb carries (产量 in 增产, 收入 in 增收)
+    assert named("全县农民收入达到1.8万元，增收1200元。")["1200元"] == "农民增收"
+    assert named("油料产量85万吨，增产3万吨。")["3万吨"] == "油料增产"
+    # a verb that carries no head of the subject is added to it (as before)
+    assert named("商贸类项目11个，完成投资10.2亿元。")["10.2亿元"] == "商贸类项目投资"
