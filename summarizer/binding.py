@@ -147,7 +147,7 @@ _LINK_RE = re.compile(
     + ")$"
 )
 _GROW = "增长|增加|提高|提升|上升|上涨|上调|增|扩大|翻番"
-_FALL = "下降|减少|降低|下跌|回落|下滑|下调|压减|压缩|缩小|减|降"
+_FALL = "下降|减少|降低|下跌|回落|下滑|下调|压减|压缩|削减|缩小|减|降"
 _PRED_RE = re.compile(
     rf"(?P<mod>同比|环比|年均|平均|实际|名义|累计|再)?(?P<verb>{_GROW}|{_FALL})(?:了)?(?P<to>到|至|为)?$"
 )
@@ -194,7 +194,7 @@ _VERB_ONLY = sorted(
 _ADVERB_RE = re.compile(r"(?:基本|全部|全面|已|已经|首批|当年)+")
 # Adverbs before a verb (基本建成, 重新认定): words only with the verb, never an opening verb of a noun
 # (基本养老保险, 首批国家公园).
-_VERB_ADVERBS = "基本|全部|首批|当年|重新|成功"
+_VERB_ADVERBS = "基本|全部|首批|当年|重新|成功|先"
 _VERB_ONLY_RE = re.compile(f"^(?:{_VERB_ADVERBS}|" + "|".join(map(re.escape, _VERB_ONLY)) + ")+$")
 _VERB_ALT = "|".join(map(re.escape, _VERB_ONLY))
 _VERB_LEAD_RE = re.compile(f"^(?:{_VERB_ALT})+")
@@ -234,9 +234,13 @@ _NEGATION_RE = re.compile(
 # Heads a two-character verb may carry in its second character (增产 of 产量, 减排 of 排放, 增收 of 收入).
 _ACT_OWN_HEADS = frozenset({"产量", "排放", "收入", "用水", "用地"})
 # What follows 和/及 in a counted noun when the two nouns share an act written once after the second.
-_SHARED_ACT_RE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:改造|建设|治理|整治|改建|维修|修复)(?=[，,；;。、（(\s等]|$)")
-# "N的X问题" after a count: the problem the counted people have (解决6000万农村人口的饮水安全问题).
-_PROBLEM_RE = re.compile(r"的(?P<what>[\u4e00-\u9fff]{2,10}?(?:问题|困难))(?=[，,；;。！？]|$)")
+# (or an act joined to the act before it: 退耕还林验收和养护).
+_SHARED_ACT_RE = re.compile(
+    r"[\u4e00-\u9fff]{0,6}?(?:改造|建设|治理|整治|改建|维修|修复|养护|管护)(?=[，,；;。、（(\s等]|$)"
+)
+# "N的X问题" after a count: the problem the counted people have (解决6000万农村人口的饮水安全问题); "N的X任务":
+# the task done on what is counted (13.5万株大树大苗的植树任务).
+_PROBLEM_RE = re.compile(r"的(?P<what>[\u4e00-\u9fff]{2,10}?(?:问题|困难|任务))(?=[，,；;。！？]|$)")
 _FUNCTION_WORDS_RE = re.compile(r"[对向为给与和在了再又还共]+")
 _PER_CAPITA_RE = re.compile(r"(?:年|每年)?(?:人均|每人|户均|每户)(?:每年|年)?$")
 _KIND_AFTER_DENG_RE = re.compile(r"等(?P<kind>[\u4e00-\u9fff]{1,3})(?=[，,；;。！？]|$)")
@@ -265,6 +269,8 @@ _PER_HEAD_RE = re.compile(r"每人|人均|每户|户均")
 _CHANGED_RE = re.compile(
     r"^(?:下调|上调|降低|提高|调低|调高|调整)(?P<what>[^，,、\d]{2,20}(?:比例|费率|税率|利率|标准|上限|下限|门槛|起征点))$"
 )
+# Nouns that say how an act goes, not what it takes (发行进度, 发行规模).
+_MANNER_RE = re.compile(r"(?:进度|力度|步伐|速度|节奏|工作|规模|范围|水平|质量|效率|机制|方式|办法)$")
 # A clause that only says more effort goes into something (加大保障性安居工程建设力度, 加快X建设步伐): X.
 _FRAME_RE = re.compile(
     r"^(?:继续|进一步|持续|大力)*(?:加大|加强|加快|加速|加紧)(?:对)?(?P<what>[^，,、]{2,20}?)"
@@ -619,7 +625,8 @@ def _name(subject: str, predicate: str, fall: bool, unit: str) -> str:
     if not predicate or predicate.startswith("占"):
         return subject + predicate
     if fall and unit in ("%", "百分点"):
-        return subject + "降幅"
+        # a cut made (压减 5%) is named by its act, a fall that happened (下降 5%) is a 降幅
+        return subject + (predicate[-2:] + "幅度" if predicate.endswith(("压减", "压缩", "削减")) else "降幅")
     if unit in MONEY_UNITS and predicate.endswith(("增加", "减少", "提高", "降低")):
         return subject + predicate + "额"  # 财政赤字增加额: the increment, not the deficit
     return subject + predicate
@@ -770,7 +777,7 @@ def _bind_figure(
         state.counted = _noun(subject)
         name = _counted_name(subject, m)
         if m.unit not in ("人", "名", "位", "人次", "场", "场次") and m.start not in clause.listed:
-            name += _count_suffix(m.unit)
+            name += "" if name.endswith(("任务", "问题")) else _count_suffix(m.unit)  # not 补植任务数
         b = _named(Binding(m, subject, parsed.predicate, name, parsed.base, False, None, sstart, False))
         return b
     list_verb = _list_verb(prev.subject) if item and prev is not None else ""
@@ -875,7 +882,7 @@ def _resolve_subject(
     previous figure or clause (an omitted subject), or name a part (其中A) or a bare head (投资)."""
     r = _Reading(parsed.subject, parsed.predicate, parsed.start, parsed.fall)
     if not r.subject or parsed.verb_only:
-        _omitted(text, m, parsed, prev, state, r, clause.end)
+        _omitted(text, m, parsed, prev, state, r, clause)
     else:
         _qualify(text, m, clause, parsed, prev, prev_end, state, list_verb, r)
         if m.kind == "money" and _SUBSIDY_END_RE.search(r.subject) and _PER_HEAD_RE.search(text, parsed.start, m.start):
@@ -903,10 +910,12 @@ def _omitted(
     prev: Binding | None,
     state: _Sentence,
     r: _Reading,
-    clause_end: int,
+    clause: _Clause,
 ) -> None:
-    """No subject, or only verbs: the indicator is the previous figure's, the sentence's last subject (with
-    this clause's verb), or the noun counted before; else the text does not say."""
+    """No subject, or only verbs: the indicator is the previous figure's, what the same verb took earlier in
+    the sentence, the sentence's last subject (with this clause's verb), or the noun counted before; else
+    the text does not say."""
+    clause_end = clause.end
     verb = _GENERIC_VERB_RE.sub("", r.subject) if r.subject else ""
     if _ADVERB_RE.fullmatch(verb):
         # 基本完成: the verb was taken off as a link; the adverb alone says nothing of what was done.
@@ -920,6 +929,9 @@ def _omitted(
         r.subject, r.inherited, r.start = prev.subject, True, prev.subject_start
         if not r.predicate and prev.predicate.startswith("占"):
             r.predicate = prev.predicate
+    elif verb and (taken := _taken_before(text, clause.sentence_start, clause.start, verb)):
+        # "…拟连续几年发行超长期特别国债，…，今年先发行1万亿元": what the same verb took earlier.
+        r.subject, r.inherited = taken, True
     elif (near := _nearer(text, state))[0]:
         # "以…为目标，加大保障性安居工程建设力度，今年新开工700万套": the clause nearest the figure names what
         # it measures, not the sentence's opening words.
@@ -1167,6 +1179,21 @@ def _topic(text: str, start: int, end: int) -> tuple[str, int]:
     if 2 <= len(topic) <= 14 and not _VERB_LEAD_RE.match(topic):
         return topic, end - len(body) + body.find(topic)
     return "", -1
+
+
+def _taken_before(text: str, start: int, end: int, verb: str) -> str:
+    """The object the verb (without its adverbs) took where the sentence wrote it before (发行超长期特别国债 ->
+    超长期特别国债); '' when it did not, or took a figure or no short noun."""
+    verb = re.sub(f"^(?:{_VERB_ADVERBS})+", "", verb)
+    at = text.rfind(verb, start, end) if len(verb) >= 2 else -1
+    if at < 0:
+        return ""
+    rest = text[at + len(verb) : end]
+    cut = _COUNTED_STOP_RE.search(rest)
+    obj = _tidy(rest[: cut.start()] if cut else rest)
+    if _MANNER_RE.search(obj) or re.search(r"[\dxX×]", obj) or _PRED_START_RE.match(obj):
+        return ""  # 加快发行进度: how the act goes, not what it takes
+    return obj if 2 <= len(obj) <= 12 else ""
 
 
 def _nearer(text: str, state: _Sentence) -> tuple[str, int]:

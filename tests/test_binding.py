@@ -659,3 +659,27 @@ def test_a_verb_that_carries_its_head_replaces_it() -> None:
     assert named("油料产量85万吨，增产3万吨。")["3万吨"] == "油料增产"
     # a verb that carries no head of the subject is added to it (as before)
     assert named("商贸类项目11个，完成投资10.2亿元。")["10.2亿元"] == "商贸类项目投资"
+
+
+def test_acts_joined_and_a_task_stay_with_the_counted_noun() -> None:
+    # written: two acts joined by 和 on one noun; the task done on what is counted
+    assert named("完成6万亩人工造林抚育和管护。") == {"6万亩": "人工造林抚育和管护面积"}
+    assert named("全面完成20万株行道树的补植任务。") == {"20万株": "行道树补植任务"}
+
+
+def test_a_cut_made_is_named_by_its_act() -> None:
+    # written: other cuts (压减, 压缩, 削减); a fall that happened stays a 降幅
+    assert named("会议费同比压缩10%。") == {"10%": "会议费压缩幅度"}
+    assert named("公务用车购置费削减20%以上。") == {"20%以上": "公务用车购置费削减幅度"}
+    assert named("单位地区生产总值能耗下降3.2%。") == {"3.2%": "单位地区生产总值能耗降幅"}
+
+
+def test_a_verb_alone_takes_the_object_it_took_earlier_in_the_sentence() -> None:
+    # written: other verbs and objects, an adverb before the repeated verb
+    got = named("今后三年将陆续新建城市保障性租赁住房，今年先新建12万套。")
+    assert got == {"12万套": "城市保障性租赁住房"}
+    got = named("从明年起分批发行地方政府专项债券，今年先发行500亿元。")
+    assert got == {"500亿元": "地方政府专项债券"}
+    # a verb that took nothing short before it, or another verb: not read
+    assert named("今年先发行500亿元。")["500亿元"] != "地方政府专项债券"
+    assert named("加快发行进度，全年发行3000亿元。")["3000亿元"] != "进度"
