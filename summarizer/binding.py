@@ -269,6 +269,9 @@ _PER_HEAD_RE = re.compile(r"每人|人均|每户|户均")
 _CHANGED_RE = re.compile(
     r"^(?:下调|上调|降低|提高|调低|调高|调整)(?P<what>[^，,、\d]{2,20}(?:比例|费率|税率|利率|标准|上限|下限|门槛|起征点))$"
 )
+# Acts on a facility a list varies (脱硫改造, 脱硝改造), and what such a facility's name ends with.
+_ACT_HEAD_RE = re.compile(r"(?:改造|治理|整治|建设|改建|升级)$")
+_OWNER_END_RE = re.compile(r"(?:厂|站|机|机组|锅炉|企业|小区|园区|设施|矿井|煤矿|港口|码头)$")
 # Nouns that say how an act goes, not what it takes (发行进度, 发行规模).
 _MANNER_RE = re.compile(r"(?:进度|力度|步伐|速度|节奏|工作|规模|范围|水平|质量|效率|机制|方式|办法)$")
 # A clause that only says more effort goes into something (加大保障性安居工程建设力度, 加快X建设步伐): X.
@@ -585,7 +588,22 @@ def _per_unit(first: str, item: str) -> str:
     """A per-unit modifier written once on a list's first item is every item's: 单位国内生产总值能耗和二氧化碳
     排放 -> 单位国内生产总值二氧化碳排放 (an intensity per unit of output, not the total)."""
     per = _PER_UNIT_RE.match(first)
-    return per.group() + item if per and not item.startswith("单位") else item
+    if per:
+        return per.group() + item if not item.startswith("单位") else item
+    return _owner_of(first, item) + item
+
+
+def _owner_of(first: str, item: str) -> str:
+    """The owner a list's first item names before an act that a later item varies (燃煤电厂脱硫改造x、脱硝改造y
+    -> 燃煤电厂脱硝改造): the item is a two-character act of the same kind (…改造), the first item that act on
+    an owner that is a facility or a unit (电厂, 机组, 企业, 小区); '' otherwise."""
+    head = _ACT_HEAD_RE.search(item)
+    if head is None or head.start() != 2 or not first.endswith(head.group()):
+        return ""
+    lead = _ACT_LEAD_RE.match(first)
+    core = first[lead.end() :] if lead and lead.end() < len(first) else first
+    owner = core[: len(core) - len(item)]
+    return owner if len(owner) >= 2 and _OWNER_END_RE.search(owner) and not core.startswith(item) else ""
 
 
 def _list_before(before: str, subject: str, n: int) -> list[str] | None:

@@ -683,3 +683,13 @@ def test_a_verb_alone_takes_the_object_it_took_earlier_in_the_sentence() -> None
     # a verb that took nothing short before it, or another verb: not read
     assert named("今年先发行500亿元。")["500亿元"] != "地方政府专项债券"
     assert named("加快发行进度，全年发行3000亿元。")["3000亿元"] != "进度"
+
+
+def test_list_items_that_vary_an_act_keep_the_facility_of_the_first() -> None:
+    # written: other facilities and acts
+    assert named("实施钢铁企业烧结机脱硫改造12台、脱硝改造8台。")["8台"] == "钢铁企业烧结机脱硝改造"
+    got = named("完成燃煤锅炉低氮改造300台、除尘改造120台。")
+    assert got == {"300台": "燃煤锅炉低氮改造", "120台": "燃煤锅炉除尘改造"}
+    # an owner that is no facility (a modifier of the act) is not carried
+    assert named("燃煤电厂超低排放改造1亿千瓦、节能改造5000万千瓦。")["5000万千瓦"] == "节能改造"
+    assert named("完成老旧小区加装电梯改造300台、管网改造50公里。")["50公里"] == "管网改造"
