@@ -272,6 +272,9 @@ _CHANGED_RE = re.compile(
 # Acts on a facility a list varies (脱硫改造, 脱硝改造), and what such a facility's name ends with.
 _ACT_HEAD_RE = re.compile(r"(?:改造|治理|整治|建设|改建|升级)$")
 _OWNER_END_RE = re.compile(r"(?:厂|站|机|机组|锅炉|企业|小区|园区|设施|矿井|煤矿|港口|码头)$")
+# A count after a phrase closed by 的 (重大水利工程已开工的57个): the phrase's noun owns what is counted.
+_COUNT_UNIT_ALT = "|".join(sorted(COUNT_UNITS, key=len, reverse=True))
+_OWNED_COUNT_RE = re.compile(rf"(?:已经|已|正在|在)?(?:{_VERB_ALT})+的[\dxX.]+[多余]?(?:{_COUNT_UNIT_ALT})$")
 # Nouns that say how an act goes, not what it takes (发行进度, 发行规模).
 _MANNER_RE = re.compile(r"(?:进度|力度|步伐|速度|节奏|工作|规模|范围|水平|质量|效率|机制|方式|办法)$")
 # A clause that only says more effort goes into something (加大保障性安居工程建设力度, 加快X建设步伐): X.
@@ -859,10 +862,16 @@ def _narrowed(text: str, start: int, end: int, noun: str) -> str:
     """A bare generic noun counted (企业, 项目, 团队) as the sentence wrote it earlier with its modifier:
     启动高新技术企业培育工作，…共推荐申报12家企业 counts 高新技术企业. The modifier is the run of words
     right before the noun's last earlier mention, without the verbs and time words that open it; a
-    mention right after a count (57个项目) or a verb alone (组织企业) narrows nothing."""
+    mention right after a count (57个项目) or a verb alone (组织企业) narrows nothing, unless the count
+    follows a phrase closed by 的 whose noun is the owner (重大水利工程已开工的57个项目 -> 重大水利工程)."""
     if len(noun) != 2:
         return noun
     at = text.rfind(noun, start, end)
+    owned = _OWNED_COUNT_RE.search(text[start:at]) if at > start else None
+    run = re.search(r"[\u4e00-\u9fff]{2,12}$", text[start : start + owned.start()]) if owned else None
+    owner = _strip_lead(run.group()) if run else ""
+    if 2 <= len(owner) <= 8 and not _VERB_LEAD_RE.match(owner):
+        return owner + noun
     run = re.search(r"[\u4e00-\u9fff]{1,12}$", text[start:at]) if at > start else None
     if run is None:
         return noun

@@ -530,6 +530,11 @@ def test_a_bare_counted_noun_takes_its_modifier_from_earlier_in_the_sentence() -
     # an earlier mention after a count or a verb alone says nothing of the kind
     assert named("上半年已开工12个项目，下半年再开工9个项目。")["9个"] == "开工项目数"
     assert named("组织企业开展培训，累计走访30家企业。") == {"30家": "走访企业数"}
+    # unless the count follows a phrase closed by 的 whose noun owns what is counted
+    got = named("今年省级重点工程已建成的20个项目全部投运，下半年再建成8个项目。")
+    assert got["8个"] == "建成省级重点工程项目数"
+    # (a scope word before that phrase is no owner)
+    assert named("全市已认定的35家企业运行良好，今年新认定12家企业。")["12家"] == "新认定企业数"
 
 
 def test_a_subsidy_or_co_payment_is_of_the_scheme_the_clause_before_names() -> None:
