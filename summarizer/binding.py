@@ -275,6 +275,8 @@ _OWNER_END_RE = re.compile(r"(?:厂|站|机|机组|锅炉|企业|小区|园区|�
 # A count after a phrase closed by 的 (重大水利工程已开工的57个): the phrase's noun owns what is counted.
 _COUNT_UNIT_ALT = "|".join(sorted(COUNT_UNITS, key=len, reverse=True))
 _OWNED_COUNT_RE = re.compile(rf"(?:已经|已|正在|在)?(?:{_VERB_ALT})+的[\dxX.]+[多余]?(?:{_COUNT_UNIT_ALT})$")
+# The clause right after a figure's clause, up to the next clause or sentence end.
+_NEXT_ACT_RE = re.compile(r"[，,](?P<act>[^，,；;。！？：:]{2,20})(?=[，,；;。！？]|$)")
 # Nouns that say how an act goes, not what it takes (发行进度, 发行规模).
 _MANNER_RE = re.compile(r"(?:进度|力度|步伐|速度|节奏|工作|规模|范围|水平|质量|效率|机制|方式|办法)$")
 # A clause that only says more effort goes into something (加大保障性安居工程建设力度, 加快X建设步伐): X.
@@ -851,11 +853,27 @@ def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Pars
         if "、" not in parsed.subject and text[m.start - 1 : m.start] == "的":
             return parsed.subject + noun, parsed.start  # 重大水利工程已开工的57个项目: the phrase narrows the noun
         lead = _ACT_LEAD_RE.match(parsed.subject)
-        return (_GENERIC_VERB_RE.sub("", lead.group()) if lead else "") + noun, m.end
+        verb = _GENERIC_VERB_RE.sub("", lead.group()) if lead else ""
+        return (verb or _act_after(text, m, clause.end, noun)) + noun, m.end
     # Generic verbs (组织开展, 实现) say nothing of what is counted; a content verb (解决) does.
     verb = _GENERIC_VERB_RE.sub("", parsed.subject)
     noun = _narrowed(text, clause.sentence_start, m.start, noun)
-    return (verb + noun if 0 < len(verb) <= 5 else noun), m.end
+    if not verb:
+        verb = _act_after(text, m, clause.end, noun)
+    return (verb + noun if 0 < len(verb) <= 16 else noun), m.end
+
+
+def _act_after(text: str, m: NumberMention, clause_end: int, noun: str) -> str:
+    """What the units counted did, when the figure's clause says only that they were counted (组织A、B等3家企业)
+    and the next clause of the sentence is that act, a content verb and its object (，申报省重点研发专项);
+    '' otherwise."""
+    if _tidy(text[m.end : clause_end]) != noun:
+        return ""
+    after = _NEXT_ACT_RE.match(text, clause_end)
+    act = _tidy(after.group("act")) if after else ""
+    if not _VERB_LEAD_RE.match(act) or _GENERIC_VERB_RE.match(act) or re.search(r"[\dxX×]", act):
+        return ""
+    return act if 4 <= len(act) <= 14 else ""
 
 
 def _narrowed(text: str, start: int, end: int, noun: str) -> str:

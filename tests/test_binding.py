@@ -698,3 +698,15 @@ def test_list_items_that_vary_an_act_keep_the_facility_of_the_first() -> None:
     # an owner that is no facility (a modifier of the act) is not carried
     assert named("燃煤电厂超低排放改造1亿千瓦、节能改造5000万千瓦。")["5000万千瓦"] == "节能改造"
     assert named("完成老旧小区加装电梯改造300台、管网改造50公里。")["50公里"] == "管网改造"
+
+
+def test_units_counted_only_by_a_generic_verb_take_the_act_of_the_next_clause() -> None:
+    # written: other units and acts in the clause after the count
+    assert named("组织30家企业，参加广交会。") == {"30家": "参加广交会企业数"}
+    assert named("组织甲社、乙社等8家合作社，申报省级示范社。")["8家"] == "申报省级示范社合作社数"
+    # (a content verb on the count is what counted them)
+    assert named("推荐甲公司、乙公司等5家企业，申报国家级专精特新。")["5家"] == "推荐企业数"
+    # a generic act after, a content verb on the count itself, or an act with a figure: not read
+    assert named("组织30家企业，开展培训。") == {"30家": "企业数"}
+    assert named("引进15家企业，参加招商推介。")["15家"] == "引进企业数"
+    assert named("组织30家企业，签约12个项目。")["30家"] == "企业数"
