@@ -859,8 +859,8 @@ def _counted_subject(text: str, m: NumberMention, clause: _Clause, parsed: _Pars
     verb = _GENERIC_VERB_RE.sub("", parsed.subject)
     noun = _narrowed(text, clause.sentence_start, m.start, noun)
     if not verb:
-        verb = _act_after(text, m, clause.end, noun)
-    return (verb + noun if 0 < len(verb) <= 16 else noun), m.end
+        return _act_after(text, m, clause.end, noun) + noun, m.end
+    return (verb + noun if len(verb) <= 5 else noun), m.end
 
 
 def _act_after(text: str, m: NumberMention, clause_end: int, noun: str) -> str:
@@ -1243,9 +1243,12 @@ def _taken_before(text: str, start: int, end: int, verb: str) -> str:
 
 def _nearer(text: str, state: _Sentence) -> tuple[str, int]:
     """The subject of the figure-less clause nearest the figure among those written after the sentence's
-    last subject and last figure: the topic it opens with, or the X of a 加大X建设力度 frame ('' when none of
-    them names one)."""
-    anchor = max(state.subject_start, state.bound.mention.end if state.bound else -1)
+    opening topic: the topic it opens with, or the X of a 加大X建设力度 frame ('' when none of them names one,
+    or when a figure was bound before: the subject a figure set is what the sentence is about —
+    规上高新技术企业100%复工，产能不断提升，…占GDP比重将达14.5% is not 产能's share)."""
+    if state.bound is not None:
+        return "", -1
+    anchor = state.subject_start
     for cs, ce in reversed(state.bare):
         if cs <= anchor:
             break

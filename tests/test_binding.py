@@ -575,6 +575,9 @@ def test_the_clause_nearest_a_figure_names_it_over_the_sentence_opening() -> Non
     # a nearer clause with no subject of its own leaves the sentence's subject
     got = named("保障房建设稳步推进，坚持分类指导，今年新开工80万套。")
     assert got["80万套"] == "保障房新开工"
+    # a subject a figure set before is what the sentence is about: a topic after it does not take over
+    got = named("全市规上工业企业95%复工，产能不断提升，占GDP比重将达30%。")
+    assert got["30%"] == "规上工业企业占GDP比重"
 
 
 def test_a_level_after_a_clause_that_changes_a_rate_is_that_rate() -> None:
