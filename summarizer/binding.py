@@ -14,7 +14,8 @@ copulas and verbs that sit between an indicator and its figure (达到, 完成, 
 make a figure a rate (增长, 下降, 提高), comparison bases (同比, 比上年), and the punctuation of lists
 (、 分别) — which this module lists itself. What remains between them is the indicator as the text writes it.
 
-Grammar (a sentence is cut at 。！？；; and line ends, a clause at ，,：:)::
+Grammar (a sentence is cut at 。！？；; and line ends, a clause at ，,：: outside parentheses — a note
+``广义货币M2（注：…）`` stays inside its clause)::
 
     sentence := clause (，clause)*
     clause   := lead* subject? base? predicate? link* FIGURE counted? (、 subject? link* FIGURE counted?)*
@@ -29,21 +30,39 @@ Grammar (a sentence is cut at 。！？；; and line ends, a clause at ，,：:)
 * The **subject** is what is left of the clause before the figure once leads are taken off the front and
   links, base and predicate off the end (``全年地区生产总值完成`` -> 地区生产总值). It is cut back to the
   previous figure of the clause (``新建住房1800多万套、棚户区改造1200多万套``), to the words after 等
-  (``铁路、公路等基础设施投资``), and past a parenthesis.
+  (``铁路、公路等基础设施投资``; a rate after the examples is theirs: ``A、B等增幅``), and past a parenthesis
+  (one that gives the noun in letters stays with it: 细颗粒物（PM2.5）).
 * A clause without a subject inherits the last subject of its sentence: ``地区生产总值完成x亿元，同比增长y%``
   binds y to 地区生产总值 with predicate 同比增长; ``由54.9%提高到58.8%`` binds both figures to the subject
-  before 由.
+  before 由. Before any figure is bound, the figure-less clause nearest the figure wins over the sentence's
+  opening words (``以…为目标，加大保障性安居工程建设力度，今年新开工700万套`` -> 保障性安居工程新开工: a
+  加大/加快X建设力度 frame reads as X); a clause that changes a rate or standard names the level after it
+  (``下调X缴费比例，各地可降至16%``); a verb alone takes the object the same verb took earlier in the
+  sentence (``…发行超长期特别国债，…今年先发行1万亿元``). A verb that carries its subject's head replaces it
+  (粮食产量…，增产 -> 粮食增产). An act on a field after a sum takes what the sum is spent on
+  (``铁路投资…，新投产里程8000公里`` -> 铁路新投产里程).
 * A subject that is only verbs or scope words (``组织开展7场…``, ``对全市16个…``), ends in 等 (``组织A、B等11家
   企业``; a content verb before the examples stays: 备案A等4家星创天地 -> 备案星创天地), is a list of names
   (``招引A、B、C 5家企业``) or a phrase closed by 的, or follows a 、 (``…、2.2平方公里中心文化区``) takes the
   counted noun after the measure word, with the count it makes (场 -> 场次, 人 -> 人数, 家/个/项 -> 数); a
-  subject ending in its verb takes the noun after the figure as its object (``一次性发放200亿元补贴``).
+  subject ending in its verb takes the noun after the figure as its object (``一次性发放200亿元补贴``). A
+  counted noun runs past 省、市 after a verb that takes a level (参加省、市创新创业大赛), past 和/及 when both
+  nouns share an act written once (``二级和三级管网改造``, ``验收和养护``), and takes a task or problem
+  after 的 (``大树大苗的植树任务``); it ends at 并. Units counted only by a generic verb (``组织A、B等3家
+  企业，申报省重点研发专项``) take the act of the next clause.
 * A count that omits its noun counts the noun counted before it (``推荐申报xx家企业，其中新认定x家``); a
   figure with no subject at all takes the object of the figure-less clause before (``继续实施退耕还林还草，
-  今年拟安排500万亩``).
+  今年拟安排500万亩``). A bare generic counted noun (企业, 项目) takes the modifier the sentence wrote on its
+  earlier mention (``_narrowed``: 启动高新技术企业培育工作，…推荐申报12家企业 -> 推荐申报高新技术企业数), or
+  the owner of a phrase closed by 的 before that mention's count (``重大水利工程已开工的57个项目，…再开工27个
+  项目`` -> 开工重大水利工程项目). A subsidy or co-payment named without its scheme is the scheme's that the
+  figure-less clause before names by a verb and its object (``_scheme``: 完善城乡居民基本医保，财政补助标准…),
+  and one paid per head is its standard (``财政补助由每人每年420元…`` -> 财政补助标准).
 * Items of a 、 list share the content verb the list opens with (``退出钢铁产能x、煤炭产能y``), a per-unit
-  modifier on the first item (``单位国内生产总值能耗…、二氧化碳排放…``), and a noun closing the list after 等
-  (``钢铁x吨、水泥y吨等落后产能``).
+  modifier on the first item (``单位国内生产总值能耗…、二氧化碳排放…``), the facility the first item acts on
+  when a later item varies the act (``燃煤电厂脱硫改造x、脱硝改造y`` -> 燃煤电厂脱硝改造), and a noun closing
+  the list after 等 (``钢铁x吨、水泥y吨等落后产能``). A short noun counted in the same measure word as the
+  figure before is the next thing that figure's verb counts (``新增蔬菜大棚2500座，温室320座`` -> 新增温室).
 * A share after a figure is that figure's (``投入民生资金6.8亿元，占地方财政总支出的47.5%``); a share of a
   task or target is its completion rate (``占全年任务66.66%`` -> 全年任务完成率); a per cent written first is
   a share of the units after it (``71%的煤电机组实现超低排放``), and one followed by an act is that act's rate
@@ -58,7 +77,8 @@ Grammar (a sentence is cut at 。！？；; and line ends, a clause at ，,：:)
   level reached by a change (``提高到58.5%``) is the subject alone; a change verb written first still names
   a change (``降低工商业电价5%`` -> 工商业电价降幅); an area is named as one (…面积), a per cent that is no
   change and says no ratio word a ratio (…比例), a bare 投资 after what it is spent on (``投资1.3亿元实施
-  自来水管网改造工程``).
+  自来水管网改造工程``), a fund after what 用于/支持 right after its sum says (``超长期特别国债3000亿元支持
+  消费品以旧换新``); a cut made in per cent is named by its act (压减幅度, not 降幅).
 * The **base** (比2010年, 同比, 较上年) is kept apart and is never a period.
 
 A figure is **no metric** (``Binding.junk`` says why) when it is a date, year, ordinal or calendar span
