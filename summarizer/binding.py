@@ -296,7 +296,7 @@ _OWNER_END_RE = re.compile(r"(?:厂|站|机|机组|锅炉|企业|小区|园区|�
 _COUNT_UNIT_ALT = "|".join(sorted(COUNT_UNITS, key=len, reverse=True))
 _OWNED_COUNT_RE = re.compile(rf"(?:已经|已|正在|在)?(?:{_VERB_ALT})+的[\dxX.]+[多余]?(?:{_COUNT_UNIT_ALT})$")
 # The clause right after a figure's clause, up to the next clause or sentence end.
-_NEXT_ACT_RE = re.compile(r"[，,](?P<act>[^，,；;。！？：:]{2,20})(?=[，,；;。！？]|$)")
+_NEXT_ACT_RE = re.compile(r"[，,](?P<act>[^，,；;。！？!?：:\n]{2,20})(?=[，,；;。！？!?\n]|$)")
 # Nouns that say how an act goes, not what it takes (发行进度, 发行规模).
 _MANNER_RE = re.compile(r"(?:进度|力度|步伐|速度|节奏|工作|规模|范围|水平|质量|效率|机制|方式|办法)$")
 # A clause that only says more effort goes into something (加大保障性安居工程建设力度, 加快X建设步伐): X.
