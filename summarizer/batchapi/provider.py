@@ -21,7 +21,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from ..config import Settings
 from ..errors import LLMError
 from ..fingerprint import DEFAULT_BASE_URL, endpoint_id
-from ..llm.client import _is_transient, _retry_after, _short
+from ..llm.client import _is_transient, _short, retry_wait
 
 log = logging.getLogger("summarizer.batchapi")
 T = TypeVar("T")
@@ -66,11 +66,7 @@ class Provider:
 
     # -- the transport policy ---------------------------------------------------------------------
     def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        after = _retry_after(exc)
-        if after is not None:
-            return min(after, self.settings.backoff_max)
-        return float(self._backoff(state))
+        return retry_wait(state, self._backoff, self.settings.backoff_max)
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         def before_sleep(state: RetryCallState) -> None:

@@ -287,6 +287,16 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, openai.APIConnectionError)
 
 
+def retry_wait(state: RetryCallState, backoff: Callable[[RetryCallState], float], cap: float) -> float:
+    """How long tenacity waits before the next attempt: the endpoint's Retry-After when it sends one (capped),
+    else the exponential backoff with jitter. Shared by the chat client and the batch API's file/batch calls."""
+    exc = state.outcome.exception() if state.outcome is not None else None
+    after = _retry_after(exc)
+    if after is not None:
+        return min(after, cap)
+    return float(backoff(state))
+
+
 def _retry_after(exc: BaseException | None) -> float | None:
     """Seconds the server asked us to wait (``retry-after-ms``, ``Retry-After`` seconds or HTTP date)."""
     if not isinstance(exc, openai.APIStatusError):
@@ -653,11 +663,7 @@ class LLMClient:
         )
 
     def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        after = _retry_after(exc)
-        if after is not None:
-            return min(after, self.settings.backoff_max)
-        return float(self._backoff(state))
+        return retry_wait(state, self._backoff, self.settings.backoff_max)
 
     def _send(
         self,
