@@ -54,6 +54,7 @@ from summarizer.chunks import DEFAULT_BUDGET
 from summarizer.config import Settings
 from summarizer.load import load_path
 from summarizer.testing import fake_openai as fs
+from summarizer.workers import collector_for_batch
 
 # --------------------------------------------------------------------------------------------------
 # Parts 1 + 2: throughput under latency, then the same batch again
@@ -128,10 +129,13 @@ def core_per_doc(files: list[Path], warm: list[Path]) -> float:
     documents, single thread: what the LLM path's CPU per document is divided by."""
     for f in warm:
         analyze(load_path(f))
-    cpu0 = cpu_seconds()
-    for f in files:
-        analyze(load_path(f))
-    return (cpu_seconds() - cpu0) / len(files)
+    # Under the collector setting a batch runs with (``workers.collector_for_batch``), as the LLM path it is
+    # compared with: the ratio is then the pipeline's work over the core's, not the collector's setting.
+    with collector_for_batch():
+        cpu0 = cpu_seconds()
+        for f in files:
+            analyze(load_path(f))
+        return (cpu_seconds() - cpu0) / len(files)
 
 
 def _spread(values: list[float], fmt: str = "{:.3f}") -> str:
@@ -164,18 +168,26 @@ def throughput(args: argparse.Namespace) -> int:
                 f"latency {latency * 1000:.0f} ms; fake server in a separate process; {args.repeat} repetition(s)"
             )
             for rep in range(args.repeat):
-                run: dict[str, Any] = {"rows": [], "core": core_per_doc(files, warm)}
+                # The core is measured right before and right after the batch runs and the mean is the divisor:
+                # this machine's speed drifts by tens of per cent within minutes (other sessions' work), and a
+                # core measured at one end only moved the ratio by as much as the pipeline's own changes.
+                before = core_per_doc(files, warm)
+                run: dict[str, Any] = {"rows": []}
                 for c in args.concurrency:
                     n = args.serial_docs if c == 1 and args.serial_docs else len(files)
                     r = _batch(server, files[:n], tmp / f"out{rep}_c{c}", tmp / f"cache{rep}_c{c}", c)
                     r["concurrency"] = c
                     r["ideal"] = r["requests"] * latency / c
                     run["rows"].append(r)
+                after = core_per_doc(files, warm)
+                run["core"], run["core_ends"] = (before + after) / 2, (before, after)
+                for r in run["rows"]:
                     print(
-                        f"  run {rep + 1} concurrency {c:>2}: {r['docs']} docs, {r['requests']} requests, "
-                        f"wall {r['wall']:.1f} s, ideal {r['ideal']:.1f} s, wall/ideal {r['wall'] / r['ideal']:.3f}, "
-                        f"cpu {1000 * r['cpu'] / r['docs']:.1f} ms/doc = {r['cpu'] / r['docs'] / run['core']:.2f}x "
-                        f"core ({1000 * run['core']:.1f} ms/doc), peak RSS {r['peak_rss_mb']:.0f} MB, "
+                        f"  run {rep + 1} concurrency {r['concurrency']:>2}: {r['docs']} docs, {r['requests']} "
+                        f"requests, wall {r['wall']:.1f} s, ideal {r['ideal']:.1f} s, wall/ideal "
+                        f"{r['wall'] / r['ideal']:.3f}, cpu {1000 * r['cpu'] / r['docs']:.1f} ms/doc = "
+                        f"{r['cpu'] / r['docs'] / run['core']:.2f}x core ({1000 * run['core']:.1f} ms/doc: "
+                        f"{1000 * before:.1f} before, {1000 * after:.1f} after), peak RSS {r['peak_rss_mb']:.0f} MB, "
                         f"load {load_average()}",
                         flush=True,
                     )
@@ -194,7 +206,8 @@ def throughput(args: argparse.Namespace) -> int:
     print()
     print(
         f"Part 1: {len(files)} documents, latency {latency * 1000:.0f} ms; ideal = requests x latency / concurrency; "
-        f"core = load+clean+sections+chunks+numbers on the same documents, measured alone in the same repetition"
+        f"core = load+clean+sections+chunks+numbers on the same documents, measured alone right before and right "
+        f"after the batch in the same repetition (their mean)"
     )
     print(
         f"{'run':>3} {'conc':>4} {'docs':>5} {'requests':>8} {'req/doc':>7} {'wall s':>7} {'ideal s':>7} "
@@ -442,7 +455,9 @@ def stages(args: argparse.Namespace) -> int:
         tmp = Path(tmp_)
         files = varied_copies(args.docs, tmp / "docs")
         warm = varied_copies(2, tmp / "warm", start=args.docs)
-        with ServerProcess(0.0) as server:
+        # The collector as a batch sets it (``workers.collector_for_batch``): otherwise the few full collections
+        # of a run land in whichever stage is running, and move its figure by milliseconds per document.
+        with ServerProcess(0.0) as server, collector_for_batch():
             for label, batch in (("warm", warm), ("run", files)):
                 spent.clear()
                 with Summarizer(

@@ -30,7 +30,7 @@ from .load import display_name, load_path
 from .models import SCHEMA_VERSION, ReportSummary, Usage
 from .render import render, suffix
 from .safety import neutralise_cell, neutralise_row, safe_error
-from .workers import DaemonPool
+from .workers import DaemonPool, collector_for_batch
 
 __all__ = ["LOCK_NAME", "Batch", "BatchTotals", "DocStatus", "neutralise_cell", "output_stem", "output_stems"]
 
@@ -446,7 +446,7 @@ class Batch:
 
     def run(self) -> list[DocStatus]:
         self.out.mkdir(parents=True, exist_ok=True)
-        with OutLock(self.out, wait=self.wait):
+        with OutLock(self.out, wait=self.wait), collector_for_batch():
             remove_orphans(self.out)
             self._previous = self._read_index()
             self._run_locked()

@@ -119,11 +119,36 @@ class _Alias:
     decline: str | None = None
 
 
+class _AliasFinder:
+    """The aliases that end last in a text: the furthest end any alias reaches, and every alias ending there,
+    longest first (ties: reverse alphabetical).
+
+    Why not one ``str.rfind`` per alias: there are ~370 aliases and a metric's lead is read for each metric
+    of a document (~80 µs a lead that way). One regex over the reversed text finds the furthest end in one
+    scan: an alias ending at ``e`` is its reverse starting at ``len(text) - e``, and the leftmost match is
+    the furthest end. Every occurrence ending there is its alias's last one (a later start would end later)."""
+
+    def __init__(self, aliases: Iterable[str]) -> None:
+        names = sorted({a for a in aliases if a}, key=lambda a: (-len(a), a))
+        self._reversed = re.compile("|".join(re.escape(a[::-1]) for a in names)) if names else None
+        self._by_last: dict[str, list[str]] = {}
+        for a in sorted(names, key=lambda a: (len(a), a), reverse=True):
+            self._by_last.setdefault(a[-1], []).append(a)
+
+    def last(self, text: str) -> tuple[int, list[str]] | None:
+        m = self._reversed.search(text[::-1]) if self._reversed is not None else None
+        if m is None:
+            return None
+        end = len(text) - m.start()
+        return end, [a for a in self._by_last[text[end - 1]] if text.endswith(a, 0, end)]
+
+
 @dataclass
 class IndicatorTable:
     indicators: dict[str, Indicator]
     families: dict[str, Family]
     _aliases: dict[str, _Alias] = field(default_factory=dict)
+    _finder: _AliasFinder | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> IndicatorTable:
@@ -165,6 +190,7 @@ class IndicatorTable:
 
     def _claim(self, alias: str, role: str, ident: str) -> None:
         entry = self._aliases.setdefault(alias, _Alias())
+        self._finder = None  # built again from the new alias set when next needed
         held = getattr(entry, role)
         if held is not None and held != ident:
             raise ValueError(f"indicator table: {alias!r} names both {held} and {ident}")
@@ -211,16 +237,14 @@ class IndicatorTable:
     def read_lead(self, lead: str, *, multi_year: bool = False) -> tuple[bool, str | None]:
         """(whether the lead names any indicator, the indicator it binds to the figure that follows it)."""
         text = _norm(lead)
-        best: list[tuple[int, int, str]] = []
-        for alias in self._aliases:
-            at = text.rfind(alias)
-            if at >= 0:
-                best.append((at + len(alias), len(alias), alias))
-        if not best:
+        if self._finder is None:
+            self._finder = _AliasFinder(self._aliases)
+        found = self._finder.last(text)
+        if found is None:
             return False, None
-        end = max(b[0] for b in best)
-        for _, length, alias in sorted((b for b in best if b[0] == end), reverse=True):
-            pre, link = text[: end - length], text[end:]
+        end, aliases = found
+        for alias in aliases:
+            pre, link = text[: end - len(alias)], text[end:]
             if not _at_boundary(pre):
                 continue
             return True, self._bind(self._aliases[alias], link, multi_year=multi_year)

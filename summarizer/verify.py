@@ -63,6 +63,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
+from typing import Any, TypeVar
 
 from .binding import Binding, bind, bind_alone, misattribution, name_similarity
 from .highlights import fill_highlights
@@ -125,17 +126,32 @@ class _Source:
         """``ordered``: ``mentions`` are already in source order (a part of an index is)."""
         self.mentions = list(mentions) if ordered else sorted(mentions, key=lambda m: m.start)
         self.ends = [m.end for m in self.mentions]
-        self.by_value: dict[Decimal, list[NumberMention]] = {}
-        self.redacted: list[NumberMention] = []
-        self.approx_free: list[NumberMention] = []
+
+    @cached_property
+    def _by_kind(self) -> tuple[dict[Decimal, list[NumberMention]], list[NumberMention], list[NumberMention]]:
+        """(by value, redacted, with a value), built when first asked: a section's part is made for every
+        section, but only a section whose summary or items quote a figure asks (Decimal keys hash slowly)."""
+        by_value: dict[Decimal, list[NumberMention]] = {}
+        redacted: list[NumberMention] = []
+        valued: list[NumberMention] = []
         for m in self.mentions:
             if m.redacted or m.scaled is None:
-                self.redacted.append(m)
+                redacted.append(m)
                 continue
-            self.by_value.setdefault(m.scaled, []).append(m)
+            by_value.setdefault(m.scaled, []).append(m)
             if m.high is not None:
-                self.by_value.setdefault(m.high, []).append(m)
-            self.approx_free.append(m)
+                by_value.setdefault(m.high, []).append(m)
+            valued.append(m)
+        return by_value, redacted, valued
+
+    @property
+    def redacted(self) -> list[NumberMention]:
+        return self._by_kind[1]
+
+    @property
+    def approx_free(self) -> list[NumberMention]:
+        """The mentions with a value (the name is the one ``check_free`` reads them under)."""
+        return self._by_kind[2]
 
     def in_span(self, start: int, end: int) -> list[NumberMention]:
         """Mentions inside or overlapping [start, end)."""
@@ -148,7 +164,7 @@ class _Source:
         return out
 
     def with_value(self, value: Decimal) -> list[NumberMention]:
-        return self.by_value.get(value, [])
+        return self._by_kind[0].get(value, [])
 
     def part(self, start: int, end: int) -> _Source:
         """The mentions of one section of the source; the whole source when the span is empty or unknown."""
@@ -319,11 +335,26 @@ def _bind_span(text: str, inside: Sequence[NumberMention], lo: int, hi: int) -> 
     validator's binding of the same sentence, in a chunk, is reused; shifted back to the text's offsets."""
     if any(m.end > hi for m in inside):  # a figure running past the sentence's end: bound in place
         return bind(text, inside, lo, hi)
-    own = {replace(m, start=m.start - lo, end=m.end - lo): m for m in inside}
+    own = {_evolve(m, start=m.start - lo, end=m.end - lo): m for m in inside}
     return [
-        replace(b, mention=own[b.mention], subject_start=b.subject_start + lo if b.subject_start >= 0 else -1)
+        _evolve(b, mention=own[b.mention], subject_start=b.subject_start + lo if b.subject_start >= 0 else -1)
         for b in bind_alone(text[lo:hi], tuple(own))
     ]
+
+
+_D = TypeVar("_D")
+
+
+def _evolve(obj: _D, **changes: Any) -> _D:
+    """``dataclasses.replace`` for the plain frozen dataclasses shifted here (``NumberMention``, ``Binding``:
+    no slots, no ``__post_init__``, no init-only fields): the instance's fields copied, then the changes.
+    ``replace`` rebuilds the instance through ``__init__``, reading every field's metadata on the way, ~10x the
+    cost; verification shifts ~130 mentions and bindings per document."""
+    new = object.__new__(type(obj))
+    fields = new.__dict__
+    fields.update(obj.__dict__)
+    fields.update(changes)
+    return new
 
 
 _SENTENCE_END_RE = re.compile(r"[。！？!?；;\n]")

@@ -214,3 +214,33 @@ def test_find_relative_targets(text: str, expected: list[tuple[str, str, str]]) 
     assert [(f.indicator, f.reference, f.relation) for f in found] == expected
     for f in found:
         assert text[f.start : f.end].endswith("同步") and "，" not in text[f.start : f.end]
+
+
+def test_alias_finder_agrees_with_reading_every_alias() -> None:
+    """The one-scan finder against its definition: every alias's last occurrence, the furthest end, the
+    aliases ending there longest first. Texts made of random aliases, their pieces and filler."""
+    import random
+
+    from summarizer.indicators import _AliasFinder, default_table
+
+    aliases = list(default_table()._aliases)
+    finder = _AliasFinder(aliases)
+    rng = random.Random(19)
+    filler = "全年实现同比增长下降达到万亿元，、；个百分点比上年完成1234"
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(0, 5)):
+            pick = rng.choice(aliases)
+            if rng.random() < 0.3:  # a piece of an alias: must not count
+                cut = rng.randint(0, len(pick))
+                pick = pick[:cut] if rng.random() < 0.5 else pick[cut:]
+            parts.append(pick)
+            parts.append("".join(rng.choice(filler) for _ in range(rng.randint(0, 4))))
+        text = "".join(parts)
+        ends = {a: text.rfind(a) + len(a) for a in aliases if text.rfind(a) >= 0}
+        if not ends:
+            assert finder.last(text) is None, text
+            continue
+        end = max(ends.values())
+        expected = sorted((a for a, e in ends.items() if e == end), key=lambda a: (len(a), a), reverse=True)
+        assert finder.last(text) == (end, expected), text

@@ -55,6 +55,7 @@ from ..fingerprint import DEFAULT_BASE_URL, endpoint_id
 from ..llm.client import _FALLBACK, _FEATURE_WORDS, _UNSUPPORTED_WORDS, ModeName, reask_messages
 from ..models import ChunkExtraction, OverviewDraft, ReportExtraction, Usage
 from ..plan import DocumentPlan, Request, request_for
+from ..workers import collector_for_batch
 from .store import (
     TERMINAL,
     Attempt,
@@ -786,7 +787,7 @@ class BatchApiRun:
         from ..batch import OutLock
 
         self.out.mkdir(parents=True, exist_ok=True)
-        with OutLock(self.out, wait=self.wait):
+        with OutLock(self.out, wait=self.wait), collector_for_batch():
             report = self._rounds(export, results)
         return report if report is not None else self.assemble()
 
