@@ -14,7 +14,18 @@ Two discounts are modelled because both are how large corpora get cheap:
   where the provider has no batch API (DeepSeek). Whether a provider stacks the two discounts is its own
   policy: third-party pricing summaries say OpenAI's do; for DashScope this is an assumption.
 
-Sources (read 2026-12): OpenAI's and DeepSeek's pricing pages, Alibaba Model Studio's "Context cache" page
+A cache also has a **minimum prefix**: below it nothing is cached at all. ``cache_min_tokens`` records it where
+it decides whether this project's static prefix (schema and system prompt, about 509 o200k tokens) can hit:
+OpenAI caches prompts of 1,024 tokens and more (then in 128-token steps), Qwen/DashScope's implicit cache
+starts at 256 tokens, DeepSeek's disk cache has no minimum that matters here (64-token units), so ``None``
+("no minimum known"). ``prefix.worked_example_pays`` reads it: for a model whose minimum our prefix misses,
+a worked example appended to the system prompt can lift the prefix over it, so that every request but the
+first bills it at the cached rate.
+
+The GPT-5 family caches at 10% of the input price (90% off), against 50% for gpt-4o and 75% for gpt-4.1.
+
+Sources (read 2026-12; the GPT-5 rates and OpenAI's 1,024-token minimum from OpenAI's pricing and
+prompt-caching pages): OpenAI's and DeepSeek's pricing pages, Alibaba Model Studio's "Context cache" page
 (implicit cache hits at 20% of the input price); the figures are for estimates only.
 """
 
@@ -32,6 +43,9 @@ class Price:
     completion: float
     cached_prompt: float | None = None  # prompt tokens served from the provider's prefix cache
     batch: float | None = None  # factor of every rate through the provider's batch API
+    # Shortest prompt prefix the provider caches at all (OpenAI 1,024); None: no minimum known or none that
+    # matters. The batch rates keep it (it is the provider's cache, whichever API the request came through).
+    cache_min_tokens: int | None = None
 
     @classmethod
     def of(cls, value: Price | Sequence[float]) -> Price:
@@ -47,7 +61,7 @@ class Price:
             return None
         f = self.batch
         cached = None if self.cached_prompt is None else self.cached_prompt * f
-        return Price(self.prompt * f, self.completion * f, cached, None)
+        return Price(self.prompt * f, self.completion * f, cached, None, self.cache_min_tokens)
 
     def cost(self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
         """USD for these tokens; ``cached_tokens`` are part of ``prompt_tokens``."""
@@ -61,16 +75,21 @@ class Price:
 
 
 OPENAI_BATCH = 0.5  # OpenAI, Azure OpenAI (Global Batch) and DashScope's batch: half the synchronous price
+OPENAI_CACHE_MIN = 1024  # OpenAI caches prompts of 1,024 tokens and more, in 128-token steps
+QWEN_CACHE_MIN = 256  # DashScope's implicit cache
 
 BUILTIN_PRICES: dict[str, Price] = {
-    "gpt-4o-mini": Price(0.15, 0.60, 0.075, OPENAI_BATCH),
-    "gpt-4o": Price(2.50, 10.00, 1.25, OPENAI_BATCH),
-    "gpt-4.1-mini": Price(0.40, 1.60, 0.10, OPENAI_BATCH),
-    "gpt-4.1": Price(2.00, 8.00, 0.50, OPENAI_BATCH),
-    "deepseek-chat": Price(0.27, 1.10, 0.07, None),  # no batch API
-    "qwen-plus": Price(0.40, 1.20, 0.08, OPENAI_BATCH),  # implicit cache: 20% of the input price
-    "qwen-turbo": Price(0.05, 0.20, 0.01, OPENAI_BATCH),
-    "qwen-max": Price(1.60, 6.40, 0.32, OPENAI_BATCH),
+    "gpt-5": Price(1.25, 10.00, 0.125, OPENAI_BATCH, OPENAI_CACHE_MIN),  # GPT-5 family: cached input 90% off
+    "gpt-5-mini": Price(0.25, 2.00, 0.025, OPENAI_BATCH, OPENAI_CACHE_MIN),
+    "gpt-5-nano": Price(0.05, 0.40, 0.005, OPENAI_BATCH, OPENAI_CACHE_MIN),
+    "gpt-4o-mini": Price(0.15, 0.60, 0.075, OPENAI_BATCH, OPENAI_CACHE_MIN),
+    "gpt-4o": Price(2.50, 10.00, 1.25, OPENAI_BATCH, OPENAI_CACHE_MIN),
+    "gpt-4.1-mini": Price(0.40, 1.60, 0.10, OPENAI_BATCH, OPENAI_CACHE_MIN),
+    "gpt-4.1": Price(2.00, 8.00, 0.50, OPENAI_BATCH, OPENAI_CACHE_MIN),
+    "deepseek-chat": Price(0.27, 1.10, 0.07, None),  # no batch API; cache in 64-token units, no minimum
+    "qwen-plus": Price(0.40, 1.20, 0.08, OPENAI_BATCH, QWEN_CACHE_MIN),  # implicit cache: 20% of the input price
+    "qwen-turbo": Price(0.05, 0.20, 0.01, OPENAI_BATCH, QWEN_CACHE_MIN),
+    "qwen-max": Price(1.60, 6.40, 0.32, OPENAI_BATCH, QWEN_CACHE_MIN),
 }
 
 

@@ -39,12 +39,27 @@ def render_fixed(name: str, version: str = PROMPT_VERSION) -> str:
     return render(name, version)
 
 
+@lru_cache(maxsize=4)
+def extract_system(worked_example: bool = False, version: str = PROMPT_VERSION) -> str:
+    """The extraction system message; ``worked_example``: with ``extract_example.j2`` appended. The example
+    goes here, never into the user message, so that it is part of the identical static prefix (schema, then
+    this message) of every extraction request, which a provider's prefix cache bills at its cached rate
+    (``prefix.py`` says when that pays)."""
+    system = render_fixed("extract_system", version)
+    return f"{system}\n\n{render_fixed('extract_example', version)}" if worked_example else system
+
+
 def extract_messages(
-    chunk_text: str, parts: Sequence[str], whole_report_facts: Sequence[str] | None = None
+    chunk_text: str,
+    parts: Sequence[str],
+    whole_report_facts: Sequence[str] | None = None,
+    *,
+    worked_example: bool = False,
 ) -> list[dict[str, str]]:
     """``parts``: a label per summary part the chunk touches; the model writes one summary for each.
     ``whole_report_facts`` (the metadata block's facts, possibly none) given: the chunk is the whole report
-    and the same call also writes title, organization, period and overview."""
+    and the same call also writes title, organization, period and overview. ``worked_example``: the system
+    message carries the worked example (``extract_system``)."""
     user = render(
         "extract_user",
         chunk=chunk_text,
@@ -52,7 +67,7 @@ def extract_messages(
         whole=whole_report_facts is not None,
         facts=list(whole_report_facts or ()),
     )
-    return [{"role": "system", "content": render_fixed("extract_system")}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": extract_system(worked_example)}, {"role": "user", "content": user}]
 
 
 def overview_messages(head: str, points: Sequence[OverviewPoint]) -> list[dict[str, str]]:
