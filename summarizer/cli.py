@@ -107,6 +107,13 @@ SETTINGS_OPTIONS: tuple[Callable[[Any], Any], ...] = (
         default=None,
         help="Most characters per chunk (default 1500). Chunks fill it across sections; larger means fewer requests.",
     ),
+    click.option(
+        "--worked-example",
+        type=click.Choice(["auto", "on", "off"]),
+        default=None,
+        help="A worked example in the extraction prompt, so the fixed prefix reaches OpenAI's 1,024-token cache "
+        "minimum; auto: only where that is cheaper (GPT-5 family) [env SUMMARIZER_WORKED_EXAMPLE].",
+    ),
     click.option("--timeout", type=float, default=None, help="Seconds per request (default 60)."),
     click.option("--retries", type=click.IntRange(0, 20), default=None, help="Extra attempts on transient errors."),
     click.option(
@@ -154,6 +161,7 @@ def settings_from(opts: dict[str, Any]) -> Settings:
         refresh=True if opts.pop("refresh") else None,
         concurrency=opts.pop("concurrency"),
         chunk_budget=opts.pop("chunk_size"),
+        worked_example=opts.pop("worked_example"),
         timeout=opts.pop("timeout"),
         transport_retries=opts.pop("retries"),
         validation_retries=opts.pop("validation_retries"),
@@ -479,6 +487,12 @@ def _dry_run(summarizer: Summarizer, files: list[str]) -> int:
     from .dryrun import dry_run
 
     code = 0
+    if summarizer.spec.capabilities.calls_model:
+        from .cost import price_for
+        from .prefix import decide
+
+        settings = summarizer.settings
+        click.echo(decide(settings).line(price_for(settings.model, settings.prices)))
     for item in files:
         try:
             plan = dry_run(summarizer, _load(item, summarizer.settings.load_limits()))

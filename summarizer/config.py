@@ -41,6 +41,7 @@ ENV_VARS: dict[str, str] = {
     "SUMMARIZER_BACKEND": "backend",
     "SUMMARIZER_CACHE_DIR": "cache_dir",
     "SUMMARIZER_CONCURRENCY": "concurrency",
+    "SUMMARIZER_WORKED_EXAMPLE": "worked_example",
 }
 _SECRET_FIELDS = frozenset({"api_key"})
 
@@ -70,6 +71,9 @@ class Settings(BaseModel):
     document_cache: bool = True
     concurrency: int = Field(default=4, ge=1, le=256)
     chunk_budget: int = Field(default=1500, ge=200, le=100_000)
+    # A worked example in the extraction system prompt, so that the static prefix reaches the provider's minimum
+    # cacheable length (OpenAI: 1,024 tokens); "auto": only where that makes the prefix cheaper (prefix.py).
+    worked_example: Literal["auto", "on", "off"] = "auto"
     to_simplified: bool = True
     drop_unverified: bool = False
     # USD per 1M tokens, (prompt, completion[, cached prompt]); merged over the built-in table in cost.py.

@@ -12,7 +12,8 @@ What changes an answer:
 * for a backend that calls a model: the endpoint (scheme, host, port, path; never credentials), model, mode,
   sampling and token limit, how many re-asks an answer gets (``ANSWER_FIELDS_MODEL``), the prompt version and
   the hash of every schema a model fills (in the form the mode sends: compact, and strict for the modes that
-  send the strict form).
+  send the strict form), and whether the extraction prompt carries the worked example (``worked_example``
+  resolved for the model: ``prefix.decide``).
 
 The mode is the *requested* one (``mode_id``). ``auto`` settles on a mode only when the endpoint first answers
 (json_schema, or a fallback), after every key of the plan was computed, and a key that changed with that choice
@@ -46,7 +47,15 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 ANSWER_FIELDS_TEXT = ("chunk_budget", "to_simplified")
-ANSWER_FIELDS_MODEL = ("base_url", "model", "mode", "temperature", "max_tokens", "validation_retries")
+ANSWER_FIELDS_MODEL = (
+    "base_url",
+    "model",
+    "mode",
+    "temperature",
+    "max_tokens",
+    "validation_retries",
+    "worked_example",
+)
 ANSWER_FIELDS = ANSWER_FIELDS_TEXT + ANSWER_FIELDS_MODEL
 
 
@@ -105,6 +114,12 @@ class Fingerprint:
 
     parts: Mapping[str, Any]
 
+    @property
+    def worked_example(self) -> bool:
+        """Do the extraction requests carry the worked example (``prefix.py``)? Read by ``plan.request_for``,
+        which the synchronous and the batch API paths both build their requests with."""
+        return bool(self.parts.get("worked_example", False))
+
     def request_key(self, messages: list[dict[str, str]], response_model: type[BaseModel]) -> str:
         """The result cache's key of one request."""
         return ResultCache.key(answer=dict(self.parts), schema=schema_hash(response_model), messages=messages)
@@ -133,4 +148,10 @@ def answer_fingerprint(settings: Settings, backend: str, *, calls_model: bool) -
             prompt_version=prompts.PROMPT_VERSION,
             schema=prompt_schemas_hash(strict=sends_strict_schema(settings.mode)),
         )
+        from .prefix import decide
+
+        # The resolved choice, not the setting: "auto" and "on" ask the same where auto resolves to on. Keyed
+        # only when on, so the keys of every run without the example are those it had before the option existed.
+        if decide(settings).on:
+            parts["worked_example"] = True
     return Fingerprint(parts)

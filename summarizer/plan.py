@@ -239,7 +239,9 @@ def request_for(step: ChunkStep | OverviewStep, fingerprint: Fingerprint) -> Req
         response_model, grounding = OverviewDraft, Grounding(step.material())
     else:
         facts = list(step.facts) if step.facts is not None else None
-        messages = extract_messages(step.chunk.text, part_labels(step.chunk), facts)
+        messages = extract_messages(
+            step.chunk.text, part_labels(step.chunk), facts, worked_example=fingerprint.worked_example
+        )
         response_model = ReportExtraction if step.whole else ChunkExtraction
         grounding = extraction_grounding(step.chunk)
     return Request(step.label, messages, response_model, grounding, fingerprint.request_key(messages, response_model))

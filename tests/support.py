@@ -29,6 +29,7 @@ ENV_VARS = (
     "SUMMARIZER_BACKEND",
     "SUMMARIZER_CACHE_DIR",
     "SUMMARIZER_CONCURRENCY",
+    "SUMMARIZER_WORKED_EXAMPLE",
 )
 
 # Every setting that can change an answer, and a value it can change to: the call cache key, the batch skip
@@ -43,6 +44,7 @@ ANSWER_FLIPS: dict[str, Any] = {
     "validation_retries": 0,
     "chunk_budget": 3000,
     "to_simplified": False,
+    "worked_example": "on",  # the default model's auto resolves to off
 }
 
 
