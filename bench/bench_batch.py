@@ -24,7 +24,10 @@ first sentence of its user message); the first request of each kind is counted a
 rules are applied: OpenAI caches nothing below 1,024 tokens and then in 128-token steps; DeepSeek in 64-token
 units; Qwen/DashScope's implicit cache from 256 tokens; vLLM's automatic prefix caching in 16-token blocks.
 Billed input = uncached prompt tokens + cached ones at the provider's cached rate (its discount stated in the
-table), over the tokens of the cleaned texts.
+table), over the tokens of the cleaned texts; "all hits" counts the first request of each kind as a hit too (the
+limit over a large corpus of documents like these). ``--worked-example on`` (issue 15): the extraction requests
+carry the worked example in their system message (recorded requests: rendered by ``prompts.extract_system``;
+``--source fake``: the setting, with ``--model gpt-5-mini`` for auto to turn it on).
 """
 
 from __future__ import annotations
@@ -358,6 +361,7 @@ PROFILES = [
         "OpenAI gpt-4.1-mini", 1024, 128, 0.75, "cached input $0.10 of $0.40; 1,024-token minimum, 128-token steps"
     ),
     Profile("OpenAI gpt-4o-mini", 1024, 128, 0.50, "cached input $0.075 of $0.15"),
+    Profile("OpenAI gpt-5-mini", 1024, 128, 0.90, "cached input $0.025 of $0.25 (GPT-5 family); 1,024-token minimum"),
     Profile("DeepSeek deepseek-chat", 64, 64, 0.74, "cache hit $0.07 of $0.27; 64-token units"),
     Profile(
         "Qwen qwen-plus (implicit)", 256, 1, 0.80, "implicit cache hits at 20% of the input price; 256-token minimum"
@@ -408,6 +412,7 @@ def prefix(args: argparse.Namespace) -> int:
         if args.source == "cassettes"
         else [bench_llm.cost_from_fake(b) for b in args.budgets]
     )
+    print(f"worked example: {_example_note(args)}")
     for res in results:
         bodies = _bodies(res, args)
         clean = sum(d["clean_tokens"] for d in res["docs"])
@@ -427,7 +432,7 @@ def prefix(args: argparse.Namespace) -> int:
             firsts += 1
             rows.append((name, len(seqs), static, sum(len(s) for s in seqs) / len(seqs)))
         print()
-        mode = "as recorded" if args.source == "cassettes" else f"--mode {args.mode}"
+        mode = "as recorded" if args.source == "cassettes" else f"--mode {args.mode} --model {args.model}"
         print(
             f"chunk budget {res['budget']}, {res['source']} ({mode}): {len(bodies)} requests, {prompt} prompt tokens, "
             f"{clean} clean-text tokens (sent / clean {prompt / clean:.2f})"
@@ -439,20 +444,23 @@ def prefix(args: argparse.Namespace) -> int:
             f"of the {firsts} kinds counted as a miss)"
         )
         print(
-            f"  {'provider':<28}{'cached/req':>11}{'cached share':>13}{'billed input':>13}{'billed/clean':>13}  assumed"
+            f"  {'provider':<28}{'cached/req':>11}{'cached share':>13}{'billed input':>13}{'billed/clean':>13}"
+            f"{'all hits':>9}  assumed"
         )
         for p in PROFILES:
-            cached = 0
+            cached = every = 0
             for seqs in groups.values():
                 static = len(seqs[0])
                 for s in seqs[1:]:
                     static = min(static, common_prefix(seqs[0], s))
                 cached += p.cached(static) * (len(seqs) - 1)
+                every += p.cached(static) * len(seqs)
             billed = prompt - cached * p.discount
             per_req = cached / max(1, len(bodies) - firsts)
+            # "all hits": the first request of each kind a hit too, as over a large corpus of such documents
             print(
                 f"  {p.name:<28}{per_req:>11.0f}{cached / prompt:>13.1%}{billed:>13.0f}{billed / clean:>13.2f}"
-                f"  {p.discount:.0%} off cached input: {p.note}"
+                f"{(prompt - every * p.discount) / clean:>9.2f}  {p.discount:.0%} off cached input: {p.note}"
             )
     return 0
 
@@ -473,14 +481,34 @@ def _bodies(res: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any
     if args.source == "cassettes":
         import bench_llm
 
-        return [
+        bodies = [
             json.loads(f.read_text(encoding="utf-8"))["request"]["body"]
             for f in sorted(bench_llm.CASSETTES.glob("*.json"))
         ]
-    return _fake_bodies(res["budget"], args.mode)
+        return [_with_example(b) for b in bodies] if args.worked_example == "on" else bodies
+    return _fake_bodies(res["budget"], args.mode, args.model, args.worked_example)
 
 
-def _fake_bodies(budget: int, mode: str) -> list[dict[str, Any]]:
+def _example_note(args: argparse.Namespace) -> str:
+    if args.source == "fake":
+        return f"--worked-example {args.worked_example} for --model {args.model} (the pipeline builds the bodies)"
+    if args.worked_example == "on":
+        return "on: the recorded extraction requests with the system message the code renders with the example"
+    return "as recorded (off: the recording model gpt-4o-mini resolves auto to off)"
+
+
+def _with_example(body: dict[str, Any]) -> dict[str, Any]:
+    """A recorded extraction request as it is sent with the worked example: its system message replaced by
+    the one ``prompts.extract_system`` renders with it (the code's own function, not a copy of its text)."""
+    from summarizer.prompts import extract_system
+
+    messages = body["messages"]
+    if messages[0]["content"] != extract_system(False):
+        return body  # the overview request, which never carries it
+    return {**body, "messages": [{**messages[0], "content": extract_system(True)}, *messages[1:]]}
+
+
+def _fake_bodies(budget: int, mode: str, model: str, worked_example: str) -> list[dict[str, Any]]:
     from _common import corpus
 
     from summarizer import Summarizer
@@ -496,6 +524,8 @@ def _fake_bodies(budget: int, mode: str) -> list[dict[str, Any]]:
                 cache_dir=Path(tmp) / path.stem,
                 chunk_budget=budget,
                 mode=mode,
+                model=model,
+                worked_example=worked_example,
             ) as s:
                 s.run(path)
         return [r.body for r in server.requests]
@@ -521,6 +551,14 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--source", default="cassettes", choices=["cassettes", "fake"])
     q.add_argument("--budgets", type=int, nargs="+", default=[1500, 3000])
     q.add_argument("--mode", default="auto", help="with --source fake: the mode the requests are sent in")
+    q.add_argument("--model", default="gpt-4o-mini", help="with --source fake: the model the requests name")
+    q.add_argument(
+        "--worked-example",
+        default="auto",
+        choices=["auto", "on", "off"],
+        help="the extraction prompt's worked example: with --source fake the setting; for the recorded requests "
+        "'on' renders their system message with it (auto/off: as recorded)",
+    )
     q.set_defaults(fn=prefix)
     args = parser.parse_args(argv)
     return int(args.fn(args))
