@@ -18,7 +18,7 @@ A cache also has a **minimum prefix**: below it nothing is cached at all. ``cach
 it decides whether this project's static prefix (schema and system prompt, about 509 o200k tokens) can hit:
 OpenAI caches prompts of 1,024 tokens and more (then in 128-token steps), Qwen/DashScope's implicit cache
 starts at 256 tokens, DeepSeek's disk cache has no minimum that matters here (64-token units), so ``None``
-("no minimum known"). ``prefix.worked_example_pays`` reads it: for a model whose minimum our prefix misses,
+("no minimum known"). ``prefix.example_pays`` reads it: for a model whose minimum our prefix misses,
 a worked example appended to the system prompt can lift the prefix over it, so that every request but the
 first bills it at the cached rate.
 
