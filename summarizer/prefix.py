@@ -94,7 +94,7 @@ def decide(settings: Settings) -> ExampleDecision:
     if settings.worked_example != "auto":
         return ExampleDecision(settings.worked_example == "on", without, with_example, "set")
     # The offline estimate (tokens.py), not the provider's tokenizer, decides: it is what is at hand without
-    # the tokenizer files, and it errs high for o200k (about 709 and 1,623 against 511 and 1,069 for
+    # the tokenizer files, and it errs high for o200k (about 709 and 1,610 against 511 and 1,057 for
     # ChunkExtraction in json_schema mode; bench/README.md), which the thresholds below tolerate for the
     # models of the table (tests/test_prefix.py holds the decisions).
     reason = example_pays(BUILTIN_PRICES.get(settings.model), without, with_example)
