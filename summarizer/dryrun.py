@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 from .api import Summarizer
-from .cost import estimate_cost
+from .cost import estimate_cost, price_for
 from .extract import ChunkResult, ChunkStep
 from .fingerprint import sends_strict_schema
 from .load import Document
@@ -32,6 +32,11 @@ class DryRunPlan:
     cached: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Of ``prompt_tokens``, the static prefix of each extraction request to send (schema and system prompt),
+    # where the model's provider caches a prefix that long (``cost.Price.cache_min_tokens``): billed at the
+    # cached rate. Every request is counted a hit: over a corpus, only the run's first one is not.
+    cached_prompt_tokens: int = 0
+    extractions: int = 0  # extraction requests to send (not answered by the cache)
     cost_usd: float | None = None
     batch_cost_usd: float | None = None  # the same tokens at the batch API's rates (--batch-api)
 
@@ -39,9 +44,10 @@ class DryRunPlan:
         cost = "unknown price" if self.cost_usd is None else f"~${self.cost_usd:.4f}"
         if self.batch_cost_usd not in (None, self.cost_usd) and self.calls > self.cached:
             cost += f" (~${self.batch_cost_usd:.4f} through the batch API)"
+        hits = f" (~{self.cached_prompt_tokens} of them a cached prefix)" if self.cached_prompt_tokens else ""
         return (
             f"{self.name}: {self.calls} call{'' if self.calls == 1 else 's'} ({self.cached} from cache), "
-            f"~{self.prompt_tokens} prompt + ~{self.completion_tokens} completion tokens to send, {cost} "
+            f"~{self.prompt_tokens} prompt{hits} + ~{self.completion_tokens} completion tokens to send, {cost} "
             f"[{self.backend}]"
         )
 
@@ -54,11 +60,25 @@ def dry_run(summarizer: Summarizer, document: Document) -> DryRunPlan:
     results = [_chunk(summarizer, step, out) for step in plan.chunks]
     _overview(summarizer, plan, results, out)
     settings = summarizer.settings
-    out.cost_usd = estimate_cost(settings.model, out.prompt_tokens, out.completion_tokens, settings.prices)
-    out.batch_cost_usd = estimate_cost(
-        settings.model, out.prompt_tokens, out.completion_tokens, settings.prices, batch=True
-    )
+    out.cached_prompt_tokens = _prefix_hits(summarizer, out.extractions)
+    tokens = (settings.model, out.prompt_tokens, out.completion_tokens, settings.prices)
+    out.cost_usd = estimate_cost(*tokens, cached_tokens=out.cached_prompt_tokens)
+    out.batch_cost_usd = estimate_cost(*tokens, cached_tokens=out.cached_prompt_tokens, batch=True)
     return out
+
+
+def _prefix_hits(summarizer: Summarizer, extractions: int) -> int:
+    """Prompt tokens of ``extractions`` requests a prefix cache would serve: their static prefix, where the
+    model's price entry knows a cached rate and the prefix reaches the cache's minimum (none known: any
+    length). The estimate ``prefix.decide`` made its choice with, so the two agree."""
+    settings = summarizer.settings
+    price = price_for(settings.model, settings.prices)
+    if price is None or price.cached_prompt is None or not extractions:
+        return 0
+    from .prefix import static_prefix_tokens
+
+    prefix = static_prefix_tokens(settings.mode, summarizer.fingerprint.worked_example)
+    return extractions * prefix if prefix >= (price.cache_min_tokens or 0) else 0
 
 
 def _cached(summarizer: Summarizer, request: Request) -> object | None:
@@ -81,6 +101,7 @@ def _chunk(summarizer: Summarizer, step: ChunkStep, out: DryRunPlan) -> ChunkRes
     schema = strict_json_schema(request.response_model) if strict else request.response_model.model_json_schema()
     schema_tokens = estimate_tokens(json.dumps(schema, ensure_ascii=False))
     out.prompt_tokens += _message_tokens(request) + schema_tokens
+    out.extractions += 1
     out.completion_tokens += int(estimate_tokens(step.chunk.text) * COMPLETION_PER_PROMPT)
     if step.whole:
         out.completion_tokens += OVERVIEW_COMPLETION_TOKENS

@@ -57,3 +57,33 @@ def test_dry_run_sends_nothing_then_sees_the_cache(
 def test_dry_run_offline_costs_nothing(monkeypatch, capsys) -> None:
     code, out, _ = run_cli(monkeypatch, capsys, str(MINI), "--dry-run", "--backend", "offline")
     assert code == 0 and "0 calls" in out
+
+
+@pytest.mark.parametrize(
+    ("model", "prefix_cached"),
+    [
+        ("gpt-5-mini", True),  # the worked example lifts the prefix over OpenAI's 1,024-token minimum
+        ("gpt-4o-mini", False),  # ~509 tokens, under the minimum: billed in full
+        ("deepseek-chat", True),  # no minimum
+        ("my-local-model", False),  # no price: nothing to bill at a cached rate
+    ],
+)
+def test_dry_run_bills_a_cacheable_prefix_at_the_cached_rate(tmp_path: Path, model: str, prefix_cached: bool) -> None:
+    from summarizer.cost import BUILTIN_PRICES
+    from summarizer.dryrun import dry_run
+    from summarizer.load import load_path
+
+    settings = {"base_url": "http://127.0.0.1:9/v1", "api_key": "sk-x", "cache_dir": tmp_path, "chunk_budget": 200}
+    with Summarizer(backend="llm", model=model, **settings) as s:
+        plan = dry_run(s, load_path(TWO_CHUNKS))
+    assert plan.extractions == 2
+    assert (plan.cached_prompt_tokens > 0) is prefix_cached
+    assert ("a cached prefix" in plan.line()) is prefix_cached
+    price = BUILTIN_PRICES.get(model)
+    if price is None:
+        assert plan.cost_usd is None
+        return
+    assert plan.cached_prompt_tokens < plan.prompt_tokens
+    full = plan.prompt_tokens * price.prompt / 1e6 + plan.completion_tokens * price.completion / 1e6
+    saved = plan.cached_prompt_tokens * (price.prompt - (price.cached_prompt or price.prompt)) / 1e6
+    assert plan.cost_usd == pytest.approx(full - saved, abs=2e-6)
