@@ -170,7 +170,26 @@ class _Source:
         """The mentions of one section of the source; the whole source when the span is empty or unknown."""
         if end <= start:
             return self
-        return _Source(self.in_span(start, end), ordered=True)
+        return _SourcePart(self, start, end)
+
+
+class _SourcePart(_Source):
+    """The mentions inside or overlapping [start, end) of a source, read through the source's own index: a part
+    is made for every section a summary has, and indexing each anew hashed every figure again."""
+
+    def __init__(self, whole: _Source, start: int, end: int) -> None:
+        super().__init__(whole.in_span(start, end), ordered=True)
+        self._whole, self._start, self._end = whole, start, end
+
+    def _inside(self, mentions: list[NumberMention]) -> list[NumberMention]:
+        return [m for m in mentions if m.end > self._start and m.start < self._end]
+
+    @cached_property
+    def _by_kind(self) -> tuple[dict[Decimal, list[NumberMention]], list[NumberMention], list[NumberMention]]:
+        return {}, self._inside(self._whole.redacted), self._inside(self._whole.approx_free)
+
+    def with_value(self, value: Decimal) -> list[NumberMention]:
+        return self._inside(self._whole.with_value(value))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -90,6 +90,9 @@ class DaemonPool:
 # 4.4 ms per document in the collector by default, 0.6 with this and the freeze below (gc.callbacks timing;
 # bench/README.md, issue 19). Garbage cycles wait at most 10,000 allocations longer: kilobytes.
 BATCH_GEN0_THRESHOLD = 10_000
+# Below this many documents the collector is left alone: tuning starts with a full collection (50-90 ms on a
+# 2-core machine, see ``collector_for_batch``), which the ~4 ms per document it saves repays from ~20 documents.
+BATCH_TUNE_MIN_DOCUMENTS = 32
 
 _collector_lock = threading.Lock()
 _collector_users = 0
@@ -97,21 +100,26 @@ _collector_saved: tuple[int, ...] = ()
 
 
 @contextmanager
-def collector_for_batch() -> Iterator[None]:
-    """Tune CPython's cyclic garbage collector for the length of a batch, then put it back as it was.
+def collector_for_batch(documents: int) -> Iterator[None]:
+    """Tune CPython's cyclic garbage collector for a batch of ``documents``, then put it back as it was.
 
     Why: a full collection walks every object the process holds, and most of those were created by imports
     (openai, pydantic's schemas, the indicator table) and never die; a batch triggers a few full collections
     per 40 documents, each 65-95 ms on a 2-core machine. ``gc.freeze()`` moves what is alive when the batch
-    starts to the permanent generation, which collections skip; ``gc.unfreeze()`` at the end hands it back, so
-    anything that became garbage meanwhile is collected as before. Nested or concurrent batches in one process
-    share one freeze (the first in freezes, the last out restores)."""
+    starts to the permanent generation, which collections skip; ``gc.unfreeze()`` at the end hands it back.
+    A full collection runs first, so that no garbage is frozen: without it, a process running batch after
+    batch (the API, the benchmarks) froze each batch's leftover cycles into the next, and its peak RSS grew by
+    ~100 MB a batch of 200 documents (bench/README.md). Nested or concurrent batches in one process share one
+    freeze (the first in freezes, the last out restores). A batch of fewer than ``BATCH_TUNE_MIN_DOCUMENTS``
+    leaves the collector as it is: the first collection would cost more than the batch saves."""
     global _collector_users, _collector_saved
+    if documents < BATCH_TUNE_MIN_DOCUMENTS:
+        yield
+        return
     with _collector_lock:
         _collector_users += 1
         if _collector_users == 1:
-            # No gc.collect() first: it would cost a one-document run a full collection (~50-90 ms); what is
-            # garbage already is frozen with the rest and collected after the batch, as before it.
+            gc.collect()
             gc.freeze()
             _collector_saved = gc.get_threshold()
             gc.set_threshold(max(_collector_saved[0], BATCH_GEN0_THRESHOLD), *_collector_saved[1:])

@@ -192,3 +192,22 @@ def test_after_verification_the_fill_takes_verified_figures_only() -> None:
     filled = fill_highlights(["m9"], metrics, TEXT, OUTLINE, verified_only=True)
     assert filled[0] == "m9" and "m1" not in filled
     assert filled[1:] == [mid for mid in choose_highlights(metrics, TEXT, OUTLINE) if mid != "m1"]
+
+
+def test_indicator_weight_is_the_first_entry_holding_any_of_its_words() -> None:
+    """The compiled reading against the table's definition, on names made of table words, their pieces and
+    filler."""
+    import random
+
+    from summarizer.highlights import indicator_table, indicator_weight
+
+    table = indicator_table()
+    words = [w for ws, _ in table for w in ws]
+    rng = random.Random(13)
+    for _ in range(2000):
+        name = "".join(
+            rng.choice(words)[: rng.randint(1, 4)] if rng.random() < 0.5 else rng.choice("全年新增完成总量率额")
+            for _ in range(rng.randint(1, 4))
+        )
+        expected = next((weight for ws, weight in table if any(w in name for w in ws)), 0.0)
+        assert indicator_weight(name) == expected, name

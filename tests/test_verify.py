@@ -710,3 +710,29 @@ def test_a_multi_year_figure_given_one_year_is_a_wrong_period() -> None:
         bound("m2", "国内生产总值年均增长", "7.8", 7.8, "%", quote, period="2007—2011年"),
     )
     assert [c for c, _ in results] == ["wrong_period", "verified"]
+
+
+@pytest.mark.parametrize("name", ["xianning_city_2020h1.txt", "xuancheng_county_2020h1.txt"])
+def test_a_sections_part_answers_as_an_index_of_its_own_mentions(name: str) -> None:
+    """``_Source.part`` reads through the whole source's index; it must answer what an index built from the
+    section's own mentions answers, for every value, on spans cutting anywhere (inside a figure too)."""
+    import random
+    from pathlib import Path
+
+    from summarizer.numbers import find_numbers
+    from summarizer.verify import _Source
+
+    text = (Path(__file__).resolve().parent / "data" / name).read_text(encoding="utf-8")
+    mentions = find_numbers(text)
+    whole = _Source(mentions)
+    values = {m.scaled for m in mentions if m.scaled is not None} | {m.high for m in mentions if m.high is not None}
+    rng = random.Random(7)
+    for _ in range(60):
+        start = rng.randrange(len(text))
+        end = start + rng.randrange(1, 3000)
+        part, own = whole.part(start, end), _Source(whole.in_span(start, end), ordered=True)
+        assert part.mentions == own.mentions
+        assert part.redacted == own.redacted and part.approx_free == own.approx_free
+        for value in values:
+            assert part.with_value(value) == own.with_value(value)
+    assert any(m.redacted for m in mentions) or name.startswith("xianning")

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import Summarizer
+from summarizer import Summarizer, workers
 from summarizer.batch import Batch
-from summarizer.workers import BATCH_GEN0_THRESHOLD, collector_for_batch
+from summarizer.workers import BATCH_GEN0_THRESHOLD, BATCH_TUNE_MIN_DOCUMENTS, collector_for_batch
+
+BIG = BATCH_TUNE_MIN_DOCUMENTS
 
 
 class _Node:
@@ -27,7 +29,7 @@ def _cycle() -> weakref.ref[_Node]:
 
 def test_the_collector_is_tuned_inside_and_restored_after() -> None:
     before = gc.get_threshold()
-    with collector_for_batch():
+    with collector_for_batch(BIG):
         assert gc.get_threshold()[0] == max(before[0], BATCH_GEN0_THRESHOLD)
         assert gc.get_threshold()[1:] == before[1:]
         assert gc.get_freeze_count() > 0
@@ -37,8 +39,8 @@ def test_the_collector_is_tuned_inside_and_restored_after() -> None:
 
 def test_nested_batches_share_one_freeze_and_the_last_out_restores() -> None:
     before = gc.get_threshold()
-    with collector_for_batch():
-        with collector_for_batch():
+    with collector_for_batch(BIG):
+        with collector_for_batch(BIG):
             pass
         assert gc.get_threshold()[0] == max(before[0], BATCH_GEN0_THRESHOLD)  # the outer batch still runs
         assert gc.get_freeze_count() > 0
@@ -48,7 +50,7 @@ def test_nested_batches_share_one_freeze_and_the_last_out_restores() -> None:
 
 def test_restored_after_an_exception() -> None:
     before = gc.get_threshold()
-    with pytest.raises(RuntimeError), collector_for_batch():
+    with pytest.raises(RuntimeError), collector_for_batch(BIG):
         raise RuntimeError("boom")
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
@@ -60,7 +62,7 @@ def test_what_is_alive_at_the_start_is_frozen_then_handed_back() -> None:
     holder = [_cycle()]
     ref = holder[0]
     a = ref()  # keep the cycle alive until the batch has started
-    with collector_for_batch():
+    with collector_for_batch(BIG):
         del a
         gc.collect()
         assert ref() is not None  # frozen: not walked
@@ -69,13 +71,28 @@ def test_what_is_alive_at_the_start_is_frozen_then_handed_back() -> None:
 
 
 def test_garbage_made_during_the_batch_is_collected_during_it() -> None:
-    with collector_for_batch():
+    with collector_for_batch(BIG):
         ref = _cycle()
         gc.collect()
         assert ref() is None
 
 
+def test_a_small_batch_leaves_the_collector_alone() -> None:
+    before = gc.get_threshold()
+    with collector_for_batch(BATCH_TUNE_MIN_DOCUMENTS - 1):
+        assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_garbage_from_before_the_batch_is_collected_not_frozen() -> None:
+    """A process running batch after batch must not carry one batch's leftover cycles into the next frozen
+    (its memory grew by a batch's garbage each time)."""
+    ref = _cycle()  # garbage already: only a collection frees it
+    with collector_for_batch(BIG):
+        assert ref() is None
+
+
 def test_a_batch_runs_inside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "BATCH_TUNE_MIN_DOCUMENTS", 1)
     seen: list[tuple[int, int]] = []
     original = Batch._run_locked
 
