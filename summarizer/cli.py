@@ -408,14 +408,35 @@ def _batch(
     t = batch.totals
     if not quiet:
         u = t.usage
+        prefix = f" ({u.cached_tokens} prompt tokens from the provider's prefix cache)" if u.cached_tokens else ""
         _err(
             f"{t.done} done, {t.skipped} already done, {t.failed} failed of {t.documents} · {u.calls} calls, "
-            f"{u.cache_hits} cached, {u.prompt_tokens + u.completion_tokens} tokens, ${t.cost_usd:.4f} · "
+            f"{u.cache_hits} cached, {u.prompt_tokens + u.completion_tokens} tokens{prefix}, ${t.cost_usd:.4f} · "
             f"{out}/index.json"
         )
+        hint = _example_hint(summarizer, u)
+        if hint:
+            _err(hint)
         for s in failed:
             _err(f"failed: {safe_error(s.reason or '')}")
     return exit_code(statuses, strict=strict)
+
+
+def _example_hint(summarizer: Summarizer, usage: Any) -> str | None:
+    """One line when the worked example was sent and the provider's prefix cache never answered: the example
+    is there only so that the cache serves the prefix (``prefix.py``), and whether it does depends on how the
+    provider counts our prefix, which nothing here can check before a run. Read only after enough requests
+    that the first ones (sent together, before any cache entry exists) cannot explain the misses."""
+    settings = summarizer.settings
+    sent = usage.calls - usage.cache_hits
+    if not summarizer.spec.capabilities.calls_model or not summarizer.fingerprint.worked_example:
+        return None
+    if usage.cached_tokens or sent < 3 * settings.concurrency + 1:
+        return None
+    return (
+        f"worked example: sent in {sent} requests, but the provider served no prompt tokens from its prefix cache; "
+        f"it costs more than it saves on this endpoint: --worked-example off"
+    )
 
 
 def _batch_api(

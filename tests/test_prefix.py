@@ -266,3 +266,41 @@ def test_the_batch_api_sends_what_the_synchronous_client_sends_with_the_example(
     system = extract_system(True)
     with_example = sum(n for body, n in sync.items() if json.loads(body)["messages"][0]["content"] == system)
     assert with_example == 4  # two chunks per document; the overview requests go without it
+
+
+def _two_docs(folder: Path) -> Path:
+    folder.mkdir()
+    source = (DATA / "mini" / "two_chunk_report.txt").read_text(encoding="utf-8")
+    for i in range(2):  # every chunk differs, so that no answer comes from the call cache
+        text = source.replace("登记649项", f"登记{649 + i}项").replace("增长10%", f"增长{10 + i}%")
+        (folder / f"r{i}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("model", "cache_answers", "hint"),
+    [("gpt-5-mini", False, True), ("gpt-5-mini", True, False), ("gpt-4o-mini", False, False)],
+)
+def test_a_batch_says_when_the_example_bought_no_cache_hit(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    model: str,
+    cache_answers: bool,
+    hint: bool,
+) -> None:
+    """The example only pays through the provider's prefix cache; an endpoint that never reports a cached
+    prompt token (no cache, or one that counts our prefix under its minimum) gets a one-line hint."""
+    from summarizer.testing.fake_batch import PrefixCache
+
+    docs = _two_docs(tmp_path / "docs")
+    cache = PrefixCache(min_tokens=64, block=16) if cache_answers else None
+    with FakeBatchOpenAI(lambda body, n: fs.pipeline_answer(body), prefix_cache=cache) as server:
+        code, _, err = run_cli(
+            monkeypatch, capsys, str(docs), "--out", str(tmp_path / "out"), "--backend", "llm", "--base-url",
+            server.base_url, "--api-key", "sk-x", "--cache-dir", str(tmp_path / "cache"), "--model", model,
+            "--chunk-size", "200", "--concurrency", "1",
+        )
+    assert code == 0
+    assert ("from the provider's prefix cache" in err) is cache_answers
+    assert ("--worked-example off" in err) is hint
