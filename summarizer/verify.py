@@ -129,8 +129,8 @@ class _Source:
 
     @cached_property
     def _by_kind(self) -> tuple[dict[Decimal, list[NumberMention]], list[NumberMention], list[NumberMention]]:
-        """(by value, redacted, with a value), built when first asked: a section's part is made for every
-        section, but only a section whose summary or items quote a figure asks (Decimal keys hash slowly)."""
+        """(by value, redacted, with a value), built when a check first asks: Decimal keys hash slowly, and a
+        source no check reads (a summary without figures) need not pay for them."""
         by_value: dict[Decimal, list[NumberMention]] = {}
         redacted: list[NumberMention] = []
         valued: list[NumberMention] = []
