@@ -407,11 +407,12 @@ def prefix(args: argparse.Namespace) -> int:
         encoder = enc.encode
     print(machine_line())
     print(f"token rule: {bench_llm.TOKENIZER['name']}")
-    results = (
-        [bench_llm.cost_from_cassettes(bench_llm.CASSETTES)]
-        if args.source == "cassettes"
-        else [bench_llm.cost_from_fake(b) for b in args.budgets]
-    )
+    if args.source == "cassettes":
+        results = [bench_llm.cost_from_cassettes(bench_llm.CASSETTES)]
+    elif args.docs:
+        results = [_fake_corpus(b, args) for b in args.budgets]
+    else:
+        results = [bench_llm.cost_from_fake(b) for b in args.budgets]
     print(f"worked example: {_example_note(args)}")
     for res in results:
         bodies = _bodies(res, args)
@@ -476,8 +477,45 @@ def _model_name(body: dict[str, Any]) -> str:
     return "OverviewDraft" if OVERVIEW_MARK in body["messages"][0]["content"] else "extraction"
 
 
+def _fake_corpus(budget: int, args: argparse.Namespace) -> dict[str, Any]:
+    """``--docs N``: N varied copies of the corpus reports (``_common.varied_copies``: each paragraph tagged with
+    its copy's number, so no two chunks are alike) through the pipeline against the fake endpoint; the bodies
+    it sent and the tokens of every copy's cleaned text. A corpus where the first request of each kind, the
+    one miss, weighs what it weighs over N documents instead of five."""
+    import bench_llm
+    from _common import varied_copies
+
+    from summarizer import Summarizer
+    from summarizer.analysis import analyze
+    from summarizer.config import Settings
+    from summarizer.load import load_path
+    from summarizer.testing import fake_openai as fs
+
+    responder = Responder(keep_bodies=True)
+    with fs.FakeOpenAI(responder) as server, tempfile.TemporaryDirectory(prefix="bench_prefix_") as tmp:
+        files = varied_copies(args.docs, Path(tmp) / "docs")
+        settings = {"chunk_budget": budget, "mode": args.mode, "model": args.model}
+        with Summarizer(
+            backend="llm", base_url=server.base_url, api_key="x", cache_dir=Path(tmp) / "cache", concurrency=4,
+            worked_example=args.worked_example, **settings,
+        ) as s:
+            for path in files:
+                s.run(path)
+        clean = sum(
+            bench_llm.count_tokens(analyze(load_path(f), Settings(chunk_budget=budget)).clean.text) for f in files
+        )
+        return {
+            "budget": budget,
+            "source": f"{args.docs} varied copies of the corpus reports, fake endpoint",
+            "docs": [{"clean_tokens": clean}],
+            "bodies": [r.body for r in server.requests],
+        }
+
+
 def _bodies(res: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
     """The request bodies behind a bench_llm cost result (read again: its result keeps token counts only)."""
+    if "bodies" in res:
+        return list(res["bodies"])
     if args.source == "cassettes":
         import bench_llm
 
@@ -552,6 +590,12 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--budgets", type=int, nargs="+", default=[1500, 3000])
     q.add_argument("--mode", default="auto", help="with --source fake: the mode the requests are sent in")
     q.add_argument("--model", default="gpt-4o-mini", help="with --source fake: the model the requests name")
+    q.add_argument(
+        "--docs",
+        type=int,
+        default=0,
+        help="with --source fake: N varied copies of the corpus reports instead of the five reports once",
+    )
     q.add_argument(
         "--worked-example",
         default="auto",
