@@ -63,6 +63,11 @@ class Price:
         cached = None if self.cached_prompt is None else self.cached_prompt * f
         return Price(self.prompt * f, self.completion * f, cached, None, self.cache_min_tokens)
 
+    def caches(self, prefix_tokens: int) -> bool:
+        """Would the provider bill a repeated prefix this long at its cached rate? It needs a cached rate and a
+        prefix of at least its minimum (none known: any length)."""
+        return self.cached_prompt is not None and prefix_tokens >= (self.cache_min_tokens or 0)
+
     def cost(self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
         """USD for these tokens; ``cached_tokens`` are part of ``prompt_tokens``."""
         cached = min(max(cached_tokens, 0), prompt_tokens) if self.cached_prompt is not None else 0

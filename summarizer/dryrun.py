@@ -78,7 +78,7 @@ def _prefix_hits(summarizer: Summarizer, extractions: int) -> int:
     from .prefix import static_prefix_tokens
 
     prefix = static_prefix_tokens(settings.mode, summarizer.fingerprint.worked_example)
-    return extractions * prefix if prefix >= (price.cache_min_tokens or 0) else 0
+    return extractions * prefix if price.caches(prefix) else 0
 
 
 def _cached(summarizer: Summarizer, request: Request) -> object | None:

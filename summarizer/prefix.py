@@ -57,8 +57,7 @@ class ExampleDecision:
 def prefix_cost(price: Price, tokens: int) -> float:
     """USD of a static prefix of ``tokens`` in one request served from the provider's cache when it is long
     enough to be cached at all (``Price.cache_min_tokens``), at the full rate otherwise."""
-    cached = price.cached_prompt is not None and tokens >= (price.cache_min_tokens or 0)
-    return tokens * ((price.cached_prompt or 0.0) if cached else price.prompt) / 1e6
+    return tokens * ((price.cached_prompt or 0.0) if price.caches(tokens) else price.prompt) / 1e6
 
 
 def static_prefix_tokens(mode: str, worked_example: bool) -> int:
