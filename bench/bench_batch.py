@@ -409,10 +409,8 @@ def prefix(args: argparse.Namespace) -> int:
     print(f"token rule: {bench_llm.TOKENIZER['name']}")
     if args.source == "cassettes":
         results = [bench_llm.cost_from_cassettes(bench_llm.CASSETTES)]
-    elif args.docs:
-        results = [_fake_corpus(b, args) for b in args.budgets]
     else:
-        results = [bench_llm.cost_from_fake(b) for b in args.budgets]
+        results = [_fake_corpus(b, args) for b in args.budgets]
     print(f"worked example: {_example_note(args)}")
     for res in results:
         bodies = _bodies(res, args)
@@ -478,12 +476,12 @@ def _model_name(body: dict[str, Any]) -> str:
 
 
 def _fake_corpus(budget: int, args: argparse.Namespace) -> dict[str, Any]:
-    """``--docs N``: N varied copies of the corpus reports (``_common.varied_copies``: each paragraph tagged with
-    its copy's number, so no two chunks are alike) through the pipeline against the fake endpoint; the bodies
-    it sent and the tokens of every copy's cleaned text. A corpus where the first request of each kind, the
-    one miss, weighs what it weighs over N documents instead of five."""
+    """The corpus reports (``--docs N``: N varied copies of them, ``_common.varied_copies``: each paragraph
+    tagged with its copy's number, so no two chunks are alike; a corpus where the first request of each kind,
+    the one miss, weighs what it weighs over N documents instead of five) through the pipeline against the
+    fake endpoint: the bodies it sent and the tokens of every document's cleaned text, from one run."""
     import bench_llm
-    from _common import varied_copies
+    from _common import corpus, varied_copies
 
     from summarizer import Summarizer
     from summarizer.analysis import analyze
@@ -493,7 +491,7 @@ def _fake_corpus(budget: int, args: argparse.Namespace) -> dict[str, Any]:
 
     responder = Responder(keep_bodies=True)
     with fs.FakeOpenAI(responder) as server, tempfile.TemporaryDirectory(prefix="bench_prefix_") as tmp:
-        files = varied_copies(args.docs, Path(tmp) / "docs")
+        files = varied_copies(args.docs, Path(tmp) / "docs") if args.docs else corpus()
         settings = {"chunk_budget": budget, "mode": args.mode, "model": args.model}
         with Summarizer(
             backend="llm", base_url=server.base_url, api_key="x", cache_dir=Path(tmp) / "cache", concurrency=4,
@@ -504,27 +502,26 @@ def _fake_corpus(budget: int, args: argparse.Namespace) -> dict[str, Any]:
         clean = sum(
             bench_llm.count_tokens(analyze(load_path(f), Settings(chunk_budget=budget)).clean.text) for f in files
         )
+        source = f"{args.docs} varied copies of the corpus reports" if args.docs else "the corpus reports"
         return {
             "budget": budget,
-            "source": f"{args.docs} varied copies of the corpus reports, fake endpoint",
+            "source": f"{source}, fake endpoint answering as bench/_common.py does",
             "docs": [{"clean_tokens": clean}],
             "bodies": [r.body for r in server.requests],
         }
 
 
 def _bodies(res: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The request bodies behind a bench_llm cost result (read again: its result keeps token counts only)."""
+    """The request bodies behind a result: the fake run's own, or the recorded ones read again (bench_llm's
+    cassette result keeps token counts only)."""
     if "bodies" in res:
         return list(res["bodies"])
-    if args.source == "cassettes":
-        import bench_llm
+    import bench_llm
 
-        bodies = [
-            json.loads(f.read_text(encoding="utf-8"))["request"]["body"]
-            for f in sorted(bench_llm.CASSETTES.glob("*.json"))
-        ]
-        return [_with_example(b) for b in bodies] if args.worked_example == "on" else bodies
-    return _fake_bodies(res["budget"], args.mode, args.model, args.worked_example)
+    bodies = [
+        json.loads(f.read_text(encoding="utf-8"))["request"]["body"] for f in sorted(bench_llm.CASSETTES.glob("*.json"))
+    ]
+    return [_with_example(b) for b in bodies] if args.worked_example == "on" else bodies
 
 
 def _example_note(args: argparse.Namespace) -> str:
@@ -544,29 +541,6 @@ def _with_example(body: dict[str, Any]) -> dict[str, Any]:
     if messages[0]["content"] != extract_system(False):
         return body  # the overview request, which never carries it
     return {**body, "messages": [{**messages[0], "content": extract_system(True)}, *messages[1:]]}
-
-
-def _fake_bodies(budget: int, mode: str, model: str, worked_example: str) -> list[dict[str, Any]]:
-    from _common import corpus
-
-    from summarizer import Summarizer
-    from summarizer.testing import fake_openai as fs
-
-    responder = Responder(keep_bodies=True)
-    with fs.FakeOpenAI(responder) as server, tempfile.TemporaryDirectory(prefix="bench_prefix_") as tmp:
-        for path in corpus():
-            with Summarizer(
-                backend="llm",
-                base_url=server.base_url,
-                api_key="x",
-                cache_dir=Path(tmp) / path.stem,
-                chunk_budget=budget,
-                mode=mode,
-                model=model,
-                worked_example=worked_example,
-            ) as s:
-                s.run(path)
-        return [r.body for r in server.requests]
 
 
 def main(argv: list[str] | None = None) -> int:
