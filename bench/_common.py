@@ -267,9 +267,9 @@ def serve_over_pipe(conn: Connection, server: fs.FakeOpenAI, answer: Callable[[A
         conn.close()
 
 
-def _serve(conn: Connection, latency: float) -> None:
+def _serve(conn: Connection, latency: float, keep_alive: bool = True) -> None:
     responder = Responder()
-    server = LeanFakeOpenAI(responder, latency=latency)
+    server = LeanFakeOpenAI(responder, latency=latency, keep_alive=keep_alive)
 
     def answer(cmd: Any) -> Any:
         if isinstance(cmd, tuple) and cmd[0] == "arrivals":
@@ -343,11 +343,16 @@ class PipeServer:
 
 
 class ServerProcess(PipeServer):
-    """The fake endpoint in a child process (fork): ``base_url``, ``stats()``, ``close()``."""
+    """The fake endpoint in a child process (fork): ``base_url``, ``stats()``, ``close()``.
 
-    def __init__(self, latency: float = 0.0) -> None:
-        super().__init__(_serve, (latency,), "fake-openai")
+    ``keep_alive`` (default): HTTP/1.1 connections reused request after request, as OpenAI, DeepSeek, vLLM and
+    Ollama keep them; off, a new connection per request (HTTP/1.0), what every benchmark before 2026-11-30 measured
+    (bench/README.md gives both where it matters)."""
+
+    def __init__(self, latency: float = 0.0, *, keep_alive: bool = True) -> None:
+        super().__init__(_serve, (latency, keep_alive), "fake-openai")
         self.latency = latency
+        self.keep_alive = keep_alive
 
     def stats(self) -> ServerStats:
         return ServerStats(**self.ask("stats"))

@@ -156,7 +156,7 @@ def throughput(args: argparse.Namespace) -> int:
         tmp = Path(tmp_)
         files = varied_copies(args.docs, tmp / "docs")
         warm = varied_copies(2, tmp / "warm", start=args.docs)  # copies numbered after the batch: never shared
-        with ServerProcess(latency) as server:
+        with ServerProcess(latency, keep_alive=not args.new_connections) as server:
             # Warm-up on documents outside the batch: imports (openai, instructor, pyarrow for metrics.parquet),
             # templates compiled (the dashboard), first connections; none of it recurs in a long-running process.
             with Summarizer(
@@ -165,7 +165,9 @@ def throughput(args: argparse.Namespace) -> int:
                 Batch(s, warm, tmp / "warm_out").run()
             print(
                 f"documents: {len(files)} varied copies of {len(corpus())} corpus reports; "
-                f"latency {latency * 1000:.0f} ms; fake server in a separate process; {args.repeat} repetition(s)"
+                f"latency {latency * 1000:.0f} ms; fake server in a separate process, "
+                f"{'a new connection per request' if args.new_connections else 'connections kept alive'}; "
+                f"{args.repeat} repetition(s)"
             )
             for rep in range(args.repeat):
                 # The core is measured right before and right after the batch runs and the mean is the divisor:
@@ -674,6 +676,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=50,
         help="documents for the concurrency-1 run (default 50: 200 would take ~10 min; 0 = --docs)",
+    )
+    t.add_argument(
+        "--new-connections",
+        action="store_true",
+        help="the fake endpoint closes each connection after one answer (HTTP/1.0); by default it keeps them alive, "
+        "as real endpoints do",
     )
     m = sub.add_parser("memory", help="issue 19: RSS while a batch runs, and its end step")
     m.add_argument("--docs", type=int, default=200)

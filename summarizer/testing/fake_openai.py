@@ -502,8 +502,13 @@ class FakeOpenAI:
         latency: float = 0.0,
         model: str = "fake-model",
         features: Features | None = None,
+        keep_alive: bool = False,
     ) -> None:
+        """``keep_alive``: HTTP/1.1 connections that serve request after request, as real endpoints keep them
+        (the benchmarks); off, one request per connection (HTTP/1.0), so that a fault test's "drop" or "hang"
+        never leaves a broken connection for the next request."""
         self._responder = responder
+        self.keep_alive = keep_alive
         self.latency = latency
         self.model = model
         self.features = features if features is not None else Features()
@@ -591,9 +596,7 @@ class FakeOpenAI:
     def _set_usage(self, n: int, usage: dict[str, int]) -> None:
         with self._lock:
             rec = self._requests[n]
-            self._requests[n] = RecordedRequest(
-                rec.n, rec.body, rec.headers, rec.received_at, rec.behaviour, usage
-            )
+            self._requests[n] = RecordedRequest(rec.n, rec.body, rec.headers, rec.received_at, rec.behaviour, usage)
 
     def completion(self, body: dict[str, Any], n: int, behaviour: Behaviour) -> dict[str, Any]:
         """The chat.completion JSON for an answer-like behaviour (public so benchmarks can reuse it)."""
@@ -741,4 +744,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _make_handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
-    return type("Handler", (_Handler,), {"fake": server})
+    attrs: dict[str, Any] = {"fake": server}
+    if server.keep_alive:
+        # Nagle's algorithm would hold the body back until the headers' ACK, which a client delays 40 ms.
+        attrs.update(protocol_version="HTTP/1.1", disable_nagle_algorithm=True)
+    return type("Handler", (_Handler,), attrs)

@@ -1,0 +1,292 @@
+"""llm/transport.py: HTTP/1.1 over http.client, as httpx2's transport, against real sockets on 127.0.0.1.
+
+Most cases use a raw socket server written here (``RawServer``), so that what reaches the wire, how many
+connections were opened and how each one ends are read from the server's side, not from the transport's."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+
+import httpx2
+import pytest
+from netguard import no_external_network  # noqa: F401  (fixture)
+
+from summarizer.config import Settings
+from summarizer.llm.client import InFlightLimit, LLMClient
+from summarizer.llm.transport import StdlibTransport
+from summarizer.models import ChunkExtraction, Grounding
+from summarizer.testing import fake_openai as fs
+from tests.support import HI_TECH_CHUNK, extract_messages, fake_settings, hi_tech_answer
+
+pytestmark = pytest.mark.usefixtures("no_external_network")
+
+Handler = Callable[[socket.socket, "RawServer"], None]
+
+
+def read_request(sock: socket.socket) -> tuple[bytes, bytes]:
+    """One request's head and body (by Content-Length), or (b"", b"") when the client closed first."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"", b""
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head, body
+
+
+def answer(body: bytes, *, close: bool = False, extra: str = "") -> bytes:
+    headers = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}"
+    if close:
+        headers += "Connection: close\r\n"
+    return headers.encode() + b"\r\n" + body
+
+
+class RawServer:
+    """Accepts connections on 127.0.0.1 and hands the n-th one to ``handlers[n]`` (the last one repeats)."""
+
+    def __init__(self, handlers: list[Handler]) -> None:
+        self.handlers = handlers
+        self.heads: list[bytes] = []
+        self.connections = 0
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1/chat/completions"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            handler = self.handlers[min(self.connections, len(self.handlers) - 1)]
+            self.connections += 1
+            threading.Thread(target=self._run, args=(handler, conn), daemon=True).start()
+
+    def _run(self, handler: Handler, conn: socket.socket) -> None:
+        with conn, suppress(OSError):
+            handler(conn, self)
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+@contextmanager
+def raw_server(*handlers: Handler) -> Iterator[RawServer]:
+    server = RawServer(list(handlers))
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def serve_forever(conn: socket.socket, server: RawServer) -> None:
+    """Keep-alive: answer every request on the connection, echoing its body."""
+    while True:
+        head, body = read_request(conn)
+        if not head:
+            return
+        server.heads.append(head)
+        conn.sendall(answer(b'{"echo": %d}' % len(body)))
+
+
+def serve_once_then_close(conn: socket.socket, server: RawServer) -> None:
+    """Answers one request as if keeping the connection alive, then closes it (an idle timeout on the server)."""
+    head, body = read_request(conn)
+    server.heads.append(head)
+    conn.sendall(answer(b'{"echo": %d}' % len(body)))
+    time.sleep(0.05)
+
+
+def close_without_answer(conn: socket.socket, server: RawServer) -> None:
+    head, _ = read_request(conn)
+    server.heads.append(head)
+
+
+def client(**kw: object) -> httpx2.Client:
+    return httpx2.Client(transport=StdlibTransport(), **kw)  # type: ignore[arg-type]
+
+
+def test_one_connection_serves_request_after_request() -> None:
+    with raw_server(serve_forever) as server, client() as http:
+        bodies = [http.post(server.url, content=b"x" * n).json() for n in (1, 200, 3)]
+    assert bodies == [{"echo": 1}, {"echo": 200}, {"echo": 3}]
+    assert server.connections == 1
+
+
+def test_the_wire_carries_httpx2s_headers_once_each() -> None:
+    with raw_server(serve_forever) as server, client() as http:
+        http.post(server.url, content=b"{}", headers={"X-Label": "doc 1"})
+    lines = server.heads[0].decode("latin-1").split("\r\n")
+    assert lines[0] == "POST /v1/chat/completions HTTP/1.1"
+    names = [line.split(":", 1)[0].lower() for line in lines[1:]]
+    assert names.count("host") == 1 and names.count("accept-encoding") == 1, names
+    assert f"host: 127.0.0.1:{server.port}" in (line.lower() for line in lines)
+    assert "accept-encoding: identity" not in (line.lower() for line in lines)  # http.client's own default
+    assert "x-label: doc 1" in (line.lower() for line in lines)
+    assert "content-length: 2" in (line.lower() for line in lines)
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_once() -> None:
+    with raw_server(serve_once_then_close, serve_forever) as server, client() as http:
+        assert http.post(server.url, content=b"ab").json() == {"echo": 2}
+        time.sleep(0.2)  # the server has closed the kept-alive connection by now
+        assert http.post(server.url, content=b"abc").json() == {"echo": 3}
+    assert server.connections == 2
+    assert len(server.heads) == 2  # the second request reached the new connection, once
+
+
+def test_a_new_connection_closed_without_an_answer_is_an_error_not_a_loop() -> None:
+    with (
+        raw_server(close_without_answer) as server,
+        client() as http,
+        pytest.raises(httpx2.RemoteProtocolError, match="without sending a response"),
+    ):
+        http.post(server.url, content=b"{}")
+    assert server.connections == 1
+
+
+def test_connection_refused_is_a_connect_error() -> None:
+    probe = socket.create_server(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    with client() as http, pytest.raises(httpx2.ConnectError):
+        http.post(f"http://127.0.0.1:{port}/v1/chat/completions", content=b"{}")
+
+
+def test_an_answer_that_never_comes_is_a_read_timeout() -> None:
+    def silent(conn: socket.socket, server: RawServer) -> None:
+        read_request(conn)
+        time.sleep(2)
+
+    with raw_server(silent) as server, client(timeout=0.3) as http:
+        started = time.monotonic()
+        with pytest.raises(httpx2.ReadTimeout):
+            http.post(server.url, content=b"{}")
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_body_cut_short_is_a_protocol_error_and_the_connection_is_not_reused() -> None:
+    def truncated(conn: socket.socket, server: RawServer) -> None:
+        read_request(conn)
+        conn.sendall(answer(b'{"echo": 1234567890}')[:-8])
+        conn.shutdown(socket.SHUT_RDWR)
+
+    transport = StdlibTransport()
+    with raw_server(truncated, serve_forever) as server, httpx2.Client(transport=transport) as http:
+        with pytest.raises(httpx2.RemoteProtocolError, match="complete message body"):
+            http.post(server.url, content=b"{}")
+        assert transport._idle == {} or all(not v for v in transport._idle.values())
+        assert http.post(server.url, content=b"{}").json() == {"echo": 2}
+    assert server.connections == 2
+
+
+def test_chunked_and_gzipped_answers_are_decoded() -> None:
+    payload = '{"text": "全年完成固定资产投资30.95亿元"}'.encode()
+    packed = gzip.compress(payload)
+
+    def chunked_gzip(conn: socket.socket, server: RawServer) -> None:
+        while True:
+            head, _ = read_request(conn)
+            if not head:
+                return
+            parts = [packed[:7], packed[7:]]
+            framed = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n" + framed
+            )
+
+    with raw_server(chunked_gzip) as server, client() as http:
+        first = http.post(server.url, content=b"{}")
+        second = http.post(server.url, content=b"{}")
+    assert first.content == payload and second.json() == {"text": "全年完成固定资产投资30.95亿元"}
+    assert server.connections == 1  # a chunked answer read to its end leaves the connection reusable
+
+
+def test_connection_close_is_honoured() -> None:
+    def close_each(conn: socket.socket, server: RawServer) -> None:
+        head, _ = read_request(conn)
+        server.heads.append(head)
+        conn.sendall(answer(b"{}", close=True))
+
+    with raw_server(close_each) as server, client() as http:
+        for _ in range(3):
+            assert http.post(server.url, content=b"{}").status_code == 200
+    assert server.connections == 3
+
+
+def test_threads_share_the_pool() -> None:
+    results: list[int] = []
+    lock = threading.Lock()
+    with raw_server(serve_forever) as server, client() as http:
+
+        def work(n: int) -> None:
+            for i in range(10):
+                got = http.post(server.url, content=b"x" * (n * 10 + i)).json()["echo"]
+                with lock:
+                    results.append(got)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(results) == list(range(80))
+    assert server.connections <= 8
+
+
+def test_unsupported_scheme() -> None:
+    with client() as http, pytest.raises(httpx2.UnsupportedProtocol):
+        http.post("ftp://127.0.0.1/x", content=b"")
+
+
+def test_tls_context_is_httpx2s_verifying_one() -> None:
+    import ssl
+
+    ctx = StdlibTransport()._ssl_context()
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+
+
+def test_the_client_sends_through_it_by_default() -> None:
+    with LLMClient(Settings(base_url="http://127.0.0.1:9/v1", api_key="x")) as llm:
+        transport = llm._http._transport
+        assert isinstance(transport, InFlightLimit) and isinstance(transport._inner, StdlibTransport)
+
+
+# -- the LLM client on kept-alive connections (the fake endpoint in HTTP/1.1) -----------------------
+
+GOOD = hi_tech_answer(
+    "受疫情影响,一季度咸宁高新技术产业增加值30.95亿元,同比下跌40.5%。", "一季度高新技术产业增加值30.95亿元"
+)
+
+
+def test_a_dropped_answer_on_a_kept_alive_connection_is_retried_on_a_new_one() -> None:
+    script = [fs.answer(GOOD), fs.drop(), fs.answer(GOOD)]
+    with fs.FakeOpenAI(script, keep_alive=True) as server:
+        with LLMClient(fake_settings(server, transport_retries=2)) as llm:
+            for expected_attempts in (1, 2):
+                result = llm.complete(
+                    extract_messages(HI_TECH_CHUNK), ChunkExtraction, context=Grounding(HI_TECH_CHUNK), label="c"
+                )
+                assert result.attempts == expected_attempts
+        assert len(server.requests) == 3
+        # Sent again as it was (a transport retry), not re-asked with an error (a cut body read as a bad answer).
+        assert server.requests[2].body == server.requests[1].body == server.requests[0].body
