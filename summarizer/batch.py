@@ -29,7 +29,7 @@ from .extract import ChunkResult
 from .load import display_name, load_path
 from .models import SCHEMA_VERSION, ReportSummary, Usage
 from .render import render, suffix
-from .safety import neutralise_cell, neutralise_row, safe_error
+from .safety import neutralise_cell, neutralised_cells, safe_error
 from .workers import DaemonPool, collector_for_batch
 
 __all__ = ["LOCK_NAME", "Batch", "BatchTotals", "DocStatus", "neutralise_cell", "output_stem", "output_stems"]
@@ -546,13 +546,14 @@ class Batch:
             pending.clear()
 
         with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens Chinese CSV right
-            writer = csv.DictWriter(fh, fieldnames=METRIC_COLUMNS)
-            writer.writeheader()
+            writer = csv.writer(fh)
+            writer.writerow(METRIC_COLUMNS)
 
             def tabled() -> Iterator[ReportSummary]:
                 for summary in self._finished_summaries():
                     rows = metric_rows(summary)
-                    writer.writerows(neutralise_row(r) for r in rows)  # the parquet file keeps the values as they are
+                    # The parquet file keeps the values as they are.
+                    writer.writerows([neutralised_cells(r, METRIC_COLUMNS) for r in rows])
                     if pa is not None:
                         pending.extend(rows)
                         if len(pending) >= PARQUET_ROWS:

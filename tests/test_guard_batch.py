@@ -235,6 +235,23 @@ def test_neutralise_cell(value: str, shown: str) -> None:
     assert neutralise_cell(1.5) == 1.5 and neutralise_cell(-2) == -2 and neutralise_cell(None) is None
 
 
+def test_neutralised_cells_is_neutralise_cell_on_every_column() -> None:
+    import random
+
+    from summarizer.safety import neutralised_cells
+
+    rng = random.Random(19)
+    starts = ["=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", "1", "a", "全", "'", " ", ""]
+    tails = ["", "1", "1.5", "5%", "cmd|' /C calc'!A0", "SUM(A1)", "亿元", "-3"]
+    columns = ["a", "b", "c", "d", "e"]
+    for _ in range(2000):
+        row: dict[str, Any] = {
+            c: rng.choice([rng.choice(starts) + rng.choice(tails), None, 1.5, -2, True]) for c in columns[:-1]
+        }  # "e" missing: an empty cell, as DictWriter writes it
+        expected = [neutralise_cell(row.get(c)) for c in columns]
+        assert neutralised_cells(row, columns) == expected, row
+
+
 def test_metrics_and_across_csv_are_neutralised(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
