@@ -63,6 +63,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from .binding import Binding, bind, bind_alone, misattribution, name_similarity
@@ -186,10 +187,22 @@ class _SourcePart(_Source):
 
     @cached_property
     def _by_kind(self) -> tuple[dict[Decimal, list[NumberMention]], list[NumberMention], list[NumberMention]]:
-        return {}, self._inside(self._whole.redacted), self._inside(self._whole.approx_free)
+        # From the part's own mentions (those of the whole overlapping the span, in source order): filtering the
+        # whole source's lists again for every section cost a pass over every figure of the report each time.
+        redacted = [m for m in self.mentions if m.redacted or m.scaled is None]
+        valued = [m for m in self.mentions if not (m.redacted or m.scaled is None)]
+        return {}, redacted, valued
 
     def with_value(self, value: Decimal) -> list[NumberMention]:
-        return self._inside(self._whole.with_value(value))
+        # Through the whole source's index, then bisected to the span: a value's list is in source order, ends
+        # too, as ``in_span`` relies on (a year or a 1 can stand hundreds of times in a report, and filtering
+        # such a list for every question was a sixth of verification).
+        found = self._whole.with_value(value)
+        if len(found) < 16:
+            return self._inside(found)
+        lo = bisect_right(found, self._start, key=attrgetter("end"))
+        hi = bisect_left(found, self._end, lo, key=attrgetter("start"))
+        return [m for m in found[lo:hi] if m.end > self._start]
 
 
 # --------------------------------------------------------------------------------------------------

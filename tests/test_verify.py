@@ -736,3 +736,35 @@ def test_a_sections_part_answers_as_an_index_of_its_own_mentions(name: str) -> N
         for value in values:
             assert part.with_value(value) == own.with_value(value)
     assert any(m.redacted for m in mentions) or name.startswith("xianning")
+
+
+def test_a_source_part_answers_as_the_whole_source_filtered_to_its_span() -> None:
+    """``_SourcePart`` reads through the whole source's index (bisected lists, its own mentions): every question
+    must get what filtering the whole source's answer to the span gives, in the same order."""
+    import random
+
+    from summarizer.clean import clean
+    from summarizer.verify import _Source
+
+    text = clean((DATA / "national" / "national_2015_gov_report.txt").read_text(encoding="utf-8")).text
+    whole = _Source(find_numbers(text))
+    values = [*sorted({m.scaled for m in whole.mentions if m.scaled is not None}), Decimal("-1")]
+
+    def overlapping(ms: list[NumberMention], start: int, end: int) -> list[NumberMention]:
+        return [m for m in ms if m.end > start and m.start < end]
+
+    rng = random.Random(19)
+    often = [m for m in whole.mentions if m.scaled is not None and len(whole.with_value(m.scaled)) >= 16]
+    spans = []
+    for _ in range(60):
+        start = rng.randrange(len(text))
+        spans.append((start, start + rng.choice([1, 50, 500, 5000, len(text)])))
+    for m in rng.sample(often, 30):  # spans that start or end on a figure of a value the report repeats
+        spans += [(m.start, m.start + 1), (m.end - 1, m.end + 300), (m.end, m.end + 300), (m.start - 300, m.start)]
+        spans += [(m.start - 300, m.start + 1), (m.end - 1, m.end)]
+    for start, end in spans:
+        part = whole.part(start, end)
+        assert part.redacted == overlapping(whole.redacted, start, end)
+        assert part.approx_free == overlapping(whole.approx_free, start, end)
+        for value in rng.sample(values, 40) + [m.scaled for m in often[:: max(1, len(often) // 10)]]:
+            assert part.with_value(value) == overlapping(whole.with_value(value), start, end), (start, end, value)
