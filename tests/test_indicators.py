@@ -244,3 +244,23 @@ def test_alias_finder_agrees_with_reading_every_alias() -> None:
         end = max(ends.values())
         expected = sorted((a for a, e in ends.items() if e == end), key=lambda a: (len(a), a), reverse=True)
         assert finder.last(text) == (end, expected), text
+
+
+def test_relative_statements_are_finditer_over_the_whole_text() -> None:
+    """The search restricted to lines that say 同步 finds what the pattern finds in the whole text, at the same
+    offsets: on every test report and on made-up lines around the edges of lines."""
+    import random
+
+    from summarizer.indicators import _RELATIVE_RE, _relative_statements
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.joinpath("data").rglob("*.txt"))]
+    rng = random.Random(19)
+    pieces = ["居民收入增长和经济增长同步", "收入与经济发展基本同步", "同步", "\n", "，", "城乡居民", "经济增长"]
+    pieces += ["和", "同", "\r\n"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 30))) for _ in range(3000)]
+    found = 0
+    for text in texts:
+        expected = [(m.start(), m.end(), m.groupdict()) for m in _RELATIVE_RE.finditer(text)]
+        assert [(m.start(), m.end(), m.groupdict()) for m in _relative_statements(text)] == expected, text
+        found += len(expected)
+    assert found > 100
