@@ -427,6 +427,8 @@ def _qualified(name: str) -> str:
 def _tidy(name: str) -> str:
     """Balanced quotes and brackets, no function word at either end."""
     name = _PAREN_RE.sub(_aside, _qualified(name)).strip()
+    if _PAIRED_RE.search(name) is None:  # most names: no bracket or quote to balance
+        return _trim_function_words(name)
     # An unclosed bracket: what follows it is an aside (or the name is cut): keep the part before it, or
     # after a stray closing one.
     for opening, closing in (("（", "）"), ("(", ")")):
@@ -440,6 +442,13 @@ def _tidy(name: str) -> str:
             name = name[:at] + name[at + 1 :] if name.count(closing) else name.replace(opening, "")
         if name.count(closing) > name.count(opening):
             name = name.replace(closing, "", name.count(closing) - name.count(opening))
+    return _trim_function_words(name)
+
+
+_PAIRED_RE = re.compile("[（）()“”《》「」‘’]")
+
+
+def _trim_function_words(name: str) -> str:
     name = name.strip(" 　:：,，、")
     while name and name[0] in _FUNCTION_HEAD:
         name = name[1:]
@@ -747,14 +756,14 @@ def _bind_clause(
 ) -> list[Binding]:
     """The bindings of one clause's mentions; junk mentions (a date, a year) do not cut the clause: they
     are part of the words before the next figure, and leads strip them."""
-    figures = [m for m in ms if junk_reason(text, m, cs) is None]
+    reasons = [junk_reason(text, m, cs) for m in ms]
+    figures = [m for m, reason in zip(ms, reasons, strict=True) if reason is None]
     paired, split = _pair_split(text, sentence_start, cs, ce, figures, state)
     clause = _Clause(cs, ce, sentence_start, paired, split, _figure_first_list(text, figures))
     out: list[Binding] = []
     prev: Binding | None = None  # the previous figure's binding in this clause
     prev_end = cs
-    for m in ms:
-        reason = junk_reason(text, m, cs)
+    for m, reason in zip(ms, reasons, strict=True):
         if reason is not None:
             out.append(Binding(m, "", "", "", junk=reason))
             continue
