@@ -30,6 +30,9 @@ ENV_VARS = (
     "SUMMARIZER_CACHE_DIR",
     "SUMMARIZER_CONCURRENCY",
     "SUMMARIZER_WORKED_EXAMPLE",
+    # The fake endpoints are on 127.0.0.1; the LLM client honours a proxy the environment names (llm/transport.py),
+    # so a developer's proxy would be asked for them.
+    *(f"{scheme}_{case}" for scheme in ("http", "https", "all", "no") for case in ("proxy", "PROXY")),
 )
 
 # Every setting that can change an answer, and a value it can change to: the call cache key, the batch skip

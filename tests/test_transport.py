@@ -290,3 +290,50 @@ def test_a_dropped_answer_on_a_kept_alive_connection_is_retried_on_a_new_one() -
         assert len(server.requests) == 3
         # Sent again as it was (a transport retry), not re-asked with an error (a cut body read as a bad answer).
         assert server.requests[2].body == server.requests[1].body == server.requests[0].body
+
+
+# -- proxies from the environment ---------------------------------------------------------------------
+
+PROXY_VARS = [f"{scheme}_{case}" for scheme in ("http", "https", "all", "no") for case in ("proxy", "PROXY")]
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_the_environment_names_the_proxy(no_proxy_env: pytest.MonkeyPatch) -> None:
+    from summarizer.llm.transport import environment_proxy
+
+    assert environment_proxy("https://api.openai.com/v1") is None
+    no_proxy_env.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    no_proxy_env.setenv("no_proxy", "localhost,127.0.0.1,.internal")
+    assert environment_proxy("https://api.openai.com/v1") == "http://proxy.corp:3128"
+    assert environment_proxy("http://api.openai.com/v1") is None  # HTTPS_PROXY is for https URLs only
+    assert environment_proxy("http://127.0.0.1:8000/v1") is None
+    assert environment_proxy("https://vllm.internal/v1") is None
+    no_proxy_env.setenv("all_proxy", "http://other:8080")
+    assert environment_proxy("http://api.deepseek.com/v1") == "http://other:8080"
+
+
+def test_the_client_sends_through_the_proxy_the_environment_names(no_proxy_env: pytest.MonkeyPatch) -> None:
+    no_proxy_env.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    with LLMClient(Settings(base_url="https://api.openai.com/v1", api_key="x")) as llm:
+        transport = llm._http._transport
+        assert isinstance(transport, InFlightLimit) and isinstance(transport._inner, httpx2.HTTPTransport)
+    with LLMClient(Settings(base_url="http://127.0.0.1:9/v1", api_key="x")) as llm:
+        assert isinstance(llm._http._transport._inner, StdlibTransport)  # type: ignore[attr-defined]
+
+
+def test_a_request_reaches_the_proxy_in_absolute_form(no_proxy_env: pytest.MonkeyPatch) -> None:
+    """The endpoint's host is never looked up: the request goes to the proxy on 127.0.0.1, which answers."""
+    from summarizer.llm.transport import endpoint_transport
+
+    with raw_server(serve_forever) as proxy:
+        no_proxy_env.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        url = "http://llm.example.invalid/v1/chat/completions"
+        with httpx2.Client(transport=endpoint_transport(url)) as http:
+            assert http.post(url, content=b"{}").json() == {"echo": 2}
+    assert proxy.heads[0].split(b"\r\n")[0] == b"POST http://llm.example.invalid/v1/chat/completions HTTP/1.1"

@@ -86,7 +86,7 @@ from ..models import Grounding, strict_json_schema
 from ..safety import register_secrets, safe_error
 from .call import CallResult
 from .replay import LABEL_HEADER, RecordTransport, ReplayTransport, encode_label
-from .transport import StdlibTransport
+from .transport import endpoint_transport
 
 T = TypeVar("T", bound=BaseModel)
 ModeName = Literal["json_schema", "tools_strict", "tools", "json", "md_json"]
@@ -492,8 +492,9 @@ class LLMClient:
 
     def _http_client(self, settings: Settings, cassettes: Path | None) -> httpx2.Client:
         base_path = urlsplit(self._base_url).path
-        # http.client under httpx2 (``transport.py``): a third of httpx2's own transport's CPU per request.
-        transport: httpx2.BaseTransport = StdlibTransport()
+        # http.client under httpx2 (``transport.py``): half of httpx2's own transport's CPU per request; httpx2's
+        # proxy transport where the environment names a proxy for the endpoint.
+        transport: httpx2.BaseTransport = endpoint_transport(self._base_url)
         if cassettes is not None:
             transport = ReplayTransport(cassettes, base_path=base_path)
         elif settings.record_dir is not None:

@@ -14,8 +14,12 @@ and every failure raised as the httpx2 exception its default transport raises fo
 the retry policy and ``InFlightLimit`` see what they saw before. A kept-alive connection the server has closed
 meanwhile fails before any answer arrives; the request is then sent once more on a new connection, as httpcore2
 does. The body streams through httpx2 (``Response(stream=...)``), which decodes ``Content-Encoding``; chunked
-transfer is ``http.client``'s. Proxies are not handled here: httpx2's client routes a URL that the environment
-sends through a proxy to its own proxy transport, as it did before this one existed.
+transfer is ``http.client``'s.
+
+Proxies are not spoken here. httpx2's client ignores ``HTTP(S)_PROXY`` once it is handed a transport of its own,
+which the LLM client always did (``InFlightLimit``), so an endpoint behind a proxy was unreachable; now
+``endpoint_transport`` reads the environment as ``urllib`` does (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``,
+``NO_PROXY``, in either case) and sends such an endpoint's requests through httpx2's own proxy transport.
 """
 
 from __future__ import annotations
@@ -24,13 +28,32 @@ import http.client
 import socket
 import ssl
 import threading
+import urllib.request
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx2
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 READ_SIZE = 65_536  # bytes asked of the socket per read of a body
 MAX_IDLE = 64  # kept-alive connections per endpoint; more are closed when returned
+
+
+def endpoint_transport(base_url: str) -> httpx2.BaseTransport:
+    """The transport for an endpoint: through the proxy the environment names for it (httpx2's proxy transport),
+    else ``StdlibTransport``."""
+    proxy = environment_proxy(base_url)
+    return httpx2.HTTPTransport(proxy=proxy) if proxy else StdlibTransport()
+
+
+def environment_proxy(url: str) -> str | None:
+    """The proxy URL the environment gives for ``url``, or None (none set, or ``NO_PROXY`` excludes its host)."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
 
 
 class StdlibTransport(httpx2.BaseTransport):
@@ -235,4 +258,4 @@ class _Body(httpx2.SyncByteStream):
             conn.close()
 
 
-__all__ = ["StdlibTransport"]
+__all__ = ["StdlibTransport", "endpoint_transport", "environment_proxy"]
