@@ -26,6 +26,9 @@ def _environment(version: str) -> jinja2.Environment:
         autoescape=False,  # plain text for a model, not HTML
         keep_trailing_newline=False,
         trim_blocks=False,
+        # A prompt file does not change while a run reads it: not stat'ed again for every request (jinja's default
+        # re-checks each template's modification time on every get_template).
+        auto_reload=False,
     )
 
 
