@@ -352,7 +352,6 @@ class ServerProcess(PipeServer):
     def __init__(self, latency: float = 0.0, *, keep_alive: bool = True) -> None:
         super().__init__(_serve, (latency, keep_alive), "fake-openai")
         self.latency = latency
-        self.keep_alive = keep_alive
 
     def stats(self) -> ServerStats:
         return ServerStats(**self.ask("stats"))

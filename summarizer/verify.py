@@ -182,9 +182,6 @@ class _SourcePart(_Source):
         super().__init__(whole.in_span(start, end), ordered=True)
         self._whole, self._start, self._end = whole, start, end
 
-    def _inside(self, mentions: list[NumberMention]) -> list[NumberMention]:
-        return [m for m in mentions if m.end > self._start and m.start < self._end]
-
     @cached_property
     def _by_kind(self) -> tuple[dict[Decimal, list[NumberMention]], list[NumberMention], list[NumberMention]]:
         # From the part's own mentions (those of the whole overlapping the span, in source order): filtering the
@@ -198,8 +195,6 @@ class _SourcePart(_Source):
         # too, as ``in_span`` relies on (a year or a 1 can stand hundreds of times in a report, and filtering
         # such a list for every question was a sixth of verification).
         found = self._whole.with_value(value)
-        if len(found) < 16:
-            return self._inside(found)
         lo = bisect_right(found, self._start, key=attrgetter("end"))
         hi = bisect_left(found, self._end, lo, key=attrgetter("start"))
         return [m for m in found[lo:hi] if m.end > self._start]
