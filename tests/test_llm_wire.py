@@ -118,3 +118,55 @@ def test_an_answer_is_validated_once_when_grounded(monkeypatch: pytest.MonkeyPat
     with LLMClient(settings, http_client=httpx2.Client(transport=Capture(ANSWER))) as client:
         client.complete([dict(m) for m in MESSAGES], ChunkExtraction, context=context, label="x")
     assert calls == [context]
+
+
+
+class RawCapture(Capture):
+    """``Capture`` keeping the headers as they go on the wire: names in their own case, in order."""
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = super().handle_request(request)
+        raw, _ = self.sent[-1]
+        self.sent[-1] = (raw, [(k.decode(), v.decode()) for k, v in request.headers.raw])
+        return response
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"accept-encoding": "identity"}, {"USER-AGENT": "me", "Connection": "close", "X-New": "1"}],
+)
+def test_the_clients_own_requests_are_built_as_httpx_builds_them(
+    extra: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client of our own builds its requests without httpx2's ``build_request`` (``LLMClient._request``): URL,
+    bytes, headers (names in their case, values, order, a request's header replacing the client's in any case) and
+    timeout must be what ``build_request`` gives."""
+    monkeypatch.setattr("summarizer.llm.client.endpoint_transport", lambda base_url: RawCapture(ANSWER))
+    with LLMClient(Settings(base_url="http://127.0.0.1:9/v1", api_key="sk-x", timeout=7.5)) as client:
+        headers = {**client._headers, LABEL_HEADER: "x", **client._headers_after, **extra}
+        direct = client._request(b'{"a":1}', headers)
+        built = client._http.build_request(
+            "POST", "http://127.0.0.1:9/v1/chat/completions", content=b'{"a":1}', headers=headers, timeout=7.5
+        )
+    assert direct.headers.raw == built.headers.raw
+    assert (direct.method, direct.url, direct.read(), direct.extensions) == (
+        built.method,
+        built.url,
+        built.read(),
+        built.extensions,
+    )
+
+
+@pytest.mark.parametrize("mode", ["json_schema", "tools"])
+def test_the_clients_own_requests_carry_what_openai_sends(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end through a client of our own: the body bytes, and the header names, values and order openai's own
+    ``chat.completions.create`` sends (httpx2 writes its own default headers in its case)."""
+    capture = RawCapture(ANSWER)
+    monkeypatch.setattr("summarizer.llm.client.endpoint_transport", lambda base_url: capture)
+    settings = Settings(base_url="http://127.0.0.1:9/v1", api_key="sk-x", mode=mode)
+    label = "doc 中文 chunk 1/2"
+    with LLMClient(settings) as client:
+        client.complete([dict(m) for m in MESSAGES], ChunkExtraction, context=Grounding(CHUNK, 1), label=label)
+    reference = through_instructor(mode, ChunkExtraction, ANSWER, settings)
+    assert capture.sent[0][0] == reference.sent[0][0]
+    assert [(k.lower(), v) for k, v in capture.sent[0][1]] == reference.sent[0][1]

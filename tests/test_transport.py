@@ -1,4 +1,4 @@
-"""llm/transport.py: HTTP/1.1 over http.client, as httpx2's transport, against real sockets on 127.0.0.1.
+"""llm/transport.py: HTTP/1.1 over sockets with httptools, as httpx2's transport and as the LLM client's direct path,
 
 Most cases use a raw socket server written here (``RawServer``), so that what reaches the wire, how many
 connections were opened and how each one ends are read from the server's side, not from the transport's."""
@@ -6,6 +6,7 @@ connections were opened and how each one ends are read from the server's side, n
 from __future__ import annotations
 
 import gzip
+import json
 import socket
 import threading
 import time
@@ -17,8 +18,9 @@ import pytest
 from netguard import no_external_network  # noqa: F401  (fixture)
 
 from summarizer.config import Settings
+from summarizer.errors import LLMError
 from summarizer.llm.client import InFlightLimit, LLMClient
-from summarizer.llm.transport import StdlibTransport
+from summarizer.llm.transport import SocketTransport
 from summarizer.models import ChunkExtraction, Grounding
 from summarizer.testing import fake_openai as fs
 from tests.support import HI_TECH_CHUNK, extract_messages, fake_settings, hi_tech_answer
@@ -121,7 +123,7 @@ def close_without_answer(conn: socket.socket, server: RawServer) -> None:
 
 
 def client(**kw: object) -> httpx2.Client:
-    return httpx2.Client(transport=StdlibTransport(), **kw)  # type: ignore[arg-type]
+    return httpx2.Client(transport=SocketTransport(), **kw)  # type: ignore[arg-type]
 
 
 def test_one_connection_serves_request_after_request() -> None:
@@ -189,7 +191,7 @@ def test_a_body_cut_short_is_a_protocol_error_and_the_connection_is_not_reused()
         conn.sendall(answer(b'{"echo": 1234567890}')[:-8])
         conn.shutdown(socket.SHUT_RDWR)
 
-    transport = StdlibTransport()
+    transport = SocketTransport()
     with raw_server(truncated, serve_forever) as server, httpx2.Client(transport=transport) as http:
         with pytest.raises(httpx2.RemoteProtocolError, match="complete message body"):
             http.post(server.url, content=b"{}")
@@ -261,14 +263,14 @@ def test_unsupported_scheme() -> None:
 def test_tls_context_is_httpx2s_verifying_one() -> None:
     import ssl
 
-    ctx = StdlibTransport()._ssl_context()
+    ctx = SocketTransport()._ssl_context()
     assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
 
 
 def test_the_client_sends_through_it_by_default() -> None:
     with LLMClient(Settings(base_url="http://127.0.0.1:9/v1", api_key="x")) as llm:
         transport = llm._http._transport
-        assert isinstance(transport, InFlightLimit) and isinstance(transport._inner, StdlibTransport)
+        assert isinstance(transport, InFlightLimit) and isinstance(transport._inner, SocketTransport)
 
 
 # -- the LLM client on kept-alive connections (the fake endpoint in HTTP/1.1) -----------------------
@@ -324,7 +326,7 @@ def test_the_client_sends_through_the_proxy_the_environment_names(no_proxy_env: 
         transport = llm._http._transport
         assert isinstance(transport, InFlightLimit) and isinstance(transport._inner, httpx2.HTTPTransport)
     with LLMClient(Settings(base_url="http://127.0.0.1:9/v1", api_key="x")) as llm:
-        assert isinstance(llm._http._transport._inner, StdlibTransport)  # type: ignore[attr-defined]
+        assert isinstance(llm._http._transport._inner, SocketTransport)  # type: ignore[attr-defined]
 
 
 def test_a_request_reaches_the_proxy_in_absolute_form(no_proxy_env: pytest.MonkeyPatch) -> None:
@@ -337,3 +339,172 @@ def test_a_request_reaches_the_proxy_in_absolute_form(no_proxy_env: pytest.Monke
         with httpx2.Client(transport=endpoint_transport(url)) as http:
             assert http.post(url, content=b"{}").json() == {"echo": 2}
     assert proxy.heads[0].split(b"\r\n")[0] == b"POST http://llm.example.invalid/v1/chat/completions HTTP/1.1"
+
+
+# -- answers the parser must read right -----------------------------------------------------------------
+
+
+def one_reply(reply: bytes, *, close: bool = False) -> Handler:
+    """Answers each request on the connection with ``reply`` as it is (closing after it when ``close``)."""
+
+    def handler(conn: socket.socket, server: RawServer) -> None:
+        while True:
+            head, _ = read_request(conn)
+            if not head:
+                return
+            server.heads.append(head)
+            conn.sendall(reply)
+            if close:
+                conn.shutdown(socket.SHUT_RDWR)
+                return
+
+    return handler
+
+
+def test_an_interim_answer_is_read_past() -> None:
+    reply = b"HTTP/1.1 100 Continue\r\n\r\n" + answer(b'{"echo": 1}')
+    with raw_server(one_reply(reply)) as server, client() as http:
+        assert [http.post(server.url, content=b"{}").json() for _ in range(2)] == [{"echo": 1}] * 2
+    assert server.connections == 1
+
+
+def test_a_body_delimited_by_the_connections_end_is_read_to_it() -> None:
+    reply = b'HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{"echo": 7}'
+    with raw_server(one_reply(reply, close=True)) as server, client() as http:
+        assert [http.post(server.url, content=b"{}").json() for _ in range(2)] == [{"echo": 7}] * 2
+    assert server.connections == 2  # an HTTP/1.0 answer without keep-alive: never reused
+
+
+def test_bytes_after_the_answer_leave_the_connection_unused() -> None:
+    reply = answer(b'{"echo": 1}') + b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbad"
+    with raw_server(one_reply(reply)) as server, client() as http:
+        assert [http.post(server.url, content=b"{}").json() for _ in range(2)] == [{"echo": 1}] * 2
+    assert server.connections == 2
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [b"HTTP/1.1 2OO OK\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", b"SSH-2.0-OpenSSH_9.6\r\n"],
+)
+def test_a_malformed_answer_is_a_protocol_error(reply: bytes) -> None:
+    with raw_server(one_reply(reply)) as server, client() as http, pytest.raises(httpx2.RemoteProtocolError):
+        http.post(server.url, content=b"{}")
+
+
+def test_headers_that_never_end_are_refused() -> None:
+    endless = b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"a" * 400_000 + b"\r\n"
+    with raw_server(one_reply(endless)) as server, client() as http, pytest.raises(httpx2.RemoteProtocolError):
+        http.post(server.url, content=b"{}")
+
+
+@pytest.mark.parametrize("value", ["a\r\nX-Injected: 1", "a\nb", "a\0b"])
+def test_a_header_that_would_end_its_line_is_refused_before_anything_is_sent(value: str) -> None:
+    with raw_server(serve_forever) as server, client() as http:
+        with pytest.raises(httpx2.LocalProtocolError, match="CR, LF or NUL"):
+            http.post(server.url, content=b"{}", headers={"Authorization": f"Bearer {value}"})
+        assert http.post(server.url, content=b"{}").json() == {"echo": 2}
+    assert len(server.heads) == 1 and b"X-Injected" not in server.heads[0]
+
+
+def test_a_declared_or_streamed_body_over_the_bound_is_refused() -> None:
+    from summarizer.llm.transport import ResponseTooLarge
+
+    big = answer(b"x" * 5000)
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1000\r\n" + b"y" * 4096 + b"\r\n0\r\n\r\n"
+    timeouts = httpx2.Timeout(5.0).as_dict()
+    for reply in (big, chunked):
+        with raw_server(one_reply(reply)) as server:
+            transport = SocketTransport()
+            with pytest.raises(ResponseTooLarge, match="larger than"):
+                transport.exchange("POST", httpx2.URL(server.url), [("Host", "x")], b"", timeouts, max_bytes=1000)
+            transport.close()
+
+
+def test_head_requests_are_refused() -> None:
+    with client() as http, pytest.raises(httpx2.UnsupportedProtocol, match="HEAD"):
+        http.head("http://127.0.0.1:9/v1/models")
+
+
+# -- the LLM client's direct path -------------------------------------------------------------------------
+
+
+def completion_for(body: bytes) -> bytes:
+    """The fake endpoint's answer (an extraction of GOOD) in the form the request's mode asks for."""
+    return json.dumps(fs.FakeOpenAI([]).completion(json.loads(body), 1, fs.answer(GOOD))).encode()
+
+
+class Recording:
+    """A raw server that keeps each request's bytes whole and answers with an extraction, or with ``reply(body)``."""
+
+    def __init__(self, reply: Callable[[bytes], bytes] | None = None) -> None:
+        self.requests: list[bytes] = []
+        self.reply = reply or (lambda body: answer(completion_for(body)))
+
+    def __call__(self, conn: socket.socket, server: RawServer) -> None:
+        while True:
+            head, body = read_request(conn)
+            if not head:
+                return
+            self.requests.append(head + b"\r\n\r\n" + body)
+            conn.sendall(self.reply(body))
+
+
+def test_the_direct_path_puts_the_same_bytes_on_the_wire_as_httpx2s_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LLMClient sends straight through SocketTransport, without httpx2's client; a caller's httpx2 client over the
+    same transport builds the request itself. Both must write the very same bytes, head and body."""
+    recording = Recording()
+    messages = extract_messages(HI_TECH_CHUNK)
+    with raw_server(recording) as server:
+        settings = Settings(base_url=f"http://127.0.0.1:{server.port}/v1", api_key="sk-x", model="m")
+
+        def refuse(*args: object, **kw: object) -> None:
+            raise AssertionError("the direct path does not go through httpx2's client")
+
+        with LLMClient(settings) as direct:
+            assert direct._direct is not None
+            with monkeypatch.context() as m:
+                m.setattr(httpx2.Client, "send", refuse)
+                direct.complete(messages, ChunkExtraction, context=Grounding(HI_TECH_CHUNK), label="doc 中文 1/2")
+        with LLMClient(settings, http_client=httpx2.Client(transport=SocketTransport())) as through:
+            assert through._direct is None
+            through.complete(messages, ChunkExtraction, context=Grounding(HI_TECH_CHUNK), label="doc 中文 1/2")
+    assert len(recording.requests) == 2
+    assert recording.requests[0] == recording.requests[1]
+    assert recording.requests[0].startswith(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:")
+
+
+def test_the_direct_path_reads_a_gzipped_chunked_answer_and_an_error_as_httpx2_does() -> None:
+    def gzipped(body: bytes) -> bytes:
+        packed = gzip.compress(completion_for(body))
+        head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+        return head + b"%x\r\n%s\r\n0\r\n\r\n" % (len(packed), packed)
+
+    def not_found(body: bytes) -> bytes:
+        error = json.dumps({"error": {"message": "no such model", "type": "invalid_request_error"}}).encode()
+        return b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+            len(error),
+            error,
+        )
+
+    messages = extract_messages(HI_TECH_CHUNK)
+    for reply, expect in ((gzipped, None), (not_found, "HTTP 404: .*no such model")):
+        with raw_server(Recording(reply)) as server:
+            settings = Settings(base_url=f"http://127.0.0.1:{server.port}/v1", api_key="sk-x", transport_retries=0)
+            with LLMClient(settings) as llm:
+                assert llm._direct is not None
+                if expect is None:
+                    result = llm.complete(messages, ChunkExtraction, context=Grounding(HI_TECH_CHUNK), label="c")
+                    assert result.value.items[0].metrics[0].value == "30.95亿"  # as GOOD says it
+                else:
+                    with pytest.raises(LLMError, match=expect):
+                        llm.complete(messages, ChunkExtraction, context=Grounding(HI_TECH_CHUNK), label="c")
+
+
+def test_a_url_with_a_user_and_password_goes_through_httpx2s_client() -> None:
+    """httpx2 turns a URL's user and password into Basic auth; the direct path would not, so it is not taken."""
+    with LLMClient(Settings(base_url="http://user:pw@127.0.0.1:9/v1", api_key="x")) as llm:
+        assert llm._direct is None
+    with LLMClient(Settings(base_url="http://127.0.0.1:9/v1", api_key="x")) as llm:
+        assert llm._direct is not None

@@ -27,12 +27,11 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..fingerprint import Fingerprint
 
+
 class ModelBackend:
     """Steps -> requests -> cache or client. Thread-safe: one backend serves a whole batch."""
 
-    def __init__(
-        self, fingerprint: Fingerprint, cache: ResultCache | None, connect: Callable[[], ModelClient]
-    ) -> None:
+    def __init__(self, fingerprint: Fingerprint, cache: ResultCache | None, connect: Callable[[], ModelClient]) -> None:
         self.fingerprint = fingerprint
         self.cache = cache
         self._connect = connect

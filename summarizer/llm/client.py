@@ -86,12 +86,13 @@ from ..models import Grounding, strict_json_schema
 from ..safety import register_secrets, safe_error
 from .call import CallResult
 from .replay import LABEL_HEADER, RecordTransport, ReplayTransport, encode_label
-from .transport import endpoint_transport
+from .transport import MAX_RESPONSE_BYTES, ResponseTooLarge, SocketTransport, endpoint_transport, too_large
 
 T = TypeVar("T", bound=BaseModel)
 ModeName = Literal["json_schema", "tools_strict", "tools", "json", "md_json"]
 
 log = logging.getLogger("summarizer.llm")
+_http_log = logging.getLogger("httpx2")  # the direct path logs its requests where httpx2 logs them
 
 
 _INSTRUCTOR_MODES: dict[str, instructor.Mode] = {
@@ -127,14 +128,6 @@ _WHAT = {
     "json": "JSON mode (response_format)",
 }
 _MAX_ERROR_CHARS = 1500
-# The most one response body may hold. An answer is a few KB (a chunk's summary with its quotes; 16k tokens of
-# output is under 100 KB), so this is generous for any real answer and caps what a broken endpoint costs.
-MAX_RESPONSE_BYTES = 8 << 20
-
-
-def _too_large(size: int | None, limit: int, status: int) -> str:
-    got = f"{size / (1 << 20):.0f} MB" if size is not None else "more"
-    return f"HTTP {status} response larger than {limit >> 20} MB ({got}): refused"
 
 
 # The body's keys in the order openai's ``chat.completions.create`` writes them (its parameters' order), so the
@@ -405,10 +398,6 @@ def reask_messages(messages: list[dict[str, str]], answer_text: str | None, erro
 # --------------------------------------------------------------------------------------------------
 
 
-class ResponseTooLarge(Exception):
-    """The endpoint's response body passed ``MAX_RESPONSE_BYTES``: refused, not retried (it would be again)."""
-
-
 class InFlightLimit(httpx2.BaseTransport):
     """Bounds the requests on the wire. The concurrency limit belongs here rather than around a whole call:
     building the request and parsing and validating the answer are client-side work that, held inside the
@@ -419,33 +408,34 @@ class InFlightLimit(httpx2.BaseTransport):
 
     def __init__(self, inner: httpx2.BaseTransport, limit: int, max_bytes: int | None = None) -> None:
         self._inner = inner
-        self._slots = threading.BoundedSemaphore(limit)
-        self._max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
+        self.slots = threading.BoundedSemaphore(limit)  # taken by LLMClient's direct requests too
+        self.max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        with self._slots:
+        with self.slots:
             response = self._inner.handle_request(request)
-            self._read_bounded(response)  # the body arriving is part of the request in flight
+            read_bounded(response, self.max_bytes)  # the body arriving is part of the request in flight
             return response
-
-    def _read_bounded(self, response: httpx2.Response) -> None:
-        limit = self._max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            response.close()
-            raise ResponseTooLarge(_too_large(int(declared), limit, response.status_code))
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                response.close()
-                raise ResponseTooLarge(_too_large(None, limit, response.status_code))
-            chunks.append(chunk)
-        response._content = b"".join(chunks)  # what response.read() would have set, bounded
 
     def close(self) -> None:
         self._inner.close()
+
+
+def read_bounded(response: httpx2.Response, limit: int) -> None:
+    """Read the body, decoded, refusing more than ``limit`` bytes of it (``ResponseTooLarge``)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise ResponseTooLarge(too_large(int(declared), limit, response.status_code))
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise ResponseTooLarge(too_large(None, limit, response.status_code))
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what response.read() would have set, bounded
 
 
 class LLMClient:
@@ -462,6 +452,9 @@ class LLMClient:
         register_secrets(settings.api_key_value(), settings.base_url)
         self._base_url = (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
         self._owns_http = http_client is None
+        # Set by ``_http_client`` when requests can go straight to a socket transport (see ``_post``).
+        self._direct: SocketTransport | None = None
+        self._limit: InFlightLimit | None = None
         if http_client is None:
             http_client = self._http_client(settings, cassettes)
         self._http = http_client
@@ -480,6 +473,15 @@ class LLMClient:
         # After a request's own headers, as openai adds them: no retries of its own, its read timeout.
         self._headers_after = {"x-stainless-retry-count": "0", "x-stainless-read-timeout": str(float(settings.timeout))}
         self._completions_url = httpx2.URL(f"{self._base_url}/chat/completions")  # parsed once, not per request
+        # What ``build_request`` would merge into every request of a client built here (its default headers, the
+        # timeout), merged once; a caller's own client may carry cookies, parameters or a base URL, and its
+        # requests are built by it (``_request``).
+        defaults = http_client.headers.raw
+        self._client_headers = (
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in defaults] if self._owns_http else None
+        )
+        self._timeout = httpx2.Timeout(settings.timeout).as_dict()
+        self._host = httpx2.Request("POST", self._completions_url).headers["Host"]  # as httpx2 writes it
         self._lock = threading.Lock()
         self._mode: ModeName = cast(ModeName, AUTO_MODES[0]) if settings.mode == "auto" else settings.mode
         self._shapes: dict[tuple[str, type[BaseModel]], dict[str, Any]] = {}  # strict request parts, built once
@@ -492,15 +494,20 @@ class LLMClient:
 
     def _http_client(self, settings: Settings, cassettes: Path | None) -> httpx2.Client:
         base_path = urlsplit(self._base_url).path
-        # http.client under httpx2 (``transport.py``): half of httpx2's own transport's CPU per request; httpx2's
-        # proxy transport where the environment names a proxy for the endpoint.
+        # Sockets and httptools (``transport.py``), or httpx2's proxy transport where the environment names a proxy
+        # for the endpoint.
         transport: httpx2.BaseTransport = endpoint_transport(self._base_url)
         if cassettes is not None:
             transport = ReplayTransport(cassettes, base_path=base_path)
         elif settings.record_dir is not None:
             transport = RecordTransport(settings.record_dir, transport, base_path=base_path)
         # Requests on the wire at once, across every thread using this client (see InFlightLimit).
-        return httpx2.Client(transport=InFlightLimit(transport, settings.concurrency), timeout=settings.timeout)
+        self._limit = InFlightLimit(transport, settings.concurrency)
+        url = httpx2.URL(self._base_url)
+        if isinstance(transport, SocketTransport) and not (url.username or url.password):
+            # (A URL's user and password are httpx2's to turn into Basic auth: such requests go through its client.)
+            self._direct = transport
+        return httpx2.Client(transport=self._limit, timeout=settings.timeout)
 
     # -- public ------------------------------------------------------------------------------------
 
@@ -699,21 +706,88 @@ class LLMClient:
         ``APITimeoutError``, any other failure to get an answer an ``APIConnectionError``, a 4xx/5xx the
         status error openai makes of it) without its per-request machinery (options copied and merged,
         headers and URL rebuilt, a retry loop that is off): 0.7 ms of CPU per request on a 2-core machine,
-        measured (bench/README.md). An error's body may still report the tokens it cost."""
-        request = self._http.build_request(
-            "POST", self._completions_url, content=content, headers=headers, timeout=self.settings.timeout
-        )
-        try:
-            response = self._http.send(request)
-        except httpx2.TimeoutException as exc:
-            raise openai.APITimeoutError(request=request) from exc
-        except Exception as exc:
-            raise openai.APIConnectionError(request=request) from exc
+        measured (bench/README.md). An error's body may still report the tokens it cost.
+
+        Straight to the socket transport when it is ours (``_direct``): the same bytes on the wire as through
+        httpx2's client, without its request and response objects (~0.4 ms of CPU per request; bench/README.md,
+        issue 19). httpx2's objects are made only for an error, which openai's classes carry."""
+        if self._direct is None:
+            request = self._request(content, headers)
+            try:
+                response = self._http.send(request)
+            except httpx2.TimeoutException as exc:
+                raise openai.APITimeoutError(request=request) from exc
+            except Exception as exc:
+                raise openai.APIConnectionError(request=request) from exc
+        else:
+            got = self._post_direct(self._direct, content, headers)
+            if isinstance(got, bytes):
+                return _completion(got)
+            response = got
         if response.status_code >= 400:
             error = self._openai._make_status_error_from_response(response)
             tally.add_usage(error.body.get("usage") if isinstance(error.body, dict) else None)
             raise error
         return _completion(response.content)
+
+    def _post_direct(self, direct: SocketTransport, content: bytes, headers: dict[str, str]) -> bytes | httpx2.Response:
+        """The answer through ``direct``: a success's body as it came, else (an error, or a body to decode) the
+        httpx2 response ``_post`` reads it from, read as httpx2's client would have read it."""
+        assert self._limit is not None
+        wire = [("Host", self._host), *self._merged(headers), ("Content-Length", str(len(content)))]
+        try:
+            with self._limit.slots:
+                answer = direct.exchange(
+                    "POST", self._completions_url, wire, content, self._timeout, max_bytes=self._limit.max_bytes
+                )
+                if _http_log.isEnabledFor(logging.INFO):  # the line httpx2's client logs for each request
+                    _http_log.info(
+                        'HTTP Request: %s %s "%s %d %s"',
+                        "POST",
+                        self._completions_url,
+                        "HTTP/1.1",
+                        answer.status,
+                        answer.reason.decode("latin-1"),
+                    )
+                if answer.status < 400 and not _encoded(answer.headers):
+                    return answer.body
+                response = httpx2.Response(
+                    answer.status,
+                    headers=answer.headers,
+                    stream=httpx2.ByteStream(answer.body),
+                    request=self._request(content, headers),
+                )
+                read_bounded(response, self._limit.max_bytes)
+                return response
+        except httpx2.TimeoutException as exc:
+            raise openai.APITimeoutError(request=self._request(content, headers)) from exc
+        except Exception as exc:
+            raise openai.APIConnectionError(request=self._request(content, headers)) from exc
+
+    def _merged(self, headers: dict[str, str]) -> list[tuple[str, str]]:
+        """The client's default headers and ``headers`` as httpx2 merges them: a header the request sets replaces
+        the client's (in any case) and goes last."""
+        assert self._client_headers is not None
+        own = {k.lower() for k in headers}
+        merged = [(k, v) for k, v in self._client_headers if k.lower() not in own]
+        merged.extend(headers.items())
+        return merged
+
+    def _request(self, content: bytes, headers: dict[str, str]) -> httpx2.Request:
+        """The POST to the completions URL. Built directly when the httpx2 client is ours: ``build_request`` merges
+        the client's URL, headers, cookies and query parameters anew for every request, a fifth of the client
+        stack's CPU per request (bench/README.md), and ours has only its default headers to merge."""
+        if self._client_headers is None:
+            return self._http.build_request(
+                "POST", self._completions_url, content=content, headers=headers, timeout=self.settings.timeout
+            )
+        return httpx2.Request(
+            "POST",
+            self._completions_url,
+            content=content,
+            headers=self._merged(headers),
+            extensions={"timeout": self._timeout},
+        )
 
     def _retrying(self, label: str, mode: ModeName) -> Retrying:
         """The transport policy: transient failures retried with backoff (``Retry-After`` honoured); a 5xx that
@@ -860,6 +934,11 @@ class _Outcome(Generic[T]):
     completion: Any
     problem: BaseException | None = None  # malformed: no value
     ungrounded: ValidationError | None = None  # well-formed, but the grounding validators refused it
+
+
+def _encoded(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the body carries a ``Content-Encoding`` to undo (gzip, deflate…)."""
+    return any(k.lower() == b"content-encoding" and v.strip().lower() != b"identity" for k, v in headers)
 
 
 def _completion(body: bytes) -> ChatCompletion | None:
