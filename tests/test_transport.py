@@ -8,13 +8,16 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import httpx2
 import pytest
+import trustme
 from netguard import no_external_network  # noqa: F401  (fixture)
 
 from summarizer.config import Settings
@@ -508,3 +511,55 @@ def test_a_url_with_a_user_and_password_goes_through_httpx2s_client() -> None:
         assert llm._direct is None
     with LLMClient(Settings(base_url="http://127.0.0.1:9/v1", api_key="x")) as llm:
         assert llm._direct is not None
+
+
+# -- HTTPS (a throwaway CA: trustme) ------------------------------------------------------------------------
+
+
+@contextmanager
+def tls_server(ca: trustme.CA, *handlers: Handler) -> Iterator[RawServer]:
+    """``raw_server`` behind TLS, with a certificate for localhost and 127.0.0.1 from ``ca``."""
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost", "127.0.0.1").configure_cert(server_ctx)
+
+    def wrapped(handler: Handler) -> Handler:
+        def run(conn: socket.socket, server: RawServer) -> None:
+            with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                handler(tls, server)
+
+        return run
+
+    with raw_server(*(wrapped(h) for h in handlers)) as server:
+        yield server
+
+
+def test_https_reuses_one_verified_connection_and_refuses_an_unknown_ca() -> None:
+    ca = trustme.CA()
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    with tls_server(ca, serve_forever) as server:
+        url = f"https://localhost:{server.port}/v1/chat/completions"
+        with httpx2.Client(transport=SocketTransport(verify=client_ctx)) as http:
+            assert [http.post(url, content=b"x" * n).json() for n in (3, 5)] == [{"echo": 3}, {"echo": 5}]
+        assert server.connections == 1
+        with client() as http, pytest.raises(httpx2.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            http.post(url, content=b"{}")  # the system's CAs do not know this one
+
+
+def test_the_llm_client_speaks_https_on_its_direct_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An https endpoint through LLMClient's own transport, its CA named by SSL_CERT_FILE (as httpx2 reads it)."""
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    recording = Recording()
+    with tls_server(ca, recording) as server:
+        settings = Settings(base_url=f"https://localhost:{server.port}/v1", api_key="sk-x")
+        with LLMClient(settings) as llm:
+            assert llm._direct is not None
+            for _ in range(2):
+                result = llm.complete(
+                    extract_messages(HI_TECH_CHUNK), ChunkExtraction, context=Grounding(HI_TECH_CHUNK), label="c"
+                )
+                assert result.attempts == 1
+    assert len(recording.requests) == 2 and server.connections == 1
