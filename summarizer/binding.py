@@ -689,17 +689,23 @@ def _name(subject: str, predicate: str, fall: bool, unit: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+_CLAUSE_MARK_RE = re.compile("[（()）" + re.escape(CLAUSE_DELIMS) + "]")
+
+
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Clause spans of a sentence. A comma or colon inside a parenthesis belongs to the aside, not to the
-    sentence: 广义货币M2（注：M2为…）预期增长12% is one clause."""
+    sentence: 广义货币M2（注：M2为…）预期增长12% is one clause. (Only the delimiters and brackets are visited:
+    a loop over every character was a tenth of binding's time.)"""
     out, at, depth = [], start, 0
-    for i in range(start, end):
+    for mark in _CLAUSE_MARK_RE.finditer(text, start, end):
+        i = mark.start()
         ch = text[i]
-        if ch in "（(" and re.search(r"[)）]", text[i:end]):  # an unclosed one is no aside
-            depth += 1
+        if ch in "（(":
+            if text.find(")", i, end) >= 0 or text.find("）", i, end) >= 0:  # an unclosed one is no aside
+                depth += 1
         elif ch in ")）":
             depth = max(0, depth - 1)
-        elif ch in CLAUSE_DELIMS and depth == 0:
+        elif depth == 0:
             out.append((at, i))
             at = i + 1
     out.append((at, end))

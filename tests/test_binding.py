@@ -7,8 +7,11 @@ it generalises to, not for the strings it was read from. Expected names come fro
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from summarizer import binding
 from summarizer.binding import Binding, bind
 from summarizer.numbers import find_numbers
 
@@ -713,3 +716,31 @@ def test_units_counted_only_by_a_generic_verb_take_the_act_of_the_next_clause() 
     assert named("组织30家企业，开展培训。") == {"30家": "企业数"}
     assert named("引进15家企业，参加招商推介。")["15家"] == "引进企业数"
     assert named("组织30家企业，签约12个项目。")["30家"] == "企业数"
+
+
+def _clauses_by_character(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The clause rule read one character at a time, as it is stated: a delimiter outside any parenthesis that
+    closes later in the sentence ends a clause."""
+    out, at, depth = [], start, 0
+    for i in range(start, end):
+        ch = text[i]
+        if ch in "（(" and any(c in ")）" for c in text[i:end]):
+            depth += 1
+        elif ch in ")）":
+            depth = max(0, depth - 1)
+        elif ch in binding.CLAUSE_DELIMS and depth == 0:
+            out.append((at, i))
+            at = i + 1
+    out.append((at, end))
+    return out
+
+
+def test_clauses_visit_only_the_marks_and_split_as_the_rule_says() -> None:
+    rng = random.Random(11)
+    alphabet = "增长率（()），,：:。元a1 "
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        assert binding._clauses(text, start, end) == _clauses_by_character(text, start, end), (text, start, end)
+    assert binding._clauses("广义货币M2（注：M2为…）预期增长12%，比上年高", 0, 26) == [(0, 21), (22, 26)]

@@ -285,13 +285,13 @@ class SocketTransport(httpx2.BaseTransport):
 def _head(method: str, target: str, headers: Iterable[tuple[str, str]], request: httpx2.Request | None) -> bytes:
     """The request line and headers, as ``http.client`` writes them; a name or value that would end its line early
     (CR, LF, NUL: header injection, say through an API key) is refused, as ``http.client`` refuses it."""
-    lines = [f"{method} {target} HTTP/1.1"]
-    for name, value in headers:
-        if any(c in name or c in value for c in _BAD_IN_HEAD):
-            raise httpx2.LocalProtocolError(f"invalid header {name!r}: CR, LF or NUL in it", request=request)
-        lines.append(f"{name}: {value}")
-    lines.append("\r\n")
-    return "\r\n".join(lines).encode("latin-1")
+    lines = [f"{method} {target} HTTP/1.1", *(f"{name}: {value}" for name, value in headers), "\r\n"]
+    head = "\r\n".join(lines)
+    # Each line ends in the one CR LF the join put there: a CR, LF or NUL of a name or value adds one more.
+    if head.count("\n") != len(lines) or head.count("\r") != len(lines) or "\0" in head:
+        bad = next(n for n, v in headers if any(c in n or c in v for c in _BAD_IN_HEAD))
+        raise httpx2.LocalProtocolError(f"invalid header {bad!r}: CR, LF or NUL in it", request=request)
+    return head.encode("latin-1")
 
 
 def _send_and_read(
