@@ -563,3 +563,15 @@ def test_the_llm_client_speaks_https_on_its_direct_path(tmp_path: Path, monkeypa
                 )
                 assert result.attempts == 1
     assert len(recording.requests) == 2 and server.connections == 1
+
+
+def test_a_body_read_as_httpx2s_transport_is_bounded_too() -> None:
+    """Through ``handle_request`` (record mode, a caller's httpx2 client) a body is bounded as it arrives, not
+    read whole first."""
+    from summarizer.llm.transport import ResponseTooLarge
+
+    with raw_server(one_reply(answer(b"z" * 5000))) as server:
+        with httpx2.Client(transport=SocketTransport(max_bytes=1000)) as http, pytest.raises(ResponseTooLarge):
+            http.post(server.url, content=b"{}")
+        with client() as http:  # the default bound is the client's, 8 MB
+            assert len(http.post(server.url, content=b"{}").content) == 5000

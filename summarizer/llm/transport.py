@@ -160,8 +160,16 @@ class _Reading:
 class SocketTransport(httpx2.BaseTransport):
     """Thread-safe: any number of threads share the pool (each connection serves one request at a time)."""
 
-    def __init__(self, *, verify: ssl.SSLContext | bool = True, trust_env: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        verify: ssl.SSLContext | bool = True,
+        trust_env: bool = True,
+        max_bytes: int | None = MAX_RESPONSE_BYTES,
+    ) -> None:
+        """``max_bytes``: the bound on a body read through ``handle_request`` (``exchange`` takes its own)."""
         self._verify = verify
+        self._max_bytes = max_bytes
         self._trust_env = trust_env
         self._ssl: ssl.SSLContext | None = None
         self._idle: dict[Endpoint, list[socket.socket]] = {}
@@ -217,6 +225,7 @@ class SocketTransport(httpx2.BaseTransport):
             [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
             request.read(),
             request.extensions.get("timeout", {}),
+            max_bytes=self._max_bytes,
             request=request,
         )
         return httpx2.Response(
