@@ -1,4 +1,5 @@
-"""llm/transport.py: HTTP/1.1 over sockets with httptools, as httpx2's transport and as the LLM client's direct path,
+"""llm/transport.py: HTTP/1.1 over sockets, answers parsed by httptools, both as httpx2's transport and as the LLM
+client's direct path, against real sockets on 127.0.0.1.
 
 Most cases use a raw socket server written here (``RawServer``), so that what reaches the wire, how many
 connections were opened and how each one ends are read from the server's side, not from the transport's."""
@@ -387,7 +388,12 @@ def test_bytes_after_the_answer_leave_the_connection_unused() -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    [b"HTTP/1.1 2OO OK\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", b"SSH-2.0-OpenSSH_9.6\r\n"],
+    [
+        b"HTTP/1.1 2OO OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+        b"SSH-2.0-OpenSSH_9.6\r\n",
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+    ],
 )
 def test_a_malformed_answer_is_a_protocol_error(reply: bytes) -> None:
     with raw_server(one_reply(reply)) as server, client() as http, pytest.raises(httpx2.RemoteProtocolError):

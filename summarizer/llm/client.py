@@ -705,12 +705,11 @@ class LLMClient:
         """One HTTP request, as openai's client sends it (its headers, its error classes: a timeout is an
         ``APITimeoutError``, any other failure to get an answer an ``APIConnectionError``, a 4xx/5xx the
         status error openai makes of it) without its per-request machinery (options copied and merged,
-        headers and URL rebuilt, a retry loop that is off): 0.7 ms of CPU per request on a 2-core machine,
-        measured (bench/README.md). An error's body may still report the tokens it cost.
+        headers and URL rebuilt, a retry loop that is off). An error's body may still report the tokens it cost.
 
         Straight to the socket transport when it is ours (``_direct``): the same bytes on the wire as through
-        httpx2's client, without its request and response objects (~0.4 ms of CPU per request; bench/README.md,
-        issue 19). httpx2's objects are made only for an error, which openai's classes carry."""
+        httpx2's client, without its request and response objects (0.55-0.72 -> 0.25-0.28 ms of CPU per request;
+        bench/README.md, issue 19). httpx2's objects are made only for an error or an encoded body."""
         if self._direct is None:
             request = self._request(content, headers)
             try:

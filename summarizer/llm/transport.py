@@ -132,7 +132,7 @@ class _Reading:
         if self.done:
             return
         self.status = self.parser.get_status_code()
-        if self.status >= 200 or self.status == 101:
+        if self.status >= 200:
             self.headed = True
             for name, value in self.headers:
                 lower = name.lower()
@@ -349,8 +349,8 @@ def _read(sock: socket.socket, reading: _Reading, timeout: float | None, request
         received += n
         try:
             reading.parser.feed_data(view[:n])
-        except httptools.HttpParserUpgrade:
-            reading.extra = True  # a protocol switch: the connection is no longer HTTP/1.1's
+        except httptools.HttpParserUpgrade as exc:  # never asked for: no answer of ours switches protocols
+            raise httpx2.RemoteProtocolError("the server switched protocols unasked", request=request) from exc
         except httptools.HttpParserError as exc:
             if isinstance(exc.__context__, ResponseTooLarge):  # raised in a callback, re-raised as a parse error
                 raise exc.__context__ from None
