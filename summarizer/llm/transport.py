@@ -37,7 +37,7 @@ import socket
 import ssl
 import threading
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -182,7 +182,7 @@ class SocketTransport(httpx2.BaseTransport):
         self,
         method: str,
         url: httpx2.URL,
-        headers: Iterable[tuple[str, str]],
+        headers: Sequence[tuple[str, str]],
         body: bytes,
         timeouts: Mapping[str, float | None],
         *,
@@ -291,7 +291,7 @@ class SocketTransport(httpx2.BaseTransport):
             return self._ssl
 
 
-def _head(method: str, target: str, headers: Iterable[tuple[str, str]], request: httpx2.Request | None) -> bytes:
+def _head(method: str, target: str, headers: Sequence[tuple[str, str]], request: httpx2.Request | None) -> bytes:
     """The request line and headers, as ``http.client`` writes them; a name or value that would end its line early
     (CR, LF, NUL: header injection, say through an API key) is refused, as ``http.client`` refuses it."""
     lines = [f"{method} {target} HTTP/1.1", *(f"{name}: {value}" for name, value in headers), "\r\n"]
