@@ -113,6 +113,8 @@ SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+")
 CLAUSE_DELIMS = "，,：:"
 # Figures that measure something; dates, years and ordinals are context.
 FIGURE_KINDS = frozenset({"count", "money", "percent", "percent_point", "ratio", "other"})
+# Mentions that are no metric whatever their words (``junk_reason``'s first rule).
+JUNK_KINDS = frozenset({"date", "year", "ordinal"})
 CALENDAR_UNITS = frozenset({"年", "月", "日", "天", "周", "季度", "小时", "分钟", "工作日"})
 # Measure words a reader counts in: the count a counted noun makes.
 COUNT_SUFFIX = {"场": "场次", "场次": "场次", "次": "次数", "人次": "人次", "人": "人数", "名": "人数", "位": "人数"}
@@ -347,7 +349,7 @@ class Binding:
 
 def junk_reason(text: str, m: NumberMention, clause_start: int) -> str | None:
     """Why the mention is not a metric, read from its kind and the words around it; None when it is."""
-    if m.kind in ("date", "year", "ordinal"):
+    if m.kind in JUNK_KINDS:
         return m.kind
     if m.kind == "range" and (m.unit in CALENDAR_UNITS or not m.unit):
         return "calendar range"
@@ -1457,6 +1459,13 @@ def name_similarity(a: str, b: str) -> float:
 
 def _is_rate(m: NumberMention) -> bool:
     return m.unit in ("%", "‰", "百分点")
+
+
+def has_rival(mentions: Iterable[NumberMention]) -> bool:
+    """Whether a figure among ``mentions`` (those of one quote) could be taken for another's: there must be two
+    that are not junk by their kind. ``misattribution`` and verification's ambiguity need a rival binding, which
+    is never junk, so with fewer the sentence need not be bound at all (most quotes hold one figure)."""
+    return sum(m.kind not in JUNK_KINDS for m in mentions) >= 2
 
 
 def misattribution(name: str, own: Binding, others: Sequence[Binding]) -> Binding | None:

@@ -415,21 +415,19 @@ class ExtractedMetric(_PromptModel):
 
 
 @lru_cache(maxsize=512)
-def _sentence_bindings(sentence: str) -> tuple[Any, ...]:
-    """A sentence's bindings, read once however many of its figures are validated (every metric of an
+def _sentence_mentions(sentence: str) -> tuple[Any, ...]:
+    """A sentence's number mentions, read once however many of its figures are validated (every metric of an
     answer quotes into a few sentences)."""
-    from .binding import bind_alone
     from .numbers import find_numbers
 
-    # bind_alone is shared with verification, which binds the same sentences inside the cleaned document.
-    return bind_alone(sentence, tuple(find_numbers(sentence)))
+    return tuple(find_numbers(sentence))
 
 
 def binding_problem(name: str, value: str, unit: str, quote: str, chunk: str) -> str | None:
     """Why the figure belongs to another indicator than ``name`` by what its sentence binds (``binding``),
     or None: the same check as verification's ``misattributed``, asked of the model at once so a re-ask can
     swap the figures back."""
-    from .binding import misattribution  # the clause grammar: not at import of the contract
+    from .binding import bind_alone, has_rival, misattribution  # the clause grammar: not at import of the contract
     from .numbers import parse_number, units_compatible
 
     at = chunk.find(quote)
@@ -440,7 +438,11 @@ def binding_problem(name: str, value: str, unit: str, quote: str, chunk: str) ->
     ends = [i for i in (chunk.find(ch, at + len(quote)) for ch in "。！？!?；;\n") if i >= 0]
     sentence = chunk[lo : min(ends) if ends else len(chunk)]
     q0, q1 = at - lo, at - lo + len(quote)
-    here = [b for b in _sentence_bindings(sentence) if q0 <= b.mention.start < q1]
+    mentions = _sentence_mentions(sentence)
+    if not has_rival(m for m in mentions if q0 <= m.start < q1):
+        return None  # no other figure in the quote for this one to be taken for: nothing to bind
+    # bind_alone is shared with verification, which binds the same sentences inside the cleaned document.
+    here = [b for b in bind_alone(sentence, mentions) if q0 <= b.mention.start < q1]
     own = next(
         (
             b

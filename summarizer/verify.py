@@ -66,7 +66,7 @@ from functools import cached_property
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from .binding import Binding, bind, bind_alone, misattribution, name_similarity
+from .binding import Binding, bind, bind_alone, has_rival, misattribution, name_similarity
 from .highlights import fill_highlights
 from .models import REDACTION_RE, Check, Metric, ReportSummary, Verification, VerificationFailure
 from .numbers import NumberMention, find_numbers, fold_unit, parse_number, units_compatible, written_marks
@@ -349,6 +349,10 @@ class _TextContext:
         j = bisect_left(self._ends, end)
         return lo, self._ends[j] if j < len(self._ends) else len(self.text)
 
+    def starting_in(self, start: int, end: int) -> list[NumberMention]:
+        """The mentions that start in [start, end): those whose bindings ``bindings`` gives for the span."""
+        return self.mentions[bisect_left(self._starts, start) : bisect_left(self._starts, end)]
+
     def bindings(self, start: int, end: int) -> list[Binding]:
         span = self.sentence(start, end)
         if span not in self._bound:
@@ -442,8 +446,11 @@ def _figure_of_another_indicator(c: _MetricCase) -> _Outcome | None:
     """The figure is in the evidence, but the text binds it to another indicator than the metric's name,
     and the name is clearly another figure's of the same evidence (城乡…分别37820元、28104元; an amount
     given a growth rate's name)."""
-    if c.match is None:
+    if c.match is None or c.context is None:
         return None
+    ev = c.metric.evidence
+    if not has_rival(c.context.starting_in(ev.start, ev.end)):
+        return None  # no other figure in the evidence to take this one for: its sentence need not be bound
     own = next((b for b in c.bindings_here if b.mention.start == c.match.start), None)
     if own is None:
         return None

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from summarizer import binding
 from summarizer.binding import Binding, bind, bind_alone
 from summarizer.clean import clean
 from summarizer.load import load_path
-from summarizer.models import _sentence_bindings, binding_problem
+from summarizer.models import _sentence_mentions, binding_problem
 from summarizer.numbers import find_numbers
 from summarizer.verify import _TextContext
 
@@ -52,21 +53,22 @@ def test_verification_binds_every_sentence_of_a_report_as_in_place(name: str) ->
 
 
 # Sentences written for this test, each with the document's whitespace (paragraph breaks, spaces) that the
-# validator's chunk drops, and a figure whose binding the validator checks; last, whether the chunk's sentence
-# is the document's: a heading with no full stop runs into the next sentence once the line break is dropped,
-# so that sentence is bound twice (in the right coordinates each time).
+# validator's chunk drops, and a quote holding two figures (with one, there is nothing to bind: see the tests
+# after this one), the one the validator checks named; last, whether the chunk's sentence is the document's: a
+# heading with no full stop runs into the next sentence once the line break is dropped, so that sentence is bound
+# twice (in the right coordinates each time).
 DOCUMENTS = [
     (
         "一、经济运行。\n全年地区生产总值完成1234.5亿元，同比增长6.1%。\n二、民生\n",
-        "同比增长6.1%",
-        "地区生产总值",
+        "地区生产总值完成1234.5亿元，同比增长6.1%",
+        "地区生产总值增速",
         "6.1",
         "%",
         True,
     ),
     (
-        "  上半年，全县实现财政收入8.9亿元，增长3%；税收收入6.2亿元。\n",
-        "税收收入6.2亿元",
+        "  上半年，全县实现财政收入8.9亿元；税收收入6.2亿元，增长3%。\n",
+        "税收收入6.2亿元，增长3%",
         "税收收入",
         "6.2",
         "亿元",
@@ -74,7 +76,7 @@ DOCUMENTS = [
     ),
     (
         "投入民生资金6.8亿元，占地方财政总支出的47.5%。 其余用于基础设施。\n",
-        "占地方财政总支出的47.5%",
+        "投入民生资金6.8亿元，占地方财政总支出的47.5%",
         "民生支出比重",
         "47.5",
         "%",
@@ -82,8 +84,8 @@ DOCUMENTS = [
     ),
     (
         "一、经济运行\n全年地区生产总值完成1234.5亿元，同比增长6.1%。\n",
-        "同比增长6.1%",
-        "地区生产总值",
+        "地区生产总值完成1234.5亿元，同比增长6.1%",
+        "地区生产总值增速",
         "6.1",
         "%",
         False,
@@ -95,7 +97,7 @@ DOCUMENTS = [
 def test_verification_reuses_the_validators_binding(
     document: str, quote: str, name: str, value: str, unit: str, shared: bool
 ) -> None:
-    _sentence_bindings.cache_clear()
+    _sentence_mentions.cache_clear()
     bind_alone.cache_clear()
     chunk = re.sub(r"\s+", "", document)
     binding_problem(name, value, unit, quote, chunk)
@@ -109,6 +111,51 @@ def test_verification_reuses_the_validators_binding(
     assert (info.misses, info.hits) == ((1, 1) if shared else (2, 0))
     assert got == in_place(document, lo, hi)
     assert any(b.mention.start == at + quote.index(value) for b in got)  # the document's offsets
+
+
+@pytest.mark.parametrize(
+    ("chunk", "quote", "name", "value", "unit"),
+    [
+        ("全年地区生产总值完成1234.5亿元，同比增长6.1%。", "同比增长6.1%", "地区生产总值", "6.1", "%"),
+        ("2020年上半年，税收收入6.2亿元，占比70%。", "2020年上半年，税收收入6.2亿元", "税收收入", "6.2", "亿元"),
+    ],
+)
+def test_a_quote_with_one_figure_is_not_bound(chunk: str, quote: str, name: str, value: str, unit: str) -> None:
+    """A figure alone in its quote (dates, years and ordinals aside) has no other to be taken for: neither the
+    validator nor verification binds its sentence, and what they say is what binding it would have said."""
+    _sentence_mentions.cache_clear()
+    bind_alone.cache_clear()
+    assert binding_problem(name, value, unit, quote, chunk) is None
+    assert bind_alone.cache_info().misses == 0
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(binding, "has_rival", lambda mentions: True)  # read through the module at each call
+        assert binding_problem(name, value, unit, quote, chunk) is None
+    assert bind_alone.cache_info().misses == 1
+
+
+def test_skipping_unrivalled_quotes_changes_no_answer_on_the_test_reports() -> None:
+    """Every figure of three reports quoted alone (from its clause's start, so that only dates or years may
+    stand with it) and given each name its sentence binds: the validator says the same with and without the
+    shortcut (``binding.has_rival``)."""
+    checked = 0
+    for doc in ("xianning_city_2020h1.txt", "xuancheng_county_2020h1.txt", "hailar_2012_gov_report.txt"):
+        chunk = re.sub(r"\s+", "", clean(load_path(DATA / doc).text).text)
+        for lo, hi in spans(chunk)[:80]:
+            sentence = chunk[lo:hi]
+            names = {b.name for b in bind_alone(sentence, tuple(find_numbers(sentence))) if b.name}
+            for m in find_numbers(sentence):
+                if m.kind in binding.JUNK_KINDS or m.value is None:
+                    continue
+                start = max(sentence.rfind(c, 0, m.start) for c in "，,：:") + 1
+                quote = sentence[start : m.end]
+                for name in sorted(names)[:3]:
+                    fast = binding_problem(name, m.text, "", quote, chunk)
+                    with pytest.MonkeyPatch.context() as patch:
+                        patch.setattr(binding, "has_rival", lambda mentions: True)
+                        slow = binding_problem(name, m.text, "", quote, chunk)
+                    assert fast == slow, (quote, name)
+                    checked += 1
+    assert checked > 200
 
 
 @pytest.mark.parametrize("before", ["大会由第十三届。", "选举产生十三届", "（十三届）；"])
@@ -136,3 +183,46 @@ def test_what_a_sum_is_for_stops_at_its_sentence(text: str) -> None:
     names = [b.name for b in context.bindings(0, hi)]
     assert names and all("?" not in n and "!" not in n and "个" not in n for n in names)
     assert names == [b.name for b in bind(text[:hi], find_numbers(text[:hi]))]
+
+
+def test_verification_says_the_same_with_and_without_the_shortcut(tmp_path: Path) -> None:
+    """Verification skips binding an evidence with no rival figure (``binding.has_rival``); on the offline
+    summaries of three reports, with every metric also given each other metric's name (misattributions to
+    catch), every check and reason is what binding every evidence gives."""
+    import importlib
+
+    from summarizer import Summarizer
+    from summarizer.verify import verify
+
+    verify_module = importlib.import_module("summarizer.verify")  # the package exports the function by that name
+
+    compared = caught = 0
+    with Summarizer(backend="offline", use_cache=False) as summarizer:
+        for doc in ("xianning_city_2020h1.txt", "xuancheng_county_2020h1.txt", "hailar_2012_gov_report.txt"):
+            result = summarizer.run(DATA / doc)
+            analysis, summary = result.analysis, result.summary
+            names = [m.name for m in summary.metrics]
+            renamed = [
+                m.model_copy(update={"name": names[(i + 7) % len(names)]}) for i, m in enumerate(summary.metrics)
+            ]
+            # and each metric named as another figure of its own evidence is bound: misattributions to catch
+            context = _TextContext(analysis.clean.text, analysis.mentions, None, None)
+            rivals = []
+            for m in summary.metrics:
+                bound = context.bindings(m.evidence.start, m.evidence.end)
+                other = [b.name for b in bound if b.name and b.name != m.name and not b.junk]
+                rivals.append(m.model_copy(update={"name": other[0]}) if other else m)
+            for metrics in (summary.metrics, renamed, rivals):
+                draft = summary.model_copy(update={"metrics": metrics})
+                args = (draft, analysis.mentions)
+                kw = {"text": analysis.clean.text, "outline": analysis.outline}
+                fast = verify(*args, **kw)
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(verify_module, "has_rival", lambda mentions: True)
+                    slow = verify(*args, **kw)
+                assert [(m.check, m.check_reason) for m in fast.metrics] == [
+                    (m.check, m.check_reason) for m in slow.metrics
+                ]
+                compared += len(metrics)
+                caught += sum(m.check == "misattributed" for m in slow.metrics)
+    assert compared > 600 and caught > 5
