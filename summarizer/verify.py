@@ -356,8 +356,7 @@ class _TextContext:
     def bindings(self, start: int, end: int) -> list[Binding]:
         span = self.sentence(start, end)
         if span not in self._bound:
-            inside = self.mentions[bisect_left(self._starts, span[0]) : bisect_left(self._starts, span[1])]
-            self._bound[span] = _bind_span(self.text, inside, *span)
+            self._bound[span] = _bind_span(self.text, self.starting_in(*span), *span)
         return self._bound[span]
 
 

@@ -103,14 +103,26 @@ def raw_server(*handlers: Handler) -> Iterator[RawServer]:
         server.close()
 
 
-def serve_forever(conn: socket.socket, server: RawServer) -> None:
-    """Keep-alive: answer every request on the connection, echoing its body."""
-    while True:
-        head, body = read_request(conn)
-        if not head:
-            return
-        server.heads.append(head)
-        conn.sendall(answer(b'{"echo": %d}' % len(body)))
+def replying(reply: Callable[[bytes, bytes], bytes], *, close: bool = False) -> Handler:
+    """Keep-alive: answers every request on the connection with ``reply(head, body)`` (closing after the first
+    when ``close``); each request's head is kept in ``server.heads``."""
+
+    def handler(conn: socket.socket, server: RawServer) -> None:
+        while True:
+            head, body = read_request(conn)
+            if not head:
+                return
+            server.heads.append(head)
+            conn.sendall(reply(head, body))
+            if close:
+                conn.shutdown(socket.SHUT_RDWR)
+                return
+
+    return handler
+
+
+# Echoes the length of each request's body.
+serve_forever = replying(lambda head, body: answer(b'{"echo": %d}' % len(body)))
 
 
 def serve_once_then_close(conn: socket.socket, server: RawServer) -> None:
@@ -350,19 +362,7 @@ def test_a_request_reaches_the_proxy_in_absolute_form(no_proxy_env: pytest.Monke
 
 def one_reply(reply: bytes, *, close: bool = False) -> Handler:
     """Answers each request on the connection with ``reply`` as it is (closing after it when ``close``)."""
-
-    def handler(conn: socket.socket, server: RawServer) -> None:
-        while True:
-            head, _ = read_request(conn)
-            if not head:
-                return
-            server.heads.append(head)
-            conn.sendall(reply)
-            if close:
-                conn.shutdown(socket.SHUT_RDWR)
-                return
-
-    return handler
+    return replying(lambda head, body: reply, close=close)
 
 
 def test_an_interim_answer_is_read_past() -> None:
@@ -448,14 +448,14 @@ class Recording:
     def __init__(self, reply: Callable[[bytes], bytes] | None = None) -> None:
         self.requests: list[bytes] = []
         self.reply = reply or (lambda body: answer(completion_for(body)))
+        self.handler = replying(self._record)
+
+    def _record(self, head: bytes, body: bytes) -> bytes:
+        self.requests.append(head + b"\r\n\r\n" + body)
+        return self.reply(body)
 
     def __call__(self, conn: socket.socket, server: RawServer) -> None:
-        while True:
-            head, body = read_request(conn)
-            if not head:
-                return
-            self.requests.append(head + b"\r\n\r\n" + body)
-            conn.sendall(self.reply(body))
+        self.handler(conn, server)
 
 
 def test_the_direct_path_puts_the_same_bytes_on_the_wire_as_httpx2s_client(
