@@ -239,6 +239,35 @@ def test_a_run_killed_in_any_phase_resumes_without_sending_anything_twice(phase:
     assert [s.status for s in report.statuses] == ["ok"] * 3
 
 
+def test_the_answers_the_ledger_accepts_are_committed_to_the_cache_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real kill skips every ``close``: when a shard's "accepted" rows are committed to the ledger, the answers
+    must already be in the cache's database, not only in its write-behind buffer (``cache`` module doc), or the
+    next run would ask them again."""
+    import sqlite3
+
+    import summarizer.cache as cache_module
+    from summarizer.cache import ResultCache
+
+    monkeypatch.setattr(cache_module, "FLUSH_SECONDS", 600.0)  # nothing is committed by the flusher's clock
+    files = write_corpus(tmp_path / "docs")
+    seen: list[tuple[int, int]] = []
+
+    def check(event: Event) -> None:
+        if event.kind != "ingested":
+            return
+        with sqlite3.connect(tmp_path / "out" / ".batchapi" / "ledger.sqlite") as db:
+            accepted = [k for (k,) in db.execute("SELECT key FROM attempts WHERE outcome = 'accepted'")]
+        with ResultCache(tmp_path / "cache") as fresh:  # another handle: reads only what is committed
+            seen.append((len(accepted), sum(fresh.get(k) is not None for k in accepted)))
+
+    with FakeBatchOpenAI(lambda body, n: fs.pipeline_answer(body)) as server:
+        batch_api(server, files, tmp_path / "out", tmp_path / "cache", on_event=check)
+    assert seen and seen[-1][0] > 0
+    assert all(accepted == committed for accepted, committed in seen)
+
+
 def json_state(out: Path) -> Any:
     from summarizer.batchapi.store import StateFile
 

@@ -1,16 +1,19 @@
-"""ResultCache: stable keys, enable/refresh semantics, persistence, concurrency, and no secrets on disk."""
+"""ResultCache: stable keys, enable/refresh semantics, persistence, concurrency, no secrets on disk, and writes
+committed in groups."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import platformdirs
 import pytest
 from netguard import no_external_network  # noqa: F401  (fixture)
 
+import summarizer.cache as cache_module
 from summarizer.cache import ResultCache
 from summarizer.config import Settings
 from summarizer.llm.client import LLMClient
@@ -147,3 +150,120 @@ def test_no_api_key_stored_anywhere(tmp_path: Path) -> None:
     blob = b"".join(f.read_bytes() for f in files)
     assert "上半年科技工作概述".encode() in blob  # positive control: the grep does see stored values
     assert secret.encode() not in blob
+
+
+# --------------------------------------------------------------------------------------------------
+# Write-behind: entries are committed in groups (cache module doc)
+# --------------------------------------------------------------------------------------------------
+
+
+def _count_commits(cache: ResultCache) -> list[int]:
+    """Counts the groups the flusher commits (``flush`` opens one transaction per group)."""
+    store = cache._store
+    assert store is not None
+    counted: list[int] = []
+    transact = store.transact
+
+    def counting(*args: object, **kwargs: object) -> object:
+        counted.append(1)
+        return transact(*args, **kwargs)  # type: ignore[arg-type]
+
+    store.transact = counting  # type: ignore[method-assign]
+    return counted
+
+
+def test_a_set_entry_is_read_back_before_it_is_committed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "FLUSH_SECONDS", 60.0)  # nothing is committed during the test
+    key = ResultCache.key(**PARTS)
+    with ResultCache(tmp_path) as cache, ResultCache(tmp_path) as other:
+        cache.set(key, {"v": 1})
+        assert cache.get(key) == {"v": 1} and key in cache
+        assert other.get(key) is None  # not in the database yet
+        cache.flush()
+        assert other.get(key) == {"v": 1}
+
+
+def test_entries_are_committed_in_groups_a_little_later(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "FLUSH_SECONDS", 0.3)
+    keys = [ResultCache.key(n=i) for i in range(40)]
+    with ResultCache(tmp_path) as cache, ResultCache(tmp_path) as other:
+        commits = _count_commits(cache)
+        threads = [
+            threading.Thread(target=lambda part=part: [cache.set(k, {"k": k}) for k in part])
+            for part in (keys[0::2], keys[1::2])
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        deadline = time.monotonic() + 30
+        while other.get(keys[-1]) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(other.get(k) == {"k": k} for k in keys)  # committed without a flush or a close
+        assert 1 <= len(commits) <= 3  # 40 entries set within a few milliseconds: one group, two at worst
+
+
+def test_a_full_group_is_committed_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "FLUSH_SECONDS", 60.0)
+    monkeypatch.setattr(cache_module, "FLUSH_ENTRIES", 5)
+    keys = [ResultCache.key(n=i) for i in range(5)]
+    with ResultCache(tmp_path) as cache, ResultCache(tmp_path) as other:
+        for k in keys:
+            cache.set(k, {"k": k})
+        deadline = time.monotonic() + 30
+        while other.get(keys[-1]) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(other.get(k) == {"k": k} for k in keys)
+
+
+def test_close_commits_what_is_pending_and_later_sets_are_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "FLUSH_SECONDS", 60.0)
+    cache = ResultCache(tmp_path)
+    cache.set("a", {"v": "a"})
+    cache.close()
+    cache.set("b", {"v": "b"})
+    cache.close()  # idempotent
+    with ResultCache(tmp_path) as reopened:
+        assert reopened.get("a") == {"v": "a"} and reopened.get("b") is None
+
+
+def test_a_cache_nobody_closes_is_committed_at_exit(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import summarizer.cache as m\n"
+        "m.FLUSH_SECONDS = 600.0\n"
+        "c = m.ResultCache(Path(sys.argv[1]))\n"
+        "c.set('k', {'v': '留'})\n"
+        "sys.exit(3)\n"  # as after Ctrl-C: the interpreter exits with the flusher still waiting
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], timeout=60, check=False)
+    assert done.returncode == 3
+    with ResultCache(tmp_path) as cache:
+        assert cache.get("k") == {"v": "留"}
+
+
+def test_a_commit_that_fails_switches_the_cache_off_with_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlite3
+
+    monkeypatch.setattr(cache_module, "FLUSH_SECONDS", 60.0)
+    with ResultCache(tmp_path) as cache:
+        store = cache._store
+        assert store is not None
+
+        def broken(*args: object, **kwargs: object) -> object:
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+
+        store.transact = broken  # type: ignore[method-assign]
+        cache.set("a", {"v": 1})
+        with caplog.at_level("WARNING", logger="summarizer.cache"):
+            cache.flush()
+            cache.set("b", {"v": 2})
+            cache.flush()
+        assert cache.get("a") is None and cache.get("b") is None
+        assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
+        assert "readonly" in caplog.records[0].message
