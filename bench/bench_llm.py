@@ -55,7 +55,7 @@ from summarizer.chunks import DEFAULT_BUDGET
 from summarizer.config import Settings
 from summarizer.load import load_path
 from summarizer.testing import fake_openai as fs
-from summarizer.workers import BATCH_TUNE_MIN_DOCUMENTS, collector_for_batch
+from summarizer.workers import collector_for_batch
 
 # --------------------------------------------------------------------------------------------------
 # Parts 1 + 2: throughput under latency, then the same batch again
@@ -132,7 +132,7 @@ def core_per_doc(files: list[Path], warm: list[Path]) -> float:
         analyze(load_path(f))
     # Under the collector setting a batch runs with (``workers.collector_for_batch``), as the LLM path it is
     # compared with: the ratio is then the pipeline's work over the core's, not the collector's setting.
-    with collector_for_batch(len(files)):
+    with collector_for_batch():
         cpu0 = cpu_seconds()
         for f in files:
             analyze(load_path(f))
@@ -146,7 +146,7 @@ def _core_loop(conn: Any, files: list[Path], warm: list[Path]) -> None:
         analyze(load_path(f))
     conn.send("ready")
     docs = 0
-    with collector_for_batch(len(files)):
+    with collector_for_batch():
         cpu0 = cpu_seconds()
         while not conn.poll():
             for f in files:
@@ -513,7 +513,7 @@ def stages(args: argparse.Namespace) -> int:
         warm = varied_copies(2, tmp / "warm", start=args.docs)
         # The collector as a batch sets it (``workers.collector_for_batch``): otherwise the few full collections
         # of a run land in whichever stage is running, and move its figure by milliseconds per document.
-        with ServerProcess(0.0) as server, collector_for_batch(BATCH_TUNE_MIN_DOCUMENTS):
+        with ServerProcess(0.0) as server, collector_for_batch():
             for label, batch in (("warm", warm), ("run", files)):
                 spent.clear()
                 with Summarizer(

@@ -446,7 +446,7 @@ class Batch:
 
     def run(self) -> list[DocStatus]:
         self.out.mkdir(parents=True, exist_ok=True)
-        with OutLock(self.out, wait=self.wait), collector_for_batch(len(self.files)):
+        with OutLock(self.out, wait=self.wait), collector_for_batch():
             remove_orphans(self.out)
             self._previous = self._read_index()
             self._run_locked()

@@ -86,13 +86,12 @@ class DaemonPool:
 # gen0 threshold while a batch runs (CPython's default is 700). A batch allocates and frees pydantic models,
 # dicts and bindings by the hundred per request; at 700 most young collections find them still alive (a
 # request's answer lives until its document is merged), promote them, and gen1/gen2 collections then walk them
-# again. At 10,000 the same objects are mostly gone before a collection looks: bench_llm's throughput run spent
-# 4.4 ms per document in the collector by default, 0.6 with this and the freeze below (gc.callbacks timing;
-# bench/README.md, issue 19). Garbage cycles wait at most 10,000 allocations longer: kilobytes.
+# again. At 10,000 the same objects are mostly gone before a collection looks, and a full collection (which walks
+# every object of the process, imports included: 65-150 ms on a 2-core machine) waits for ten middle ones: a
+# 2,000-document batch ran 72 young collections, 6 middle ones and no full one. bench_llm's throughput run spent
+# 4.4 ms per document in the collector by default, 0.7 with this (gc.callbacks timing; bench/README.md, issue
+# 19). Garbage cycles wait at most 10,000 allocations longer: kilobytes.
 BATCH_GEN0_THRESHOLD = 10_000
-# Below this many documents the collector is left alone: tuning starts with a full collection (50-90 ms on a
-# 2-core machine, see ``collector_for_batch``), which the ~4 ms per document it saves repays from ~20 documents.
-BATCH_TUNE_MIN_DOCUMENTS = 32
 
 _collector_lock = threading.Lock()
 _collector_users = 0
@@ -100,27 +99,18 @@ _collector_saved: tuple[int, ...] = ()
 
 
 @contextmanager
-def collector_for_batch(documents: int) -> Iterator[None]:
-    """Tune CPython's cyclic garbage collector for a batch of ``documents``, then put it back as it was.
+def collector_for_batch() -> Iterator[None]:
+    """Raise CPython's young-generation threshold for a batch (``BATCH_GEN0_THRESHOLD``), then put it back.
 
-    Why: a full collection walks every object the process holds, and most of those were created by imports
-    (openai, pydantic's schemas, the indicator table) and never die; a batch triggers a few full collections
-    per 40 documents, each 65-95 ms on a 2-core machine. ``gc.freeze()`` moves what is alive when the batch
-    starts to the permanent generation, which collections skip; ``gc.unfreeze()`` at the end hands it back.
-    A full collection runs first, so that no garbage is frozen: without it, a process running batch after
-    batch (the API, the benchmarks) froze each batch's leftover cycles into the next, and its peak RSS grew by
-    ~100 MB a batch of 200 documents (bench/README.md). Nested or concurrent batches in one process share one
-    freeze (the first in freezes, the last out restores). A batch of fewer than ``BATCH_TUNE_MIN_DOCUMENTS``
-    leaves the collector as it is: the first collection would cost more than the batch saves."""
+    Nested or concurrent batches in one process share the setting (the first in sets it, the last out
+    restores it). Nothing is frozen: ``gc.freeze()`` after a full collection once kept the import-time objects
+    out of full collections, but with this threshold a batch of thousands of documents runs no full collection
+    at all, and the collection the freeze needs first (so that no garbage is frozen) cost 65-160 ms a batch,
+    0.5-0.8 ms per document of a 200-document batch run after another in one process (bench/README.md)."""
     global _collector_users, _collector_saved
-    if documents < BATCH_TUNE_MIN_DOCUMENTS:
-        yield
-        return
     with _collector_lock:
         _collector_users += 1
         if _collector_users == 1:
-            gc.collect()
-            gc.freeze()
             _collector_saved = gc.get_threshold()
             gc.set_threshold(max(_collector_saved[0], BATCH_GEN0_THRESHOLD), *_collector_saved[1:])
     try:
@@ -130,4 +120,3 @@ def collector_for_batch(documents: int) -> Iterator[None]:
             _collector_users -= 1
             if _collector_users == 0:
                 gc.set_threshold(*_collector_saved)
-                gc.unfreeze()

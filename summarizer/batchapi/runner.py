@@ -790,7 +790,7 @@ class BatchApiRun:
         from ..batch import OutLock
 
         self.out.mkdir(parents=True, exist_ok=True)
-        with OutLock(self.out, wait=self.wait), collector_for_batch(len(self.files)):
+        with OutLock(self.out, wait=self.wait), collector_for_batch():
             report = self._rounds(export, results)
         return report if report is not None else self.assemble()
 
