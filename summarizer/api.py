@@ -111,6 +111,13 @@ class Summarizer:
                 self._cache = ResultCache(s.cache_dir, enabled=s.use_cache, refresh=s.refresh)
             return self._cache
 
+    def release_thread(self) -> None:
+        """Close what the calling thread holds open for this summarizer (its result-cache connection): for a
+        worker thread about to end (``workers.DaemonPool``'s ``on_exit``)."""
+        cache = self._cache
+        if cache is not None:
+            cache.release_thread()
+
     def use_backend(self, backend: Backend) -> None:
         """Answer this summarizer's steps with ``backend`` from now on, under the same fingerprint (so the same
         cache keys and batch done keys). The batch API assembles its documents this way: every answer comes
@@ -258,7 +265,9 @@ class Summarizer:
         Ctrl-C never waits for a request in flight."""
         with self._lock:
             if self._pool is None:
-                self._pool = DaemonPool(2 * self.settings.concurrency, name="summarizer-chunk")
+                self._pool = DaemonPool(
+                    2 * self.settings.concurrency, name="summarizer-chunk", on_exit=self.release_thread
+                )
             return self._pool
 
     def _overview(

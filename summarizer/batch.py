@@ -456,7 +456,7 @@ class Batch:
         self._journal = (self.out / JOURNAL).open("a", encoding="utf-8")
         workers = self.summarizer.settings.concurrency
         # Daemon workers (workers.DaemonPool): after Ctrl-C nothing waits for a request in flight.
-        pool = DaemonPool(workers, name="summarizer-doc")
+        pool = DaemonPool(workers, name="summarizer-doc", on_exit=self.summarizer.release_thread)
         done: queue.Queue[Future[DocStatus | None]] = queue.Queue()
         todo = iter(self.files)
         pending: set[Future[DocStatus | None]] = set()

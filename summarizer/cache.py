@@ -91,6 +91,8 @@ class ResultCache:
         self._store: diskcache.Cache | None = None
         if enabled:
             self._store = self._open()
+        # Kept after close or a fault: worker threads that end later still close their own connections.
+        self._opened = self._store
 
     def _open(self) -> diskcache.Cache | None:
         import sqlite3
@@ -257,9 +259,21 @@ class ResultCache:
                     self._gather.wait(left)
             self.flush()
             with self._gather:
-                if not self._pending or self._closing:
-                    self._flusher = None
-                    return
+                if self._pending and not self._closing:
+                    continue
+                self._flusher = None
+            self.release_thread()
+            return
+
+    def release_thread(self) -> None:
+        """Close the calling thread's database connection (diskcache opens one per thread), for a thread about to
+        end. Left open, it would be freed only by a full garbage collection (a ``sqlite3.Connection`` is a
+        reference cycle in CPython 3.11) and keep its page cache until then: a batch's 50 worker threads left
+        ~100 MB behind in a process running batch after batch. The next use from the thread opens a new one."""
+        store = self._opened
+        if store is not None:
+            with self._commit, contextlib.suppress(Exception):
+                store.close()
 
     def close(self) -> None:
         """Commit what is pending, stop the flusher, close the store. Idempotent."""

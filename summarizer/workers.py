@@ -9,6 +9,7 @@ doing is either finished (and kept) or redone by the next run from the cache.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import queue
 import threading
@@ -23,9 +24,12 @@ R = TypeVar("R")
 class DaemonPool:
     """``submit`` like an executor; ``shutdown`` never waits for running work."""
 
-    def __init__(self, workers: int, name: str = "summarizer") -> None:
+    def __init__(self, workers: int, name: str = "summarizer", on_exit: Callable[[], None] | None = None) -> None:
+        """``on_exit``: run by each worker thread as it ends after ``shutdown`` (what the thread holds open, such as
+        its result-cache connection, is closed then rather than left to the garbage collector)."""
         self._workers = max(1, workers)
         self._name = name
+        self._on_exit = on_exit
         self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = (
             queue.SimpleQueue()
         )
@@ -49,6 +53,9 @@ class DaemonPool:
         while True:
             item = self._queue.get()
             if item is None:
+                if self._on_exit is not None:
+                    with contextlib.suppress(Exception):  # a thread's cleanup never raises into nothing
+                        self._on_exit()
                 return
             future, fn, args = item
             if not future.set_running_or_notify_cancel():

@@ -1,8 +1,12 @@
-"""The process-level policy of a long run: the garbage collector's setting while a batch runs."""
+"""The process-level policy of a long run: the garbage collector's setting while a batch runs, and what worker
+threads leave behind."""
 
 from __future__ import annotations
 
 import gc
+import os
+import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -10,7 +14,7 @@ import pytest
 
 from summarizer import Summarizer
 from summarizer.batch import Batch
-from summarizer.workers import BATCH_GEN0_THRESHOLD, collector_for_batch
+from summarizer.workers import BATCH_GEN0_THRESHOLD, DaemonPool, collector_for_batch
 
 
 class _Node:
@@ -87,3 +91,71 @@ def test_a_batch_runs_inside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert [st.status for st in statuses] == ["ok"]
     assert seen and seen[0][0] >= BATCH_GEN0_THRESHOLD
     assert gc.get_threshold() == before
+
+
+# --------------------------------------------------------------------------------------------------
+# What worker threads leave behind
+# --------------------------------------------------------------------------------------------------
+
+
+def test_each_worker_runs_on_exit_as_it_ends() -> None:
+    ended: list[str] = []
+    lock = threading.Lock()
+
+    def on_exit() -> None:
+        with lock:
+            ended.append(threading.current_thread().name)
+
+    pool = DaemonPool(3, name="t-pool", on_exit=on_exit)
+    futures = [pool.submit(time.sleep, 0.05) for _ in range(6)]
+    for f in futures:
+        f.result(timeout=10)
+    pool.shutdown()
+    deadline = time.monotonic() + 10
+    while len(ended) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(ended) == ["t-pool-0", "t-pool-1", "t-pool-2"]
+
+
+def _open_files_under(folder: Path) -> list[str]:
+    fds = Path("/proc/self/fd")
+    out = []
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            out.append(target)
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_batch_leaves_no_connection_to_the_cache_open(tmp_path: Path) -> None:
+    """Every thread that read or wrote the result cache (documents, chunks, the cache's flusher) closes its
+    SQLite connection as it ends: a connection is a reference cycle, freed only by a full collection, and a
+    process running batch after batch kept ~50 of them per batch, with their page caches (cache.release_thread)."""
+    from summarizer.testing import fake_openai as fs
+
+    src = tmp_path / "in"
+    src.mkdir()
+    report = (Path(__file__).parent / "data" / "xianning_city_2020h1.txt").read_text(encoding="utf-8")
+    for i in range(3):  # reports of several chunks: the chunk threads read the cache too
+        (src / f"{i}.txt").write_text(report.replace("咸宁", f"咸宁{i}"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    gc.disable()  # only an explicit close may free a connection here
+    try:
+        with fs.FakeOpenAI(lambda body, n: fs.pipeline_answer(body)) as server, Summarizer(
+            backend="llm", base_url=server.base_url, api_key="sk-x", cache_dir=cache, concurrency=4
+        ) as s:
+            statuses = Batch(s, sorted(src.iterdir()), tmp_path / "out").run()
+            assert len(server.requests) >= 3
+        assert [st.status for st in statuses] == ["ok"] * 3
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(
+            t.name.startswith(("summarizer-doc", "summarizer-chunk", "summarizer-cache")) for t in threading.enumerate()
+        ):
+            time.sleep(0.02)
+        assert _open_files_under(cache) == []
+    finally:
+        gc.enable()

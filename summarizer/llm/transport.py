@@ -321,7 +321,12 @@ def _send_and_read(
     except OSError as exc:
         raise httpx2.WriteError(str(exc), request=request) from exc
     reading = _Reading(limit=max_bytes)
-    _read(sock, reading, timeouts.get("read"), request)
+    try:
+        _read(sock, reading, timeouts.get("read"), request)
+    finally:
+        # The parser calls back into ``reading``, which holds it: a reference cycle, that would keep the answer's
+        # bytes until a garbage collection (a batch promotes them to the oldest generation first).
+        del reading.parser
     keep = reading.keep_alive and not reading.extra
     return Answer(reading.status, reading.reason, reading.headers, b"".join(reading.body)), keep
 
