@@ -85,6 +85,7 @@ class Summarizer:
         register_secrets(self.settings.api_key_value(), self.settings.base_url)
         self._backend: Backend | None = None
         self._cache: ResultCache | None = None
+        self._opened_cache: ResultCache | None = None  # kept after close, for ``release_thread``
         self._pool: DaemonPool | None = None
         self._lock = threading.Lock()
 
@@ -108,13 +109,13 @@ class Summarizer:
                 from .cache import ResultCache
 
                 s = self.settings
-                self._cache = ResultCache(s.cache_dir, enabled=s.use_cache, refresh=s.refresh)
+                self._cache = self._opened_cache = ResultCache(s.cache_dir, enabled=s.use_cache, refresh=s.refresh)
             return self._cache
 
     def release_thread(self) -> None:
         """Close what the calling thread holds open for this summarizer (its result-cache connection): for a
         worker thread about to end (``workers.DaemonPool``'s ``on_exit``)."""
-        cache = self._cache
+        cache = self._opened_cache  # not ``_cache``: ``close`` clears it before the pool's threads have ended
         if cache is not None:
             cache.release_thread()
 

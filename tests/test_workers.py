@@ -159,3 +159,33 @@ def test_a_batch_leaves_no_connection_to_the_cache_open(tmp_path: Path) -> None:
         assert _open_files_under(cache) == []
     finally:
         gc.enable()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_thread_ending_after_the_summarizer_closed_still_closes_its_connection(tmp_path: Path) -> None:
+    """``Summarizer.close`` does not wait for its pool's threads (Ctrl-C must not): a thread that ends after it
+    still closes its own connection."""
+    cache_dir = tmp_path / "cache"
+    s = Summarizer(backend="llm", base_url="http://127.0.0.1:9/v1", api_key="sk-x", cache_dir=cache_dir)
+    opened, closed = threading.Event(), threading.Event()
+    gc.disable()
+    try:
+
+        def worker() -> None:
+            cache = s.cache
+            assert cache is not None
+            cache.get("absent")  # opens this thread's connection
+            opened.set()
+            closed.wait(10)
+            s.release_thread()
+
+        t = threading.Thread(target=worker)
+        t.start()
+        assert opened.wait(10)
+        s.close()
+        assert _open_files_under(cache_dir)  # the worker's connection is still open
+        closed.set()
+        t.join(10)
+        assert _open_files_under(cache_dir) == []
+    finally:
+        gc.enable()
