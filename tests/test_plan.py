@@ -100,3 +100,18 @@ def test_answers_fed_back_under_the_plan_keys_leave_a_run_nothing_to_send(tmp_pa
     assert len(sent) == fed  # the run sent nothing more
     assert [x.usage.calls for x in summaries] == [0, 0]
     assert [x.usage.cache_hits for x in summaries] == [p.calls for p in plans]
+
+
+def test_a_stored_answer_is_the_json_object_of_its_mode_and_value(tmp_path: Path) -> None:
+    """The cache entry's form (readable with sqlite3, and by older or newer versions of this code): a JSON object
+    with the mode and the answer's JSON, and it reads back as the same answer."""
+    from summarizer.cache import ResultCache
+    from summarizer.models import Grounding, OverviewDraft
+    from summarizer.plan import Request
+
+    value = OverviewDraft(title="2020年上半年工作总结", organization="咸宁市科技局", overview="概述 \"引号\"")
+    request = Request("doc overview", [{"role": "user", "content": "x"}], OverviewDraft, Grounding(""), "k" * 64)
+    with ResultCache(tmp_path) as cache:
+        request.store(cache, value, "tools")
+        assert cache.get(request.key) == {"mode": "tools", "value": value.model_dump(mode="json")}
+        assert request.cached(cache) == value
