@@ -54,11 +54,14 @@ FLUSH_ENTRIES = 64
 
 # Every cache with a flusher, for the exit hook: entries of a cache nobody closed are committed at exit.
 _OPEN: weakref.WeakSet[ResultCache] = weakref.WeakSet()
+_OPEN_LOCK = threading.Lock()  # a worker thread may start a flusher while the exit hook reads the set
 
 
 @atexit.register
 def _flush_at_exit() -> None:
-    for cache in list(_OPEN):
+    with _OPEN_LOCK:
+        caches = list(_OPEN)
+    for cache in caches:
         cache.flush()
 
 
@@ -211,7 +214,8 @@ class ResultCache:
             if self._flusher is None:
                 self._flusher = threading.Thread(target=self._flush_loop, name="summarizer-cache", daemon=True)
                 self._flusher.start()
-                _OPEN.add(self)
+                with _OPEN_LOCK:
+                    _OPEN.add(self)
             elif len(self._pending) >= FLUSH_ENTRIES:
                 self._gather.notify()
 
@@ -283,7 +287,8 @@ class ResultCache:
         self.flush()
         with self._commit:
             store, self._store = self._store, None
-        _OPEN.discard(self)
+        with _OPEN_LOCK:
+            _OPEN.discard(self)
         if store is not None:
             with contextlib.suppress(Exception):  # a cache that broke mid-run closes quietly
                 store.close()
