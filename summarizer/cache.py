@@ -36,8 +36,6 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 if TYPE_CHECKING:
-    import sqlite3
-
     import diskcache
 
 
@@ -92,9 +90,6 @@ class ResultCache:
         self._commit = threading.Lock()  # one commit at a time, and none while the store is closed
         self._flusher: threading.Thread | None = None
         self._closing = False
-        self._reading = threading.Lock()  # the shared read connection (``_read``)
-        self._reader: sqlite3.Connection | None = None
-        self._reader_pid = 0
         # A disabled cache must not create a directory or a database (read-only homes, CI sandboxes).
         self._store: diskcache.Cache | None = None
         if enabled:
@@ -202,44 +197,11 @@ class ResultCache:
         if raw is not None:
             return raw
         try:
-            value = self._read(store, key)
+            raw = store.get(key)
         except (_sqlite_error(), OSError) as exc:
             self._give_up(exc)
             return None
-        return value if isinstance(value, str) else None
-
-    # The row diskcache's own ``get`` selects (diskcache.core.Cache.get), read through one shared connection.
-    _SELECT = (
-        "SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = ? AND (expire_time IS NULL OR expire_time > ?)"
-    )
-
-    def _read(self, store: diskcache.Cache, key: str) -> object:
-        """The value stored under ``key`` (None when absent), as diskcache's ``get`` reads it, through one read
-        connection shared by every thread. Why not ``store.get``: diskcache opens a connection per thread, and a
-        batch's ~50 threads each read through their own, whose pages every commit made stale: ~150 µs of CPU a
-        lookup against ~70 through one connection (32 threads, a commit a second; bench/README.md), and ~50
-        connections' page caches in memory. The row and its decoding are diskcache's (``Disk.put``,
-        ``Disk.fetch``); eviction by least-recently-stored, the default, reads without writing."""
-        db_key, raw = store.disk.put(key)
-        with self._reading:
-            if self._reader is None or self._reader_pid != os.getpid():
-                self._reader = self._connect_reader()
-                self._reader_pid = os.getpid()
-            row = self._reader.execute(self._SELECT, (db_key, raw, time.time())).fetchone()
-        if row is None:
-            return None
-        mode, filename, value = row
-        try:
-            return store.disk.fetch(mode, filename, value, False)
-        except OSError:  # a value kept in a file, evicted since: a miss, as diskcache's get says
-            return None
-
-    def _connect_reader(self) -> sqlite3.Connection:
-        import sqlite3
-
-        con = sqlite3.connect(self.directory / "cache.db", check_same_thread=False, isolation_level=None)
-        con.execute("PRAGMA query_only = 1")
-        return con
+        return raw if isinstance(raw, str) else None
 
     def set_text(self, key: str, text: str) -> None:
         """Store JSON text as it is (``get_text`` reads it back); committed with its group (module doc)."""
@@ -264,10 +226,8 @@ class ResultCache:
         with self._gather:
             if key in self._pending or key in self._writing:
                 return True
-        if not isinstance(key, str):
-            return False
         try:
-            return self._read(store, key) is not None
+            return key in store
         except (_sqlite_error(), OSError) as exc:
             self._give_up(exc)
             return False
@@ -327,10 +287,6 @@ class ResultCache:
         self.flush()
         with self._commit:
             store, self._store = self._store, None
-        with self._reading:
-            reader, self._reader = self._reader, None
-        if reader is not None:
-            reader.close()
         with _OPEN_LOCK:
             _OPEN.discard(self)
         if store is not None:

@@ -3,7 +3,6 @@ committed in groups."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
@@ -268,46 +267,3 @@ def test_a_commit_that_fails_switches_the_cache_off_with_one_warning(
         assert cache.get("a") is None and cache.get("b") is None
         assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
         assert "readonly" in caplog.records[0].message
-
-
-# --------------------------------------------------------------------------------------------------
-# Reads: one connection shared by every thread, reading diskcache's rows as diskcache does
-# --------------------------------------------------------------------------------------------------
-
-
-def test_entries_diskcache_wrote_are_read_as_diskcache_reads_them(tmp_path: Path) -> None:
-    """Whatever wrote the row (this class's flusher, another process, diskcache itself), the shared read
-    connection finds what ``diskcache.Cache.get`` finds: a value short enough for the database, one long enough
-    to be kept in a file of its own, and not an expired one."""
-    import diskcache
-
-    short, long_ = '{"v": "短"}', json.dumps({"v": "长" * 40_000}, ensure_ascii=False)  # > disk_min_file_size
-    with diskcache.Cache(str(tmp_path)) as store:
-        store.set("short", short)
-        store.set("long", long_)
-        store.set("expired", short, expire=-1)
-        assert store.get("long") == long_ and store.get("expired") is None
-        assert any(p.suffix == ".val" for p in tmp_path.rglob("*"))  # the long one is a file
-    with ResultCache(tmp_path) as cache:
-        assert cache.get_text("short") == short and cache.get_text("long") == long_
-        assert cache.get_text("expired") is None and cache.get_text("absent") is None
-        assert "long" in cache and "expired" not in cache and "absent" not in cache
-
-
-def test_many_threads_read_through_one_connection(tmp_path: Path) -> None:
-    with ResultCache(tmp_path) as cache:
-        for i in range(50):
-            cache.set(f"k{i}", {"i": i})
-        cache.flush()
-        seen: list[bool] = []
-
-        def read(t: int) -> None:
-            seen.extend(cache.get(f"k{(t * 7 + j) % 50}") == {"i": (t * 7 + j) % 50} for j in range(50))
-
-        threads = [threading.Thread(target=read, args=(t,)) for t in range(16)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert len(seen) == 16 * 50 and all(seen)
-        assert cache._reader is not None  # one connection served them all

@@ -108,8 +108,7 @@ def test_sqlite_refusing_writes_is_one_warning(
     def refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
-    # Writes go through diskcache (the flusher's ``Cache.set``), reads through the cache's shared read connection.
-    monkeypatch.setattr(*((diskcache.Cache, "set") if where == "set" else (ResultCache, "_read")), refuse)
+    monkeypatch.setattr(diskcache.Cache, where, refuse)
     folder = corpus(tmp_path / "in")
     with fs.FakeOpenAI(answer) as server:
         code, _, err = run_cli(monkeypatch, capsys, *batch_args(server, folder, tmp_path / "out", tmp_path / "c"))
