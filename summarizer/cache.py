@@ -192,8 +192,7 @@ class ResultCache:
         store = self._store
         if store is None or self.refresh:
             return None
-        with self._gather:
-            raw = self._pending.get(key) or self._writing.get(key)
+        raw = self._unsaved(key)
         if raw is not None:
             return raw
         try:
@@ -202,6 +201,11 @@ class ResultCache:
             self._give_up(exc)
             return None
         return raw if isinstance(raw, str) else None
+
+    def _unsaved(self, key: str) -> str | None:
+        """The text set under ``key`` and not yet committed (pending, or in the group being committed)."""
+        with self._gather:
+            return self._pending.get(key, self._writing.get(key))
 
     def set_text(self, key: str, text: str) -> None:
         """Store JSON text as it is (``get_text`` reads it back); committed with its group (module doc)."""
@@ -223,9 +227,8 @@ class ResultCache:
         store = self._store
         if store is None:
             return False
-        with self._gather:
-            if key in self._pending or key in self._writing:
-                return True
+        if isinstance(key, str) and self._unsaved(key) is not None:
+            return True
         try:
             return key in store
         except (_sqlite_error(), OSError) as exc:

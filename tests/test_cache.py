@@ -172,6 +172,13 @@ def _count_commits(cache: ResultCache) -> list[int]:
     return counted
 
 
+def _wait_for_commit(other: ResultCache, key: str) -> None:
+    """Until ``other`` (another handle, which reads only what is committed) finds ``key``, 30 s at most."""
+    deadline = time.monotonic() + 30
+    while other.get(key) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_a_set_entry_is_read_back_before_it_is_committed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache_module, "FLUSH_SECONDS", 60.0)  # nothing is committed during the test
     key = ResultCache.key(**PARTS)
@@ -196,9 +203,7 @@ def test_entries_are_committed_in_groups_a_little_later(tmp_path: Path, monkeypa
             t.start()
         for t in threads:
             t.join()
-        deadline = time.monotonic() + 30
-        while other.get(keys[-1]) is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for_commit(other, keys[-1])
         assert all(other.get(k) == {"k": k} for k in keys)  # committed without a flush or a close
         assert 1 <= len(commits) <= 3  # 40 entries set within a few milliseconds: one group, two at worst
 
@@ -210,9 +215,7 @@ def test_a_full_group_is_committed_at_once(tmp_path: Path, monkeypatch: pytest.M
     with ResultCache(tmp_path) as cache, ResultCache(tmp_path) as other:
         for k in keys:
             cache.set(k, {"k": k})
-        deadline = time.monotonic() + 30
-        while other.get(keys[-1]) is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for_commit(other, keys[-1])
         assert all(other.get(k) == {"k": k} for k in keys)
 
 
